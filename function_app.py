@@ -1,0 +1,8 @@
+"""Composition root: create the FunctionApp and register the blueprints from functions/. Nothing else."""
+
+import azure.functions as func
+
+from functions import http_health
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(http_health.bp)

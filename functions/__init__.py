@@ -1,0 +1,1 @@
+"""Thin trigger adapters (one Blueprint per trigger family): parse, call shared/, map the result."""

@@ -1,0 +1,70 @@
+"""Start Azurite (npm devDependency) on loopback with random free ports, for tests and the stack."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+AZURITE_BIN = Path(os.environ.get("AZURITE_BIN", ROOT / "node_modules" / ".bin" / "azurite"))
+ACCOUNT = "devstoreaccount1"
+# Azurite's well-known development key (public, documented; not a secret).
+ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+_READY = re.compile(r"Azurite (Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(\d+)")
+
+
+@dataclass
+class Azurite:
+    process: subprocess.Popen[bytes]
+    ports: dict[str, int]
+
+    @property
+    def connection_string(self) -> str:
+        p = self.ports
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
+            f"BlobEndpoint=http://127.0.0.1:{p['Blob']}/{ACCOUNT};"
+            f"QueueEndpoint=http://127.0.0.1:{p['Queue']}/{ACCOUNT};"
+            f"TableEndpoint=http://127.0.0.1:{p['Table']}/{ACCOUNT};"
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start_azurite(workdir: Path, *, in_memory: bool = True, timeout: float = 30.0) -> Azurite:
+    """Start Azurite; data in memory (tests) or under workdir/azurite-data (the stack)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "azurite.log"
+    args = [str(AZURITE_BIN), "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
+            "--blobPort", "0", "--queuePort", "0", "--tablePort", "0"]
+    if in_memory:
+        args.append("--inMemoryPersistence")
+    else:
+        args += ["--location", str(workdir / "azurite-data")]
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    ports: dict[str, int] = {}
+    deadline = time.monotonic() + timeout
+    while len(ports) < 3:
+        ports.update({k: int(v) for k, v in _READY.findall(log.read_text(errors="replace"))})
+        if len(ports) == 3:
+            break
+        if proc.poll() is not None:
+            raise RuntimeError("azurite exited:\n" + log.read_text(errors="replace"))
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("azurite did not start:\n" + log.read_text(errors="replace"))
+        time.sleep(0.05)
+    return Azurite(proc, ports)
