@@ -17,3 +17,16 @@ def azurite_conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield azurite.connection_string
     finally:
         azurite.stop()
+
+
+_LEVELS = ("unit", "integration", "e2e", "infra")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by its folder (tests/unit -> unit, ...), so `-m unit` selects a level."""
+    for item in items:
+        parts = item.path.parts
+        for level in _LEVELS:
+            if level in parts:
+                item.add_marker(getattr(pytest.mark, level))
+                break

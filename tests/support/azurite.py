@@ -46,7 +46,7 @@ def start_azurite(workdir: Path, *, in_memory: bool = True, timeout: float = 30.
     """Start Azurite; data in memory (tests) or under workdir/azurite-data (the stack)."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "azurite.log"
-    args = [str(AZURITE_BIN), "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+    args = [str(AZURITE_BIN), "--disableTelemetry", "--skipApiVersionCheck",
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
             "--blobPort", "0", "--queuePort", "0", "--tablePort", "0"]
     if in_memory:
