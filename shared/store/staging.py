@@ -1,0 +1,106 @@
+"""Staging blobs: where a file's bytes wait between the fetch and upload steps.
+
+Bytes are streamed in blocks (never the whole file in memory) and hashed on the way, so the upload
+step can verify what it sends. Block ids are derived from the block index, so a retried fetch simply
+re-stages the same blocks. The container is created on first use. Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Iterator
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob import BlobBlock, BlobServiceClient, ContainerClient
+from pydantic import BaseModel
+
+from shared import errors
+
+BLOCK_BYTES = 4 * 1024 * 1024
+READ_CHUNK_BYTES = 1024 * 1024
+
+
+class StagedBlob(BaseModel):
+    name: str
+    size: int
+    sha256: str
+
+
+def _block_id(index: int) -> str:
+    return base64.b64encode(f"{index:08d}".encode()).decode()
+
+
+class StagingArea:
+    """One container of staging blobs."""
+
+    def __init__(self, service: BlobServiceClient, container: str) -> None:
+        self._service = service
+        self._container_name = container
+        self._container: ContainerClient | None = None
+
+    @property
+    def container(self) -> ContainerClient:
+        if self._container is None:
+            client = self._service.get_container_client(self._container_name)
+            try:
+                client.create_container()
+            except ResourceExistsError:
+                pass
+            self._container = client
+        return self._container
+
+    def put(self, name: str, chunks: Iterable[bytes]) -> StagedBlob:
+        """Stream `chunks` into blob `name` (replacing it), returning its size and SHA-256."""
+        blob = self.container.get_blob_client(name)
+        digest, size, index, blocks = hashlib.sha256(), 0, 0, []
+        buffer = bytearray()
+
+        def flush() -> None:
+            nonlocal index
+            block_id = _block_id(index)
+            blob.stage_block(block_id, bytes(buffer))
+            blocks.append(BlobBlock(block_id=block_id))
+            index += 1
+            buffer.clear()
+
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            buffer += chunk
+            while len(buffer) >= BLOCK_BYTES:
+                rest = buffer[BLOCK_BYTES:]
+                del buffer[BLOCK_BYTES:]
+                flush()
+                buffer += rest
+        if buffer or not blocks:
+            flush()
+        blob.commit_block_list(blocks, metadata={"sha256": digest.hexdigest(), "size": str(size)})
+        return StagedBlob(name=name, size=size, sha256=digest.hexdigest())
+
+    def stat(self, name: str) -> StagedBlob:
+        try:
+            props = self.container.get_blob_client(name).get_blob_properties()
+        except ResourceNotFoundError as exc:
+            raise errors.NotFound(f"staging blob {name} is missing") from exc
+        meta = props.metadata or {}
+        return StagedBlob(name=name, size=int(props.size), sha256=meta.get("sha256", ""))
+
+    def read(self, name: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """Stream a blob's bytes (a range of them when offset/length are given)."""
+        try:
+            downloader = self.container.get_blob_client(name).download_blob(
+                offset=offset or None, length=length, max_concurrency=1
+            )
+        except ResourceNotFoundError as exc:
+            raise errors.NotFound(f"staging blob {name} is missing") from exc
+        for chunk in downloader.chunks():
+            for start in range(0, len(chunk), READ_CHUNK_BYTES):
+                yield chunk[start : start + READ_CHUNK_BYTES]
+
+    def delete(self, name: str) -> None:
+        """Remove a staging blob; already gone is fine (steps are at-least-once)."""
+        try:
+            self.container.get_blob_client(name).delete_blob()
+        except ResourceNotFoundError:
+            return

@@ -1,0 +1,175 @@
+"""Typed repositories over Table Storage with ETag optimistic concurrency.
+
+Every write that follows a read is conditional on the ETag read (If-Match): a lost race raises
+errors.Conflict instead of silently overwriting. `mutate()` is the read-modify-write loop most
+callers want. Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Generic
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from pydantic import BaseModel, Field
+
+from shared import errors
+from shared.store.entity import RowT, from_entity, to_entity
+
+DEFAULT_MUTATE_ATTEMPTS = 8
+# Characters Table Storage forbids in PartitionKey/RowKey (plus control characters).
+_FORBIDDEN_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
+_MAX_KEY_BYTES = 1024
+
+_created: set[tuple[str, str]] = set()
+_created_lock = threading.Lock()
+
+
+def _etag(metadata: Mapping[str, object]) -> str:
+    etag = metadata.get("etag")
+    if not isinstance(etag, str):
+        raise errors.InvariantBroken("Table Storage returned an entity without an ETag")
+    return etag
+
+
+class Row(BaseModel):
+    """Base of every table row: versioned so a reader can tell old layouts apart (style R9)."""
+
+    schema_version: int = Field(1, ge=1)
+
+
+@dataclass(frozen=True)
+class Stored(Generic[RowT]):
+    """A row as read from (or written to) the table, with the ETag that guards the next write."""
+
+    row: RowT
+    etag: str
+
+
+def check_key(key: str) -> str:
+    """Return `key` if Table Storage accepts it as PartitionKey/RowKey, else raise ValueError."""
+    if _FORBIDDEN_KEY.search(key):
+        raise ValueError(f"table key {key!r} contains a character Table Storage forbids (/ \\ # ? or control)")
+    if len(key.encode("utf-16-le")) > _MAX_KEY_BYTES:
+        raise ValueError("table key is longer than 1 KiB")
+    return key
+
+
+class TableRepository(Generic[RowT]):
+    """One table, one row model, one key function. The table is created on first use."""
+
+    def __init__(
+        self,
+        service: TableServiceClient,
+        table_name: str,
+        model: type[RowT],
+        keys: Callable[[RowT], tuple[str, str]],
+    ) -> None:
+        self._service = service
+        self._table_name = table_name
+        self._model = model
+        self._keys = keys
+        self._client: TableClient | None = None
+
+    @property
+    def table(self) -> TableClient:
+        if self._client is None:
+            marker = (self._service.url, self._table_name)
+            if marker not in _created:
+                with _created_lock:
+                    self._service.create_table_if_not_exists(self._table_name)
+                    _created.add(marker)
+            self._client = self._service.get_table_client(self._table_name)
+        return self._client
+
+    def keys_of(self, row: RowT) -> tuple[str, str]:
+        pk, rk = self._keys(row)
+        return check_key(pk), check_key(rk)
+
+    def get(self, partition_key: str, row_key: str) -> Stored[RowT] | None:
+        try:
+            entity = self.table.get_entity(check_key(partition_key), check_key(row_key))
+        except ResourceNotFoundError:
+            return None
+        return Stored(from_entity(self._model, entity), _etag(entity.metadata))
+
+    def create(self, row: RowT) -> Stored[RowT]:
+        """Insert; raises errors.Conflict if a row with these keys exists (someone else won)."""
+        pk, rk = self.keys_of(row)
+        try:
+            meta = self.table.create_entity(to_entity(row, pk, rk))
+        except ResourceExistsError as exc:
+            raise errors.Conflict(f"{self._table_name} row {pk}/{rk} already exists") from exc
+        return Stored(row, meta["etag"])
+
+    def replace(self, row: RowT, etag: str) -> Stored[RowT]:
+        """Replace only if the stored row still has `etag`; raises errors.Conflict otherwise."""
+        pk, rk = self.keys_of(row)
+        try:
+            meta = self.table.update_entity(
+                to_entity(row, pk, rk), mode=UpdateMode.REPLACE, etag=etag,
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except (ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise errors.Conflict(f"{self._table_name} row {pk}/{rk} changed since it was read") from exc
+        return Stored(row, meta["etag"])
+
+    def upsert(self, row: RowT) -> Stored[RowT]:
+        """Unconditional write: only for rows with a single writer (e.g. append-only activity)."""
+        pk, rk = self.keys_of(row)
+        meta = self.table.upsert_entity(to_entity(row, pk, rk), mode=UpdateMode.REPLACE)
+        return Stored(row, meta["etag"])
+
+    def delete(self, partition_key: str, row_key: str, etag: str | None = None) -> None:
+        """Delete (conditionally when `etag` is given); deleting a missing row is not an error."""
+        condition = MatchConditions.IfNotModified if etag is not None else MatchConditions.Unconditionally
+        try:
+            self.table.delete_entity(
+                check_key(partition_key), check_key(row_key), etag=etag, match_condition=condition
+            )
+        except ResourceModifiedError as exc:
+            raise errors.Conflict(f"{self._table_name} row {partition_key}/{row_key} changed") from exc
+        except ResourceNotFoundError:
+            return
+
+    def query(
+        self,
+        partition_key: str,
+        where: str | None = None,
+        parameters: Mapping[str, object] | None = None,
+        *,
+        page_size: int = 1000,
+    ) -> Iterator[Stored[RowT]]:
+        """Rows of one partition, optionally filtered (OData, with @parameters)."""
+        flt = "PartitionKey eq @_pk" + (f" and ({where})" if where else "")
+        params = {"_pk": check_key(partition_key), **(parameters or {})}
+        for entity in self.table.query_entities(flt, parameters=params, results_per_page=page_size):
+            yield Stored(from_entity(self._model, entity), _etag(entity.metadata))
+
+    def mutate(
+        self,
+        partition_key: str,
+        row_key: str,
+        change: Callable[[RowT | None], RowT | None],
+        *,
+        attempts: int = DEFAULT_MUTATE_ATTEMPTS,
+    ) -> Stored[RowT] | None:
+        """Read-modify-write with retries on a lost race. `change(current)` returns the new row,
+        or None to leave the table untouched. It may run several times, so it must be pure."""
+        for _ in range(attempts):
+            current = self.get(partition_key, row_key)
+            new = change(current.row if current else None)
+            if new is None:
+                return current
+            if self.keys_of(new) != (partition_key, row_key):
+                raise errors.InvariantBroken("mutate() must not change a row's keys")
+            try:
+                return self.create(new) if current is None else self.replace(new, current.etag)
+            except errors.Conflict:
+                continue
+        raise errors.Conflict(f"{self._table_name} row {partition_key}/{row_key}: too many concurrent writers")
