@@ -146,7 +146,8 @@ class TableRepository(Generic[RowT]):
         page_size: int = 1000,
     ) -> Iterator[Stored[RowT]]:
         """Rows of one partition, optionally filtered (OData, with @parameters)."""
-        flt = "PartitionKey eq @_pk" + (f" and ({where})" if where else "")
+        # The SDK substitutes @params by splitting on spaces, so the parentheses need spaces around them.
+        flt = "PartitionKey eq @_pk" + (f" and ( {where} )" if where else "")
         params = {"_pk": check_key(partition_key), **(parameters or {})}
         for entity in self.table.query_entities(flt, parameters=params, results_per_page=page_size):
             yield Stored(from_entity(self._model, entity), _etag(entity.metadata))
