@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.azurite import start_azurite
+from devhost.azurite import start_azurite
 
 
 @pytest.fixture(scope="session")

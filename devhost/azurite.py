@@ -1,4 +1,7 @@
-"""Start Azurite (npm devDependency) on loopback with random free ports, for tests and the stack."""
+"""Start Azurite (the npm devDependency) on loopback with random free ports, for tests and the stack.
+
+Ports are read back from Azurite's own log line, so nothing races for a port chosen in advance.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 AZURITE_BIN = Path(os.environ.get("AZURITE_BIN", ROOT / "node_modules" / ".bin" / "azurite"))
 ACCOUNT = "devstoreaccount1"
 # Azurite's well-known development key (public, documented; not a secret).
@@ -42,7 +46,9 @@ class Azurite:
                 self.process.wait(5)
 
 
-def start_azurite(workdir: Path, *, in_memory: bool = True, timeout: float = 30.0) -> Azurite:
+def start_azurite(
+    workdir: Path, *, in_memory: bool = True, timeout: float = 30.0, preexec_fn: Callable[[], None] | None = None
+) -> Azurite:
     """Start Azurite; data in memory (tests) or under workdir/azurite-data (the stack)."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "azurite.log"
@@ -54,7 +60,9 @@ def start_azurite(workdir: Path, *, in_memory: bool = True, timeout: float = 30.
     else:
         args += ["--location", str(workdir / "azurite-data")]
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn
+        )
     ports: dict[str, int] = {}
     deadline = time.monotonic() + timeout
     while len(ports) < 3:
