@@ -1,0 +1,1 @@
+"""The sync engine: pure decisions (observe, decide, conflict, naming, guards) and the step runners."""
