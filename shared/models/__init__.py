@@ -1,0 +1,1 @@
+"""Pydantic models at the boundaries: API payloads, queue messages and table rows."""
