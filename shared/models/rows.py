@@ -1,0 +1,116 @@
+"""Table rows: the last agreed state (architecture §4). Every row is versioned (schema_version).
+
+Rows hold ids, never paths, as the identity of an item: names and parents are kept only to detect
+renames and moves. Secrets never appear here, only secret-store references. Never imports
+azure.functions.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.models.api import InitialSync, Mode, TenantSettings, ToolKey
+from shared.store.tables import Row
+
+
+class Stage(enum.StrEnum):
+    INITIAL_SYNC = "initial_sync"
+    REGULAR = "regular"
+    PAUSED = "paused"
+    FAILED = "failed"
+    DELETED = "deleted"
+
+
+class ItemState(enum.StrEnum):
+    PENDING = "pending"
+    SYNCED = "synced"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+class ItemKind(enum.StrEnum):
+    FILE = "file"
+    FOLDER = "folder"
+
+
+class ProcoreConnection(Row):
+    company_id: int
+    client_id: str
+    secret_ref: str
+    base_url: str
+    login_url: str
+
+
+class MicrosoftConnection(Row):
+    tenant_id: str
+    client_id: str
+    secret_ref: str
+    graph_url: str
+    authority: str | None = None
+
+
+class TenantRow(Row):
+    tenant_id: str
+    name: str
+    procore: ProcoreConnection
+    microsoft: MicrosoftConnection
+    notify: list[str]
+    settings: TenantSettings
+    api_key_hash: str
+    created_at: datetime
+
+
+class LinkRow(Row):
+    tenant_id: str
+    link_id: str
+    procore_company_id: int
+    procore_project_id: int | None = None  # None: a company Documents link
+    project_name: str
+    site_id: str
+    drive_id: str
+    folder_path: str
+    root_item_id: str | None = None        # the SharePoint folder the link syncs into, by id
+    initial_sync: InitialSync
+    tools: dict[ToolKey, Mode]
+    stage: Stage = Stage.INITIAL_SYNC
+    stage_reason: str | None = None
+    notified_initial_sync: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemRow(Row):
+    """One Procore item and its SharePoint twin, as both sides last agreed."""
+
+    link_id: str
+    tool: ToolKey
+    procore_id: str
+    kind: ItemKind
+    state: ItemState = ItemState.PENDING
+    reason: str | None = None
+    procore_name: str
+    procore_parent_id: str | None = None
+    procore_version: str | None = None      # file version id (Documents) or updated_at (records)
+    sp_item_id: str | None = None
+    sp_parent_id: str | None = None
+    sp_name: str | None = None
+    sp_etag: str | None = None
+    sp_ctag: str | None = None
+    sp_quickxor: str | None = None
+    size: int = Field(0, ge=0)
+    updated_at: datetime
+
+
+class ActivityRow(Row):
+    link_id: str
+    day: str                                 # YYYY-MM-DD (UTC): part of the partition
+    row_key: str                             # inverted timestamp + unique suffix: newest first
+    at: datetime
+    event: str                               # synced | skipped | conflict | error | deleted | ...
+    tool: ToolKey | None = None
+    item: str | None = None                  # Procore id or SharePoint id
+    path: str | None = None
+    detail: str | None = None

@@ -1,0 +1,75 @@
+"""The product's tables and their key layouts (architecture §4) — the only place that knows them.
+
+Activity rows are partitioned by link and UTC day with an inverted-timestamp row key, so a day's
+history reads newest first without sorting and old days can be dropped whole. Never imports
+azure.functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+from azure.data.tables import TableServiceClient
+
+from shared.models.rows import ActivityRow, ItemRow, LinkRow, TenantRow
+from shared.store.tables import Row, Stored, TableRepository
+
+TENANT_PARTITION = "tenant"
+_MAX_TICKS = 10**19  # larger than any timestamp in microseconds: inverted keys stay positive
+
+
+class ItemBySpRow(Row):
+    """Reverse index: SharePoint item id -> the items row key."""
+
+    link_id: str
+    sp_item_id: str
+    item_key: str
+
+
+def item_key(tool: str, procore_id: str) -> str:
+    return f"{tool}:{procore_id}"
+
+
+def activity_key(at: datetime) -> str:
+    micros = int(at.timestamp() * 1_000_000)
+    return f"{_MAX_TICKS - micros:020d}-{uuid.uuid4().hex[:8]}"
+
+
+class Repositories:
+    """All tables of one storage account (created on first use)."""
+
+    def __init__(self, tables: TableServiceClient) -> None:
+        self.tenants = TableRepository(tables, "tenants", TenantRow, lambda r: (TENANT_PARTITION, r.tenant_id))
+        self.links = TableRepository(tables, "links", LinkRow, lambda r: (r.tenant_id, r.link_id))
+        self.items = TableRepository(
+            tables, "items", ItemRow, lambda r: (r.link_id, item_key(r.tool.value, r.procore_id))
+        )
+        self.items_by_sp = TableRepository(
+            tables, "itemsBySp", ItemBySpRow, lambda r: (r.link_id, r.sp_item_id)
+        )
+        self.activity = TableRepository(
+            tables, "activity", ActivityRow, lambda r: (f"{r.link_id}:{r.day}", r.row_key)
+        )
+
+    def get_tenant(self, tenant_id: str) -> Stored[TenantRow] | None:
+        return self.tenants.get(TENANT_PARTITION, tenant_id)
+
+    def record_activity(self, row: ActivityRow) -> None:
+        self.activity.upsert(row)
+
+    def new_activity(self, link_id: str, event: str, at: datetime | None = None, **fields: object) -> ActivityRow:
+        at = at or datetime.now(UTC)
+        return ActivityRow.model_validate(
+            {"link_id": link_id, "day": at.date().isoformat(), "row_key": activity_key(at), "at": at,
+             "event": event, **fields}
+        )
+
+    def recent_activity(self, link_id: str, since: date, until: date) -> Iterator[ActivityRow]:
+        """Activity of a link, newest first, from `until` back to `since` (UTC days)."""
+        day = until
+        while day >= since:
+            for stored in self.activity.query(f"{link_id}:{day.isoformat()}"):
+                yield stored.row
+            day -= timedelta(days=1)
