@@ -1,0 +1,148 @@
+"""HTTP front end: a bare ASGI app served by uvicorn on the host's event loop.
+
+Strips host.json's routePrefix, resolves the route (404/405), checks keys (401), passes a real
+`func.HttpRequest` and turns `$return` into the response after queue outputs are flushed. Uvicorn's
+own signal handling is disabled: the runner owns SIGTERM/SIGINT and drains everything in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import azure.functions as func
+import uvicorn
+
+from devhost.bindings import FunctionFailed, Invoker
+from devhost.catalog import FunctionSpec, HttpTriggerSpec
+from devhost.keys import Keys, is_authorized, presented_key
+from devhost.routes import MethodNotAllowed, RouteTable, split_path
+
+log = logging.getLogger("devhost")
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Reply = tuple[int, list[tuple[str, str]], bytes]
+STATUS_PATH = ("admin", "host", "status")
+GRACEFUL_HTTP_SECONDS = 10
+
+
+def _join(pairs: list[tuple[str, str]], sep: str) -> dict[str, str]:
+    """Repeated headers/query keys collapse into one value, as ASP.NET's StringValues.ToString does."""
+    out: dict[str, str] = {}
+    for k, v in pairs:
+        out[k] = f"{out[k]}{sep}{v}" if k in out else v
+    return out
+
+
+def _text(status: int, message: str = "") -> Reply:
+    return status, [("content-type", "text/plain; charset=utf-8")], message.encode()
+
+
+def to_reply(value: Any) -> Reply:
+    """The HTTP response for an http output value (HttpResponse, str, bytes or None)."""
+    if isinstance(value, func.HttpResponse):
+        headers = [(k.lower(), v) for k, v in value.headers.items()]
+        if not any(k == "content-type" for k, _ in headers) and value.mimetype:
+            ctype = value.mimetype + (f"; charset={value.charset}" if value.charset else "")
+            headers.append(("content-type", ctype))
+        return value.status_code, headers, value.get_body() or b""
+    if value is None:
+        return 204, [], b""
+    if isinstance(value, str):
+        return _text(200, value)
+    if isinstance(value, bytes):
+        return 200, [("content-type", "application/octet-stream")], value
+    raise TypeError(f"an HTTP function returned {type(value).__name__}; return func.HttpResponse or str")
+
+
+class HttpFrontend:
+    """The ASGI application for all HTTP-triggered functions."""
+
+    def __init__(self, functions: list[FunctionSpec], route_prefix: str, keys: Keys, invoker: Invoker) -> None:
+        self._routes: RouteTable[FunctionSpec] = RouteTable()
+        for spec in functions:
+            if isinstance(spec.trigger, HttpTriggerSpec):
+                self._routes.add(spec.trigger.route, spec.trigger.methods, spec)
+        self._prefix = [s.lower() for s in split_path(route_prefix)]
+        self._keys = keys
+        self._invoker = invoker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            event = await receive()
+            body += event.get("body", b"")
+            if not event.get("more_body"):
+                break
+        try:
+            status, headers, payload = await self.handle(scope, body)
+        except FunctionFailed:
+            status, headers, payload = _text(500)
+        except Exception:
+            log.exception("request failed: %s %s", scope["method"], scope["path"])
+            status, headers, payload = _text(500)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def handle(self, scope: Scope, body: bytes) -> Reply:
+        method = scope["method"].upper()
+        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1").split("?", 1)[0]
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        headers = _join([(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]], ", ")
+        query = _join(parse_qsl(query_string, keep_blank_values=True), ",")
+        segments = split_path(raw_path)
+        key = presented_key(headers, query)
+        if tuple(s.lower() for s in segments) == STATUS_PATH:
+            if not is_authorized(func.AuthLevel.ADMIN, key, self._keys):
+                return _text(401)
+            return 200, [("content-type", "application/json")], json.dumps({"state": "Running"}).encode()
+        if [s.lower() for s in segments[: len(self._prefix)]] != self._prefix:
+            return _text(404)
+        try:
+            match = self._routes.resolve(method, segments[len(self._prefix):])
+        except MethodNotAllowed:
+            return _text(405)
+        if match is None:
+            return _text(404)
+        spec = match.target
+        assert isinstance(spec.trigger, HttpTriggerSpec)
+        if not is_authorized(spec.trigger.auth_level, key, self._keys):
+            return _text(401)
+        host = headers.get("host", "127.0.0.1")
+        url = f"{scope.get('scheme', 'http')}://{host}{raw_path}" + (f"?{query_string}" if query_string else "")
+        request = func.HttpRequest(method, url, headers=headers, params=query, route_params=match.values, body=body)
+        values = await self._invoker.invoke(spec, request, reason="This function was programmatically called "
+                                            "via the host APIs.")
+        await self._invoker.flush_queue_outputs(spec, values)
+        http_out = next(o.name for o in spec.outputs if o.type == "http")
+        return to_reply(values.get(http_out))
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:  # the runner handles signals
+        yield
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening-ready socket (port 0 picks a free port; read it back with getsockname)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(False)
+    return sock
+
+
+def make_server(app: HttpFrontend) -> uvicorn.Server:
+    config = uvicorn.Config(app, lifespan="off", log_config=None, access_log=False, log_level="warning",
+                            timeout_graceful_shutdown=GRACEFUL_HTTP_SECONDS, server_header=False)
+    return _Server(config)
