@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         log.error("cannot start: %s", exc)
         return 2
+    if not host.drained:  # a function thread is still running: do not let interpreter exit join it
+        log.warning("exiting with work still running after %.0f s", args.drain_seconds)
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 

@@ -120,7 +120,7 @@ def _output(binding: Any, env: Mapping[str, str], fname: str) -> OutputSpec:
 
 def describe_function(f: func.Function, env: Mapping[str, str]) -> FunctionSpec:
     """Turn one indexed Function into a FunctionSpec, validating parameters against bindings."""
-    name = f.get_function_name()
+    name = str(f.get_function_name())
     trigger_binding = f.get_trigger()
     if trigger_binding is None:
         raise ConfigError(f"{name}: function has no trigger")

@@ -13,6 +13,8 @@ import functools
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from azure.functions.queue import QueueMessage
@@ -28,6 +30,14 @@ log = logging.getLogger("devhost")
 FETCH_VISIBILITY_SECONDS = 600.0  # QueueListener: TimeSpan.FromMinutes(10)
 MIN_POLL_SECONDS = 0.1
 RANDOMIZATION = 0.2
+
+
+@dataclass
+class _Lease:
+    """The message's current pop receipt: every visibility update returns a new one."""
+
+    pop_receipt: str
+    next_visible: datetime | None
 
 
 class Backoff:
@@ -63,6 +73,8 @@ class QueueListener:
         assert isinstance(spec.trigger, QueueTriggerSpec)
         self.spec, self.trigger, self.options = spec, spec.trigger, options
         self._invoker = invoker
+        if fetch_visibility < 1:
+            raise ValueError("the fetch visibility must be at least 1 second (the service counts whole seconds)")
         self._visibility = fetch_visibility
         self._stopping = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -119,7 +131,7 @@ class QueueListener:
         return list(pages)
 
     async def _process(self, message: StorageMessage) -> None:
-        state = {"pop_receipt": message.pop_receipt, "next_visible": message.next_visible_on}
+        state = _Lease(str(message.pop_receipt), message.next_visible_on)
         done = asyncio.Event()
         renewer = asyncio.ensure_future(self._renew(message, state, done))
         succeeded = False
@@ -130,12 +142,12 @@ class QueueListener:
                 log.error("Message decoding has failed! Check MessageEncoding settings. MessageId=%s", message.id)
                 done.set()
                 await renewer
-                await self._poison(message, state["pop_receipt"])
+                await self._poison(message, state.pop_receipt)
                 return
-            trigger_value = QueueMessage(
-                id=message.id, body=body, pop_receipt=state["pop_receipt"], dequeue_count=message.dequeue_count,
+            trigger_value = QueueMessage(  # type: ignore[no-untyped-call]
+                id=message.id, body=body, pop_receipt=state.pop_receipt, dequeue_count=message.dequeue_count,
                 insertion_time=message.inserted_on, expiration_time=message.expires_on,
-                time_next_visible=message.next_visible_on)
+                time_next_visible=state.next_visible)
             try:
                 values = await self._invoker.invoke(self.spec, trigger_value, reason=f"New queue message detected "
                                                     f"on '{self.trigger.queue_name}'.")
@@ -147,11 +159,11 @@ class QueueListener:
                 log.exception("%s: writing the output bindings failed", self.spec.name)
             done.set()
             await renewer
-            await self._complete(message, state["pop_receipt"], succeeded)
+            await self._complete(message, state.pop_receipt, succeeded)
         except Exception:
             log.exception("%s: handling message %s failed", self.spec.name, message.id)
 
-    async def _renew(self, message: StorageMessage, state: dict[str, Any], done: asyncio.Event) -> None:
+    async def _renew(self, message: StorageMessage, state: _Lease, done: asyncio.Event) -> None:
         """Keep the message invisible while the function runs (never cancelled mid-update: the pop
         receipt an update returns is needed to delete the message)."""
         interval = self._visibility / 2
@@ -163,9 +175,9 @@ class QueueListener:
                 pass
             try:
                 receipt = await self._invoker.io(functools.partial(
-                    self._client().update_message, message.id, state["pop_receipt"],
+                    self._client().update_message, message.id, state.pop_receipt,
                     visibility_timeout=int(self._visibility)))
-                state["pop_receipt"], state["next_visible"] = receipt.pop_receipt, receipt.next_visible_on
+                state.pop_receipt, state.next_visible = receipt.pop_receipt, receipt.next_visible_on
             except Exception as exc:
                 log.warning("renewing visibility of %s failed: %s", message.id, exc)
 

@@ -14,14 +14,21 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import uvicorn
 
 from devhost.bindings import Invoker
-from devhost.catalog import FunctionSpec, QueueTriggerSpec, TimerTriggerSpec, build_catalog, load_app
+from devhost.catalog import (
+    FunctionSpec,
+    HttpTriggerSpec,
+    QueueTriggerSpec,
+    TimerTriggerSpec,
+    build_catalog,
+    load_app,
+)
 from devhost.http_server import HttpFrontend, bind_socket, make_server
 from devhost.keys import Keys
 from devhost.queues import FETCH_VISIBILITY_SECONDS, QueueListener
@@ -67,6 +74,17 @@ def write_ready_file(path: Path, info: HostInfo) -> None:
     os.replace(tmp, path)
 
 
+def _describe(trigger: HttpTriggerSpec | QueueTriggerSpec | TimerTriggerSpec, url: str, prefix: str) -> str:
+    """One line per function, like Core Tools prints at start-up."""
+    if isinstance(trigger, HttpTriggerSpec):
+        methods = ",".join(trigger.methods) if trigger.methods else "ALL"
+        path = "/".join(p for p in (prefix, trigger.route) if p)
+        return f"[{methods}] {url}/{path} ({trigger.auth_level.value})"
+    if isinstance(trigger, QueueTriggerSpec):
+        return f"queueTrigger on '{trigger.queue_name}' ({trigger.connection})"
+    return f"timerTrigger '{trigger.schedule}'" + (" (runOnStartup)" if trigger.run_on_startup else "")
+
+
 class Host:
     def __init__(self, options: HostOptions) -> None:
         self.options = options
@@ -76,6 +94,7 @@ class Host:
         self._stop: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self.drained = True  # False when a stop left work running past the drain bound
 
     def _load(self) -> tuple[list[FunctionSpec], Invoker, HostConfig]:
         root = self.options.script_root.resolve()
@@ -118,30 +137,34 @@ class Host:
                 http_task.result()
                 raise RuntimeError("HTTP server stopped during start-up")
             await asyncio.sleep(0.01)
-        tasks = [asyncio.ensure_future(w.run()) for w in (*queues, *timers)]
+        workers: list[QueueListener | TimerRunner] = [*queues, *timers]
+        tasks = [asyncio.ensure_future(w.run()) for w in workers]
         port = sock.getsockname()[1]
         self.info = HostInfo(f"http://{self.options.host}:{port}", self.keys.master, self.keys.function,
                              [s.name for s in catalog])
-        log.info("Host started: %s (functions: %s)", self.info.url, ", ".join(self.info.functions))
+        log.info("Host started: %s", self.info.url)
+        for spec in catalog:
+            log.info("  %s: %s", spec.name, _describe(spec.trigger, self.info.url, config.route_prefix))
         if ready:
             ready(self.info)
         await self._stop.wait()
-        await self._shutdown(server, http_task, queues, timers, tasks, invoker)
+        await self._shutdown(server, http_task, workers, tasks, invoker)
 
     async def _shutdown(self, server: uvicorn.Server, http_task: asyncio.Future[None],
-                        queues: list[QueueListener], timers: list[TimerRunner],
-                        tasks: list[asyncio.Future[None]], invoker: Invoker) -> None:
+                        workers: Sequence[QueueListener | TimerRunner], tasks: Sequence[asyncio.Future[None]],
+                        invoker: Invoker) -> None:
         log.info("Stopping host: no new messages or timer runs; draining in-flight work")
         started = time.monotonic()
-        for worker in (*queues, *timers):
+        for worker in workers:
             worker.stop()
         server.should_exit = True
         if tasks:
             await asyncio.wait(tasks, timeout=self.options.drain_seconds)
         remaining = max(0.0, self.options.drain_seconds - (time.monotonic() - started))
-        results = await asyncio.gather(*(w.drain(remaining) for w in (*queues, *timers)))
+        results = await asyncio.gather(*(w.drain(remaining) for w in workers))
         await asyncio.wait({http_task}, timeout=max(remaining, 1.0))
-        invoker.shutdown(wait=all(results))
+        self.drained = all(results)
+        invoker.shutdown(wait=self.drained)
         invoker.store.close()
         log.info("Host stopped (%.1f s)", time.monotonic() - started)
 
