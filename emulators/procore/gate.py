@@ -137,6 +137,7 @@ def route(
         rate_headers: dict[str, str] = {}
         client = "-" if kind != "storage" else "storage"
         try:
+            _identify(st, request)
             if faults:
                 await _inject(st)
             if auth:
@@ -179,6 +180,14 @@ async def _inject(st: State) -> None:
     if status == 503:
         raise ApiError(503, "Service Unavailable", {"Retry-After": str(st.faults.unavailable_retry_after)})
     raise ApiError(status, "Internal Server Error" if status == 500 else f"Error {status}")
+
+
+def _identify(st: State, request: Request) -> None:
+    """Stats attribute every call (even a refused or faulted one) to the token's client."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    token = st.tokens.lookup(value.strip()) if scheme.lower() == "bearer" else None
+    if token is not None:
+        request.state.client_id = token.identity.client_id
 
 
 def _authenticate(st: State, request: Request) -> Token:

@@ -35,20 +35,24 @@ class Scope(BaseModel):
         return {"project_id": self.id} if self.kind == "project" else {}
 
     @property
+    def plural(self) -> str:
+        return "projects" if self.kind == "project" else "companies"
+
+    @property
     def uploads(self) -> str:
-        return f"/rest/v1.1/{self.kind}s/{self.id}/uploads"
+        return f"/rest/v1.1/{self.plural}/{self.id}/uploads"
 
     @property
     def uploads_route(self) -> str:
-        return f"/rest/v1.1/{self.kind}s/{{{self.kind}_id}}/uploads"
+        return f"/rest/v1.1/{self.plural}/{{{self.kind}_id}}/uploads"
 
     @property
     def index(self) -> str:
-        return f"/rest/v1.0/{self.kind}s/{self.id}/documents"
+        return f"/rest/v1.0/{self.plural}/{self.id}/documents"
 
     @property
     def index_route(self) -> str:
-        return f"/rest/v1.0/{self.kind}s/{{{self.kind}_id}}/documents"
+        return f"/rest/v1.0/{self.plural}/{{{self.kind}_id}}/documents"
 
     @property
     def resource_prefix(self) -> str:
