@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared import errors
+
 from .paging import CursorPaginator, iterate
 from .scope import Scope
 from .session import ProcoreSession
@@ -122,6 +124,8 @@ class WebhooksApi:
             json={**_scope_fields(scope), "api_version": DEFAULT_API_VERSION,
                   "triggers": [{"resource_name": r, "event_type": e} for r, e in triggers]},
         ).json()
+        if body.get("failures"):
+            raise errors.InvariantBroken(f"Procore refused triggers: {body['failures']}")
         return [Trigger.model_validate(t) for t in body.get("success", [])]
 
     def list_triggers(self, scope: Scope, hook_id: int) -> list[Trigger]:
