@@ -1,0 +1,40 @@
+"""`python -m emulators.graph --port 0 --data-dir DIR --ready-file FILE`
+
+Serves until SIGINT/SIGTERM. Once listening, writes FILE atomically: the contract §2 "graph"
+object (base_url, authority, tenant_id, sites, mailbox, app, user) plus ca_file and emulator_url.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+
+from emulators.graph.server import GraphEmulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulators.graph", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="Graph HTTP port (0: any free port)")
+    parser.add_argument("--tls-port", type=int, default=0, help="authority HTTPS port (0: any)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--ready-file", type=Path, required=True)
+    parser.add_argument("--ca-cert", type=Path, help="PEM CA to sign the TLS certificate (with --ca-key)")
+    parser.add_argument("--ca-key", type=Path)
+    args = parser.parse_args(argv)
+    emu = GraphEmulator(args.data_dir, port=args.port, tls_port=args.tls_port, host=args.host,
+                        ca_cert=args.ca_cert, ca_key=args.ca_key)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    emu.start()
+    emu.write_ready_file(args.ready_file)
+    done.wait()
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

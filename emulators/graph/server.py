@@ -1,0 +1,116 @@
+"""Run one emulator: bind loopback sockets, serve Graph (HTTP) and the authority (TLS) with uvicorn.
+
+`GraphEmulator(data_dir).start()` serves from a background thread and returns the descriptor (the
+contract §2 "graph" object); `stop()` shuts both servers down. Used by tests and by __main__.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from emulators.graph.app import graph_app, login_app
+from emulators.graph.config import EmulatorConfig
+from emulators.graph.notifier import Notifier
+from emulators.graph.runtime import Runtime
+from emulators.graph.store import Store
+from emulators.graph.tls import make_tls_files
+
+START_TIMEOUT_S = 20.0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class GraphEmulator:
+    def __init__(self, data_dir: Path, *, port: int = 0, tls_port: int = 0, host: str = "127.0.0.1",
+                 ca_cert: Path | None = None, ca_key: Path | None = None,
+                 config: EmulatorConfig | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config = config or EmulatorConfig()
+        self.runtime = Runtime(Store(self.data_dir, self.config), self.config)
+        self._host, self._port, self._tls_port = host, port, tls_port
+        self._ca = (ca_cert, ca_key)
+        self._servers: list[uvicorn.Server] = []
+        self._thread: threading.Thread | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.runtime.store
+
+    def start(self) -> dict[str, Any]:
+        tls = make_tls_files(self.data_dir / "tls", *self._ca)
+        http_sock, tls_sock = _bind(self._host, self._port), _bind(self._host, self._tls_port)
+        rt = self.runtime
+        rt.http_base = f"http://{self._host}:{http_sock.getsockname()[1]}"
+        rt.authority.base_url = f"https://{self._host}:{tls_sock.getsockname()[1]}"
+        rt.ca_file = str(tls.ca_cert)
+        rt.notifier = Notifier(rt.store)
+        common: dict[str, Any] = {"lifespan": "off", "log_level": "warning", "access_log": False,
+                                  "timeout_keep_alive": 30}
+        self._servers = [
+            uvicorn.Server(uvicorn.Config(graph_app(rt), **common)),
+            uvicorn.Server(uvicorn.Config(login_app(rt), ssl_certfile=str(tls.server_cert),
+                                          ssl_keyfile=str(tls.server_key), **common)),
+        ]
+        socks = [http_sock, tls_sock]
+
+        async def serve() -> None:
+            await asyncio.gather(*(srv.serve(sockets=[sock]) for srv, sock in zip(self._servers, socks, strict=True)))
+
+        self._thread = threading.Thread(target=lambda: asyncio.run(serve()), name="graph-emulator",
+                                        daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not all(s.started for s in self._servers):
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                self.stop()
+                raise RuntimeError("the Graph emulator did not start")
+            time.sleep(0.01)
+        return self.descriptor()
+
+    def descriptor(self) -> dict[str, Any]:
+        return self.runtime.descriptor()
+
+    def write_ready_file(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.descriptor(), indent=2))
+        os.replace(tmp, path)
+
+    def stop(self) -> None:
+        for srv in self._servers:
+            srv.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        if self.runtime.notifier is not None:
+            self.runtime.notifier.stop()
+            self.runtime.notifier = None
+
+    def __enter__(self) -> GraphEmulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_emulator(data_dir: Path, **kwargs: Any) -> GraphEmulator:
+    """Start an in-process emulator on free loopback ports; call .stop() when done."""
+    emu = GraphEmulator(data_dir, **kwargs)
+    emu.start()
+    return emu

@@ -1,0 +1,166 @@
+"""Uploads from a local file: simple PUT when small, else a resumable upload session.
+
+The session streams fragments straight from the file (multiples of 320 KiB, under 60 MiB), never
+sends Authorization to the uploadUrl, and after any failure asks the session for
+nextExpectedRanges and resumes from there. An expired session (404) restarts once from scratch.
+If-Match on createUploadSession keeps us from clobbering a concurrent edit. The local QuickXorHash
+is computed on the way, for the caller to compare with the server's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from shared import errors
+from shared.graph.content import SIMPLE_UPLOAD_MAX, Transfer, put_new_small, put_replace_small
+from shared.graph.models import DriveItem, UploadSessionInfo
+from shared.graph.paths import child_path, item_path
+from shared.graph.quickxor import QuickXorHash
+from shared.graph.session import GraphSession
+from shared.http_policy import backoff_delay
+
+FRAGMENT_UNIT = 320 * 1024
+DEFAULT_FRAGMENT = 32 * FRAGMENT_UNIT          # 10 MiB, Microsoft's recommended 5-10 MiB
+MAX_FRAGMENT = 187 * FRAGMENT_UNIT             # just under 60 MiB
+READ_CHUNK = 1024 * 1024
+MAX_FAILURES = 8
+UPLOAD_ROUTE = "/_api/v2.0/drives/{drive-id}/items/{item-id}/uploadSession"
+
+
+class _HashingReader:
+    """Feeds each byte of the file to the hash exactly once, however often a range is re-sent."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.hasher = QuickXorHash()
+        self.hashed = 0
+
+    def slice(self, start: int, length: int) -> Iterator[bytes]:
+        with open(self.path, "rb") as fh:
+            fh.seek(start)
+            pos, left = start, length
+            while left > 0:
+                chunk = fh.read(min(READ_CHUNK, left))
+                if not chunk:
+                    raise errors.InvariantBroken("the file shrank during upload")
+                if pos + len(chunk) > self.hashed >= pos:
+                    self.hasher.update(memoryview(chunk)[self.hashed - pos:])
+                    self.hashed = pos + len(chunk)
+                pos += len(chunk)
+                left -= len(chunk)
+                yield chunk
+
+
+def _session_body(name: str, conflict: str, fs_modified: dt.datetime | None) -> dict[str, Any]:
+    item: dict[str, Any] = {"@microsoft.graph.conflictBehavior": conflict, "name": name}
+    if fs_modified is not None:
+        item["fileSystemInfo"] = {"lastModifiedDateTime": fs_modified.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {"item": item}
+
+
+def create_session(session: GraphSession, path: str, body: dict[str, Any],
+                   if_match: str | None) -> UploadSessionInfo:
+    headers = {"If-Match": if_match} if if_match else {}
+    resp = session.request("POST", path, json=body, headers=headers, idempotent=False,
+                           route="/drives/{drive-id}/items/{item-id}:/{name}:/createUploadSession")
+    return UploadSessionInfo.model_validate(resp.json())
+
+
+def _next_offset(ranges: list[str]) -> int:
+    if not ranges:
+        raise errors.InvariantBroken("upload session expects no more bytes but did not commit")
+    return int(ranges[0].split("-")[0])
+
+
+def _status(session: GraphSession, url: str) -> UploadSessionInfo | None:
+    resp = session.request("GET", url, route=UPLOAD_ROUTE, authenticated=False, accept=(404,))
+    return None if resp.status_code == 404 else UploadSessionInfo.model_validate(resp.json())
+
+
+def _send_fragments(session: GraphSession, url: str, reader: _HashingReader, size: int,
+                    fragment: int) -> DriveItem | None:
+    """Upload all bytes; the committed item, or None when the session is gone (404)."""
+    offset, failures = 0, 0
+    while True:
+        length = min(fragment, size - offset)
+        headers = {"Content-Length": str(length),
+                   "Content-Range": f"bytes {offset}-{offset + length - 1}/{size}"}
+        try:
+            resp = session.request("PUT", url, content=reader.slice(offset, length), headers=headers,
+                                   route=UPLOAD_ROUTE, authenticated=False,
+                                   accept=(404, 409, 416, 500, 502, 503, 504, 429), idempotent=False)
+        except errors.Unavailable:
+            resp = None
+        if resp is not None and resp.status_code in (200, 201):
+            return DriveItem.model_validate(resp.json())
+        if resp is not None and resp.status_code == 202:
+            offset, failures = _next_offset(resp.json().get("nextExpectedRanges", [])), 0
+            continue
+        if resp is not None and resp.status_code == 404:
+            return None
+        if resp is not None and resp.status_code == 409:
+            raise errors.Conflict("an item with this name appeared before the upload committed")
+        failures += 1
+        if failures > MAX_FAILURES:
+            raise errors.Unavailable("upload session keeps failing")
+        retry_after = None
+        if resp is not None and resp.status_code in (429, 503):
+            retry_after = float(resp.headers.get("Retry-After", "1") or 1)
+        session.sleep(backoff_delay(failures, retry_after))
+        status = _status(session, url)           # where does the service want us to continue?
+        if status is None:
+            return None
+        offset = _next_offset(status.next_expected_ranges)
+
+
+def _upload_session(session: GraphSession, create_path: str, body: dict[str, Any], src: Path,
+                    if_match: str | None, fragment: int) -> Transfer:
+    if fragment % FRAGMENT_UNIT or not 0 < fragment <= MAX_FRAGMENT:
+        raise ValueError("fragment size must be a positive multiple of 320 KiB under 60 MiB")
+    size = src.stat().st_size
+    for _ in range(2):                            # a session that expires is restarted once
+        info = create_session(session, create_path, body, if_match)
+        if not info.upload_url:
+            raise errors.InvariantBroken("createUploadSession returned no uploadUrl")
+        reader = _HashingReader(src)
+        item = _send_fragments(session, info.upload_url, reader, size, fragment)
+        if item is not None:
+            return Transfer(size=size, quick_xor_hash=reader.hasher.b64digest(), item=item)
+    raise errors.Unavailable("the upload session expired twice")
+
+
+def upload_new(session: GraphSession, drive_id: str, parent_id: str, name: str, src: Path, *,
+               conflict: str = "fail", fs_modified: dt.datetime | None = None,
+               fragment: int = DEFAULT_FRAGMENT, simple_max: int = SIMPLE_UPLOAD_MAX) -> Transfer:
+    """Upload a local file as parent/name (conflict: fail | replace | rename)."""
+    size = src.stat().st_size
+    if size <= simple_max and fs_modified is None:
+        data = src.read_bytes()
+        item = put_new_small(session, drive_id, parent_id, name, data, conflict)
+        return Transfer(size=size, quick_xor_hash=QuickXorHash(data).b64digest(), item=item)
+    path = child_path(drive_id, parent_id, name, "/createUploadSession")
+    return _upload_session(session, path, _session_body(name, conflict, fs_modified), src, None, fragment)
+
+
+def upload_replace(session: GraphSession, drive_id: str, item_id: str, src: Path, *,
+                   if_match: str | None = None, fs_modified: dt.datetime | None = None,
+                   fragment: int = DEFAULT_FRAGMENT, simple_max: int = SIMPLE_UPLOAD_MAX) -> Transfer:
+    """Replace an existing file's content; if_match (its eTag/cTag) refuses to clobber other edits."""
+    size = src.stat().st_size
+    if size <= simple_max and fs_modified is None:
+        data = src.read_bytes()
+        item = put_replace_small(session, drive_id, item_id, data, if_match)
+        return Transfer(size=size, quick_xor_hash=QuickXorHash(data).b64digest(), item=item)
+    body: dict[str, Any] = {"item": {"@microsoft.graph.conflictBehavior": "replace"}}
+    if fs_modified is not None:
+        body["item"]["fileSystemInfo"] = {"lastModifiedDateTime": fs_modified.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return _upload_session(session, f"{item_path(drive_id, item_id)}/createUploadSession", body, src,
+                           if_match, fragment)
+
+
+def cancel_session(session: GraphSession, upload_url: str) -> None:
+    session.request("DELETE", upload_url, route=UPLOAD_ROUTE, authenticated=False, accept=(404,))
+
