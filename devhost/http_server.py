@@ -1,14 +1,14 @@
 """HTTP front end: a bare ASGI app served by uvicorn on the host's event loop.
 
 Strips host.json's routePrefix, resolves the route (404/405), checks keys (401), passes a real
-`func.HttpRequest` and turns `$return` into the response after queue outputs are flushed. Uvicorn's
+`func.HttpRequest` and turns `$return` into the response after queue outputs are flushed. `/admin/...`
+(outside the prefix, as in the real host) goes to devhost.admin. Uvicorn's
 own signal handling is disabled: the runner owns SIGTERM/SIGINT and drains everything in order.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 import azure.functions as func
 import uvicorn
 
+from devhost.admin import AdminApi
 from devhost.bindings import FunctionFailed, Invoker
 from devhost.catalog import FunctionSpec, HttpTriggerSpec
 from devhost.keys import Keys, is_authorized, presented_key
@@ -28,7 +29,6 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 Reply = tuple[int, list[tuple[str, str]], bytes]
-STATUS_PATH = ("admin", "host", "status")
 GRACEFUL_HTTP_SECONDS = 10
 
 
@@ -72,6 +72,7 @@ class HttpFrontend:
         self._prefix = [s.lower() for s in split_path(route_prefix)]
         self._keys = keys
         self._invoker = invoker
+        self.admin = AdminApi(functions, keys, invoker)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,10 +102,9 @@ class HttpFrontend:
         query = _join(parse_qsl(query_string, keep_blank_values=True), ",")
         segments = split_path(raw_path)
         key = presented_key(headers, query)
-        if tuple(s.lower() for s in segments) == STATUS_PATH:
-            if not is_authorized(func.AuthLevel.ADMIN, key, self._keys):
-                return _text(401)
-            return 200, [("content-type", "application/json")], json.dumps({"state": "Running"}).encode()
+        admin = await self.admin.handle(method, segments, key, body)
+        if admin is not None:
+            return admin
         if [s.lower() for s in segments[: len(self._prefix)]] != self._prefix:
             return _text(404)
         try:

@@ -114,7 +114,9 @@ class Host:
             for out in spec.outputs:
                 if out.connection:
                     resolve_connection(out.connection, os.environ)
-        invoker = Invoker(QueueStore(os.environ), str(root), config.queues.message_encoding)
+        threads = os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT")  # the worker's own knob
+        invoker = Invoker(QueueStore(os.environ), str(root), config.queues.message_encoding,
+                          worker_threads=int(threads) if threads else None)
         return catalog, invoker, config
 
     async def serve(self, ready: Callable[[HostInfo], None] | None = None, handle_signals: bool = False) -> None:
@@ -130,7 +132,8 @@ class Host:
         timers = [TimerRunner(s, invoker) for s in catalog if isinstance(s.trigger, TimerTriggerSpec)]
         await asyncio.gather(*(q.prepare() for q in queues))
         sock = bind_socket(self.options.host, self.options.port)
-        server = make_server(HttpFrontend(catalog, config.route_prefix, self.keys, invoker))
+        frontend = HttpFrontend(catalog, config.route_prefix, self.keys, invoker)
+        server = make_server(frontend)
         http_task = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started:
             if http_task.done():
@@ -148,9 +151,9 @@ class Host:
         if ready:
             ready(self.info)
         await self._stop.wait()
-        await self._shutdown(server, http_task, workers, tasks, invoker)
+        await self._shutdown(server, http_task, frontend, workers, tasks, invoker)
 
-    async def _shutdown(self, server: uvicorn.Server, http_task: asyncio.Future[None],
+    async def _shutdown(self, server: uvicorn.Server, http_task: asyncio.Future[None], frontend: HttpFrontend,
                         workers: Sequence[QueueListener | TimerRunner], tasks: Sequence[asyncio.Future[None]],
                         invoker: Invoker) -> None:
         log.info("Stopping host: no new messages or timer runs; draining in-flight work")
@@ -161,7 +164,7 @@ class Host:
         if tasks:
             await asyncio.wait(tasks, timeout=self.options.drain_seconds)
         remaining = max(0.0, self.options.drain_seconds - (time.monotonic() - started))
-        results = await asyncio.gather(*(w.drain(remaining) for w in workers))
+        results = await asyncio.gather(*(w.drain(remaining) for w in (*workers, frontend.admin)))
         await asyncio.wait({http_task}, timeout=max(remaining, 1.0))
         self.drained = all(results)
         invoker.shutdown(wait=self.drained)

@@ -54,6 +54,11 @@ async def boot(timer: func.TimerRequest) -> None:
     record(fn="boot", past_due=timer.past_due)
 
 
+@app.timer_trigger(arg_name="timer", schedule="0 0 0 1 1 *")
+def yearly(timer: func.TimerRequest) -> None:
+    record(fn="yearly", past_due=timer.past_due)
+
+
 @app.route(route="secure", methods=["GET"])
 def secure(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("secret")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.devhost.conftest import RunningHost
+from tests.integration.devhost.conftest import RunningHost, wait_for
 
 MASTER, FUNCTION = "master-key-for-tests", "function-key-for-tests"
 
@@ -84,3 +84,17 @@ def test_request_and_response_are_passed_through(pipeline: RunningHost) -> None:
 def test_an_exception_in_the_function_is_a_500(pipeline: RunningHost) -> None:
     assert pipeline.client.get("/api/boom").status_code == 500
     assert "RuntimeError: boom" in pipeline.log()
+
+
+def test_admin_api_runs_a_timer_or_queue_function_now(pipeline: RunningHost) -> None:
+    path = "/admin/functions/slow"
+    body = {"input": '{"tag": "manual", "seconds": 0}'}
+    assert pipeline.client.post(path, json=body, params={"code": FUNCTION}).status_code == 401
+    assert pipeline.client.post("/admin/functions/secure", json=body, params={"code": MASTER}).status_code == 404
+    assert pipeline.client.post(path, json=body, params={"code": MASTER}).status_code == 202
+    wait_for(lambda: pipeline.calls(fn="slow", event="end", tag="manual"), what="the manual queue run")
+    assert [c["dequeue_count"] for c in pipeline.calls(fn="slow", event="start", tag="manual")] == [1]
+    assert pipeline.calls(fn="yearly") == []  # scheduled for 1 January only
+    run = pipeline.client.post("/admin/functions/Yearly", json={}, headers={"x-functions-key": MASTER})
+    assert run.status_code == 202  # function names are case-insensitive
+    wait_for(lambda: pipeline.calls(fn="yearly"), what="the manual timer run")
