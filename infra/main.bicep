@@ -1,0 +1,218 @@
+// Procore <-> SharePoint sync: everything `azd up` deploys.
+// One resource group holding a Flex Consumption function app (Python 3.11), its storage account (queues,
+// state tables, staging and deployment containers), Key Vault for tenant credentials, Log Analytics +
+// Application Insights, and a user-assigned managed identity that reaches all of them without keys.
+// App-setting names come from shared/config.py; tests/infra checks both sides agree.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds the resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. Pick one where Flex Consumption is available (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Object id of an operator (user or group) who may rotate tenant secrets and handle poison messages. Empty: no human access.')
+param operatorPrincipalId string = ''
+
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param operatorPrincipalType string = 'User'
+
+@description('Public origin the webhooks are registered under, e.g. a custom domain. Empty: the app\'s default https host name.')
+param publicBaseUrl string = ''
+
+@description('Upper bound on instances per function (Flex Consumption scales each function on its own).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@allowed([
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Storage redundancy: the account holds the last agreed sync state, so geo-redundant by default.')
+@allowed([
+  'Standard_GRS'
+  'Standard_RAGRS'
+  'Standard_GZRS'
+  'Standard_RAGZRS'
+])
+param storageSkuName string = 'Standard_GRS'
+
+var abbrs = {
+  resourceGroup: 'rg-'
+  functionApp: 'func-'
+  appServicePlan: 'plan-'
+  storageAccount: 'st'
+  keyVault: 'kv-'
+  logAnalytics: 'log-'
+  appInsights: 'appi-'
+  managedIdentity: 'id-'
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = '${abbrs.functionApp}${resourceToken}'
+var deploymentContainerName = 'app-package'
+
+// ---- What the product uses (same names and defaults as shared/config.py) ----
+
+// Queue-name settings -> queue names. Each queue also gets its '-poison' twin.
+var queueSettings = {
+  PCSYNC_QUEUE_LIVE: 'live-changes'
+  PCSYNC_QUEUE_INITIAL_SYNC: 'initial-sync'
+  PCSYNC_QUEUE_TRANSFER: 'transfer'
+  PCSYNC_QUEUE_TRANSFER_INITIAL: 'transfer-initial'
+  PCSYNC_QUEUE_METADATA: 'metadata'
+  PCSYNC_QUEUE_METADATA_INITIAL: 'metadata-initial'
+  PCSYNC_QUEUE_RECORD: 'record'
+  PCSYNC_QUEUE_RECORD_INITIAL: 'record-initial'
+  PCSYNC_QUEUE_NOTIFY: 'notify'
+}
+var scheduleSettings = {
+  PCSYNC_RECONCILE_SCHEDULE: '0 */15 * * * *'
+  PCSYNC_RENEW_SCHEDULE: '0 30 */6 * * *'
+}
+var tableNames = [
+  'tenants'
+  'links'
+  'items'
+  'itemsBySp'
+  'cursors'
+  'subscriptions'
+  'activity'
+]
+var stagingContainerName = 'staging'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourceGroup}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentity}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.logAnalytics}${resourceToken}'
+    appInsightsName: '${abbrs.appInsights}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageAccount}${resourceToken}'
+    location: location
+    tags: tags
+    skuName: storageSkuName
+    queueSettings: queueSettings
+    tableNames: tableNames
+    stagingContainerName: stagingContainerName
+    deploymentContainerName: deploymentContainerName
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVault}${resourceToken}'
+    location: location
+    tags: tags
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+    appPrincipalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
+    operatorPrincipalType: operatorPrincipalType
+  }
+}
+
+// Identity-based storage connection (no keys), then the product's own settings.
+var appSettings = union(queueSettings, scheduleSettings, {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  PCSYNC_STAGING_CONTAINER: stagingContainerName
+  PCSYNC_SECRET_STORE: 'keyvault'
+  PCSYNC_KEY_VAULT_URI: keyVault.outputs.uri
+})
+
+module api 'modules/functionapp.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.appServicePlan}${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    appInsightsName: monitoring.outputs.appInsightsName
+    appSettings: appSettings
+    publicBaseUrl: publicBaseUrl
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+  dependsOn: [
+    rbac
+  ]
+}
+
+// ---- Outputs (azd stores them in .azure/<env>/.env; none is a secret) ----
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output FUNCTION_APP_URL string = api.outputs.url
+output PUBLIC_BASE_URL string = api.outputs.publicBaseUrl
+output WEBHOOK_BASE_URL string = '${api.outputs.publicBaseUrl}/api'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
+output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
