@@ -25,8 +25,9 @@ def _wait_for(path: Path, proc: subprocess.Popen[bytes], timeout: float = 120) -
 
 def test_stack_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
     state = tmp_path / "state"
+    log = open(tmp_path / "stack.out", "wb")  # noqa: SIM115 - closed in finally
     proc = subprocess.Popen([sys.executable, "-m", "devhost.stack", "--state-dir", str(state)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_for(state / "stack.json", proc)
         doc = json.loads((state / "stack.json").read_text())
@@ -46,3 +47,5 @@ def test_stack_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(10)
+        log.close()
