@@ -104,7 +104,7 @@ async def _file_chunks(fh: BinaryIO, start: int, length: int) -> AsyncIterator[b
             yield chunk
 
 
-def serve_download(rt: Runtime, request: Request) -> tuple[Response, str]:
+def serve_download(rt: Runtime, request: Request) -> Response:
     """The pre-authenticated download URL: no Authorization needed, Range supported, expires."""
     q = request.query_params
     drive_id, item_id, tempauth = q.get("d", ""), q.get("i", ""), q.get("tempauth", "")
@@ -128,4 +128,4 @@ def serve_download(rt: Runtime, request: Request) -> tuple[Response, str]:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
 
     return StreamingResponse(_file_chunks(fh, start, length), status_code=status, headers=headers,
-                             media_type="application/octet-stream"), who
+                             media_type="application/octet-stream")

@@ -75,11 +75,12 @@ async def dispatch_graph(rt: Runtime, request: Request, raw_path: bytes) -> Resp
     return _finish(rt, request, resp, request_id, client_id, template)
 
 
-async def _guarded(rt: Runtime, request: Request, template: str, work) -> Response:  # noqa: ANN001
+async def _guarded(rt: Runtime, request: Request, template: str, client_id: str, work) -> Response:  # noqa: ANN001
+    """Pre-authenticated URLs: faults, Graph errors, headers and stats, attributed to `client_id`."""
     request_id = str(uuid.uuid4())
-    client_id = "pre-authenticated"
     try:
-        resp, client_id = await work()
+        await _faults(rt, request.method, template, client_id)
+        resp = await work()
     except GraphError as err:
         resp = error_response(err, request_id, request.headers.get("client-request-id"))
     return _finish(rt, request, resp, request_id, client_id, template)
@@ -93,23 +94,20 @@ def graph_app(rt: Runtime) -> Starlette:
     async def upload_endpoint(request: Request) -> Response:
         template = "/_api/v2.0/drives/{drive-id}/items/{item-id}/uploadSession"
 
-        async def work() -> tuple[Response, str]:
-            guid = request.query_params.get("guid", "").strip("'")
-            session = rt.store.sessions.get(guid)
-            who = session.identity.client_id if session else "pre-authenticated"
-            await _faults(rt, request.method, template, who)
-            return await api_uploads.upload_endpoint(rt, request), who
-        return await _guarded(rt, request, template, work)
+        session = rt.store.sessions.get(request.query_params.get("guid", "").strip("'"))
+        who = session.identity.client_id if session else "pre-authenticated"
+        return await _guarded(rt, request, template, who,
+                              lambda: api_uploads.upload_endpoint(rt, request))
 
     async def download_endpoint(request: Request) -> Response:
         template = "/_layouts/15/download.aspx"
 
-        async def work() -> tuple[Response, str]:
-            q = request.query_params
-            who = rt.check_download(q.get("d", ""), q.get("i", ""), q.get("tempauth", ""))
-            await _faults(rt, request.method, template, who or "pre-authenticated")
+        q = request.query_params
+        who = rt.check_download(q.get("d", ""), q.get("i", ""), q.get("tempauth", ""))
+
+        async def work() -> Response:
             return api_content.serve_download(rt, request)
-        return await _guarded(rt, request, template, work)
+        return await _guarded(rt, request, template, who or "pre-authenticated", work)
 
     return Starlette(routes=[
         Route("/v1.0/{rest:path}", graph_endpoint, methods=METHODS),
