@@ -114,3 +114,31 @@ class ActivityRow(Row):
     item: str | None = None                  # Procore id or SharePoint id
     path: str | None = None
     detail: str | None = None
+
+
+class SubscriptionKind(enum.StrEnum):
+    GRAPH = "graph"
+    PROCORE = "procore"
+
+
+class SubscriptionRow(Row):
+    """A Graph subscription or a Procore hook we own; the secret itself only as a hash."""
+
+    kind: SubscriptionKind
+    subscription_id: str                     # Graph subscription id / Procore hook id
+    tenant_id: str
+    link_id: str
+    resource: str                            # Graph resource / Procore hook scope
+    secret_hash: str                         # sha256 of clientState / hook Authorization value
+    expires_at: datetime | None = None
+    trigger_ids: list[str] = []              # Procore triggers registered on the hook
+    created_at: datetime
+
+
+class CursorRow(Row):
+    """Where a link's change feed was last read up to: moves only after what it covers is recorded."""
+
+    scope: str                               # link id or drive id
+    kind: str                                # "graph_delta" | "procore_watermark:<tool>"
+    value: str
+    updated_at: datetime

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from azure.data.tables import TableServiceClient
 
-from shared.models.rows import ActivityRow, ItemRow, LinkRow, TenantRow
+from shared.models.rows import ActivityRow, CursorRow, ItemRow, LinkRow, SubscriptionRow, TenantRow
 from shared.store.tables import Row, Stored, TableRepository
 
 TENANT_PARTITION = "tenant"
@@ -52,6 +52,10 @@ class Repositories:
         self.activity = TableRepository(
             tables, "activity", ActivityRow, lambda r: (f"{r.link_id}:{r.day}", r.row_key)
         )
+        self.subscriptions = TableRepository(
+            tables, "subscriptions", SubscriptionRow, lambda r: (r.kind.value, r.subscription_id)
+        )
+        self.cursors = TableRepository(tables, "cursors", CursorRow, lambda r: (r.scope, r.kind))
 
     def get_tenant(self, tenant_id: str) -> Stored[TenantRow] | None:
         return self.tenants.get(TENANT_PARTITION, tenant_id)

@@ -1,0 +1,133 @@
+"""Queue messages of the pipeline (architecture §3): one pydantic model per step, tagged by `kind`.
+
+Each queue carries a discriminated union, so a trigger parses with one call and an unknown kind is
+a loud error (poison), never a silent no-op. Every message names its tenant and link, and the
+`lane` (initial sync or live) that decides which queues its follow-up steps go to.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from shared.models.api import ToolKey
+
+
+class Lane(enum.StrEnum):
+    INITIAL = "initial"
+    LIVE = "live"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int = 1
+    tenant_id: str
+    link_id: str
+    lane: Lane = Lane.LIVE
+
+
+class StartInitialSync(_Message):
+    """Enumerate the link's tools and plan every item (initial-sync queue)."""
+
+    kind: Literal["start_initial_sync"] = "start_initial_sync"
+    lane: Lane = Lane.INITIAL
+
+
+class EnumeratePage(_Message):
+    """One page of a tool's source listing during the initial sync (initial-sync queue)."""
+
+    kind: Literal["enumerate_page"] = "enumerate_page"
+    lane: Lane = Lane.INITIAL
+    tool: ToolKey
+    page: int = Field(ge=1)
+
+
+class ProcoreChange(_Message):
+    """A Procore webhook delivery, reduced to what detect needs: a hint, re-read before acting."""
+
+    kind: Literal["procore_change"] = "procore_change"
+    tool: ToolKey
+    resource_name: str
+    resource_id: int
+    event_type: str
+    source_application_id: str | None = None
+
+
+class MirrorFolder(_Message):
+    """Create (or find) the SharePoint twin of a Procore folder (metadata queue)."""
+
+    kind: Literal["mirror_folder"] = "mirror_folder"
+    tool: ToolKey
+    procore_id: str
+
+
+class FetchFile(_Message):
+    """Copy one Procore file version into a staging blob (transfer queue)."""
+
+    kind: Literal["fetch_file"] = "fetch_file"
+    tool: ToolKey
+    procore_id: str
+    version: str
+
+
+class UploadFile(_Message):
+    """Upload a staged file to SharePoint (transfer queue)."""
+
+    kind: Literal["upload_file"] = "upload_file"
+    tool: ToolKey
+    procore_id: str
+    version: str
+    staged_blob: str
+    size: int
+    sha256: str
+    quickxor: str
+
+
+class SpMetadata(_Message):
+    """Rename, move or recycle the SharePoint twin of a Procore item (metadata queue)."""
+
+    kind: Literal["sp_metadata"] = "sp_metadata"
+    tool: ToolKey
+    procore_id: str
+    action: Literal["rename", "move", "recycle"]
+
+
+class RecordResult(_Message):
+    """Write the agreed state after a step's write: items row, reverse index, activity (record queue)."""
+
+    kind: Literal["record_result"] = "record_result"
+    tool: ToolKey
+    procore_id: str
+    outcome: Literal["synced", "skipped", "failed", "deleted"]
+    version: str | None = None
+    reason: str | None = None
+    sp_item_id: str | None = None
+    sp_parent_id: str | None = None
+    sp_name: str | None = None
+    sp_etag: str | None = None
+    sp_ctag: str | None = None
+    sp_quickxor: str | None = None
+    size: int | None = None
+
+
+class SendNotification(_Message):
+    """Email the tenant's notify addresses (notify queue)."""
+
+    kind: Literal["send_notification"] = "send_notification"
+    subject: str
+    body: str
+
+
+DetectMessage = Annotated[StartInitialSync | EnumeratePage | ProcoreChange, Field(discriminator="kind")]
+TransferMessage = Annotated[FetchFile | UploadFile, Field(discriminator="kind")]
+MetadataMessage = Annotated[MirrorFolder | SpMetadata, Field(discriminator="kind")]
+
+DETECT = TypeAdapter(DetectMessage)
+TRANSFER = TypeAdapter(TransferMessage)
+METADATA = TypeAdapter(MetadataMessage)
+RECORD = TypeAdapter(RecordResult)
+NOTIFY = TypeAdapter(SendNotification)
