@@ -14,6 +14,7 @@ from typing import Any
 
 from .content import content_type, write_content
 from .models import File, FileVersion, Folder, Scope
+from .seed_records import seed_photos, seed_records
 from .store import State
 from .tree import roots
 
@@ -119,11 +120,9 @@ def seed_state(st: State, *, seed: int, size: str) -> None:
             archive = Folder(st.next_id("folder"), scope, "99 Archive", root.id, now, now, author)
             st.folders[archive.id] = archive
             _bulk(st, scope, archive.id, spec.bulk_files, rng, author, now)
-    company_scope: Scope = ("company", st.directory.by_key("app").companies.__iter__().__next__())
+    company_scope: Scope = ("company", min(st.directory.by_key("app").companies))
     root, _bin = roots(st, company_scope)
     _grow(st, company_scope, root.id, COMPANY_TREE, spec, rng, author, now, counter)
-    for extra in EXTRA_SEEDERS:
-        extra(st, spec, rng, author, now)
-
-
-EXTRA_SEEDERS: list[Any] = []    # photos and records register their seeders here
+    project_ids = [pid for pid, _ in spec.projects]
+    seed_photos(st, project_ids, spec.photos_per_album, rng, author, now)
+    seed_records(st, project_ids, spec.records_per_tool, rng, author, now)

@@ -19,13 +19,11 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import auth, control, directory, documents, documents_index, downloads, uploads
+from . import auth, control, directory, documents, documents_index, downloads, photos, records, uploads, webhooks
 from .config import COMPANY_ID, EmulatorConfig, default_directory
 from .downloads import BUCKET
 from .seed import SIZES, seed_state
 from .store import State
-
-OPTIONAL_MODULES = ("photos", "records", "webhooks")
 
 
 class _PortSplit:
@@ -59,13 +57,7 @@ def descriptor_of(st: State) -> dict[str, Any]:
 def build_app(st: State, storage_port: int) -> ASGIApp:
     descriptor = descriptor_of(st)
     routes = []
-    for module in (auth, directory, documents, documents_index, uploads, downloads):
-        routes += module.routes(st)
-    for name in OPTIONAL_MODULES:
-        try:
-            module = __import__(f"{__package__}.{name}", fromlist=["routes"])
-        except ModuleNotFoundError:
-            continue
+    for module in (auth, directory, documents, documents_index, uploads, downloads, photos, records, webhooks):
         routes += module.routes(st)
     routes += control.routes(st, descriptor)
     return _PortSplit(Starlette(routes=routes), storage_port)
@@ -138,12 +130,5 @@ def start(
             raise RuntimeError("the Procore emulator did not start")
         time.sleep(0.01)
     running = RunningEmulator(st, descriptor_of(st), st.storage_base, server, thread, tmp)
-    for name in OPTIONAL_MODULES:
-        try:
-            module = __import__(f"{__package__}.{name}", fromlist=["routes"])
-        except ModuleNotFoundError:
-            continue
-        starter = getattr(module, "start_worker", None)
-        if starter is not None:
-            running._stoppers.append(starter(st))
+    running._stoppers.append(webhooks.start_worker(st))
     return running

@@ -17,7 +17,8 @@ class DirectoryApi:
         return UserRef.model_validate(self._s.get_json("/rest/v1.0/me", route="/rest/v1.0/me"))
 
     def companies(self) -> list[Company]:
-        return [Company.model_validate(c) for c in self._s.get_json("/rest/v1.0/companies", route="/rest/v1.0/companies")]
+        body = self._s.get_json("/rest/v1.0/companies", route="/rest/v1.0/companies")
+        return [Company.model_validate(c) for c in body]
 
     def projects(self) -> Iterator[Project]:
         return iterate(self._s, "/rest/v1.1/projects", route="/rest/v1.1/projects",

@@ -159,7 +159,8 @@ def test_upload_post_after_the_start_window_is_403(api: httpx.Client, emu: Runni
 def test_upload_attached_after_expiry_is_refused(api: httpx.Client, emu: RunningEmulator) -> None:
     up = api.post("/rest/v1.1/projects/101/uploads", json={"response_filename": "a.txt",
                                                            "response_content_type": "text/plain"}).json()
-    assert httpx.post(up["url"], data=up["fields"], files={"file": ("a.txt", b"hello", "text/plain")}).status_code == 204
+    posted = httpx.post(up["url"], data=up["fields"], files={"file": ("a.txt", b"hello", "text/plain")})
+    assert posted.status_code == 204
     control_of(emu).post(f"/uploads/{up['uuid']}/expire", {"what": "attach"})
     r = api.post("/rest/v1.0/files", params={"project_id": 101},
                  json={"file": {"name": "late.txt", "upload_uuid": up["uuid"]}})
