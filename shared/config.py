@@ -117,6 +117,12 @@ class Settings(BaseModel):
     queue_notify: str = _queue("notify", "PCSYNC_QUEUE_NOTIFY",
                                "notification mail (initial sync done, deletes paused, tenant must act)")
 
+    # Local stack only (never deployed): the Fernet key of the local secret store, and an extra CA
+    # bundle to trust (the emulators' TLS certificates).
+    local_secret_key: str | None = Field(None, alias="PCSYNC_LOCAL_SECRET_KEY",
+                                         json_schema_extra={_KIND: _LOCAL_ONLY})
+    extra_ca_file: str | None = Field(None, alias="PCSYNC_CA_FILE", json_schema_extra={_KIND: _LOCAL_ONLY})
+
     reconcile_schedule: str = _schedule(DEFAULT_RECONCILE_SCHEDULE, "PCSYNC_RECONCILE_SCHEDULE",
                                         "timer: reconcile pass (missed webhooks / notifications)")
     renew_schedule: str = _schedule(DEFAULT_RENEW_SCHEDULE, "PCSYNC_RENEW_SCHEDULE",
@@ -145,6 +151,8 @@ class Settings(BaseModel):
     def _consistent(self) -> Settings:
         if self.secret_store is SecretStoreKind.KEYVAULT and not self.key_vault_uri:
             raise ValueError("PCSYNC_SECRET_STORE=keyvault needs PCSYNC_KEY_VAULT_URI")
+        if self.secret_store is SecretStoreKind.LOCAL and not self.local_secret_key:
+            raise ValueError("PCSYNC_SECRET_STORE=local needs PCSYNC_LOCAL_SECRET_KEY (a Fernet key)")
         names = list(self.queues.values())
         if len(set(names)) != len(names):
             raise ValueError(f"queue names must be distinct: {sorted(names)}")
