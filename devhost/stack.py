@@ -8,6 +8,7 @@ messages finish). Children also get PR_SET_PDEATHSIG, so a killed stack never le
 from __future__ import annotations
 
 import argparse
+import base64
 import ctypes
 import json
 import os
@@ -66,14 +67,16 @@ class Stack:
         return self.describe()
 
     def _emulator_env(self) -> dict[str, str]:
-        """Let the product's own settings point at the emulators (used by later issues' code)."""
-        env: dict[str, str] = {}
-        if "procore" in self.parts:
-            env["PCSYNC_PROCORE_BASE_URL"] = self.parts["procore"]["base_url"]
-        if "graph" in self.parts:
-            env["PCSYNC_GRAPH_BASE_URL"] = self.parts["graph"]["base_url"]
-            if self.parts["graph"].get("ca_file"):
-                env["PCSYNC_CA_FILE"] = self.parts["graph"]["ca_file"]
+        """Settings the product needs on the local stack: the secret-store key (kept in the state dir so
+        a restarted stack still reads its tenants' secrets) and trust in the emulators' CA."""
+        key_file = self.state_dir / "local-secret.key"
+        if not key_file.exists():
+            key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            key_file.chmod(0o600)
+        env = {"PCSYNC_SECRET_STORE": "local", "PCSYNC_LOCAL_SECRET_KEY": key_file.read_text().strip()}
+        ca_files = [p["ca_file"] for k, p in self.parts.items() if k in EMULATORS and p.get("ca_file")]
+        if ca_files:
+            env["PCSYNC_CA_FILE"] = ca_files[0]
         return env
 
     def _start_child(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
