@@ -32,7 +32,7 @@ param operatorPrincipalType string = 'User'
 @description('Public origin the webhooks are registered under, e.g. a custom domain. Empty: the app\'s default https host name.')
 param publicBaseUrl string = ''
 
-@description('Upper bound on instances per function (Flex Consumption scales each function on its own).')
+@description('Upper bound on the app\'s instances (Flex Consumption scales each function group on its own within it).')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
@@ -42,6 +42,14 @@ param maximumInstanceCount int = 100
   4096
 ])
 param instanceMemoryMB int = 2048
+
+@description('Always-ready instances for the HTTP functions (webhook receivers answer within seconds even after idle time); 0 saves the baseline cost.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttpInstances int = 1
+
+@description('Zone-redundant Flex plan (only in regions that offer it).')
+param zoneRedundant bool = false
 
 @description('Storage redundancy: the account holds the last agreed sync state, so geo-redundant by default.')
 @allowed([
@@ -195,6 +203,8 @@ module api 'modules/functionapp.bicep' = {
     publicBaseUrl: publicBaseUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    zoneRedundant: zoneRedundant
   }
   dependsOn: [
     rbac

@@ -16,6 +16,8 @@ param appSettings object
 param publicBaseUrl string = ''
 param maximumInstanceCount int = 100
 param instanceMemoryMB int = 2048
+@description('Always-ready instances for the HTTP group: webhook receivers must answer within 3 s (Graph) / 5 s (Procore) even after idle time. 0 saves the baseline cost.')
+param alwaysReadyHttpInstances int = 1
 param pythonVersion string = '3.11'
 @description('Zone-redundant Flex plan; only some regions offer it, so it is opt-in.')
 param zoneRedundant bool = false
@@ -62,9 +64,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_17: Procore and Graph cannot present client certificates to a webhook receiver
     // checkov:skip=CKV_AZURE_16: Easy Auth would reject Procore/Graph deliveries and function-key callers; authentication is done per route
     // checkov:skip=CKV_AZURE_78: Flex Consumption has no FTP(S) deployment (packages go to the blob container) and does not take the ftpsState property
-    // checkov:skip=CKV_AZURE_212: Flex Consumption has no instance minimum; scale-out is per function, up to maximumInstanceCount
+    // checkov:skip=CKV_AZURE_212: Flex Consumption has no site-wide instance minimum; the HTTP group gets always-ready instances (alwaysReadyHttpInstances) and the rest scales per function
     // checkov:skip=CKV_AZURE_213: the platform health check (instance eviction) is not used on a scale-to-zero Flex app; GET /api/health is the external liveness probe
-    // checkov:skip=CKV_AZURE_225: zone redundancy is a plan option of dedicated plans, not of FC1
     serverFarmId: plan.id
     httpsOnly: true
     siteConfig: {
@@ -87,6 +88,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: (alwaysReadyHttpInstances > 0) ? [
+          {
+            name: 'http'
+            instanceCount: alwaysReadyHttpInstances
+          }
+        ] : []
       }
       runtime: {
         name: 'python'

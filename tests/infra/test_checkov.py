@@ -43,18 +43,19 @@ def test_checkov_parses_every_file() -> None:
     assert scan.summary.get("resource_count", 0) >= declared, "checkov saw fewer resources than the files declare"
 
 
-def _inline_skips() -> list[tuple[Path, str, str]]:
+def _inline_skips() -> list[tuple[Path, int, str, str]]:
+    """(file, line, check id, text after the id) of every `// checkov:skip=` comment."""
     skips = []
     for path in bicep_files():
-        for line in path.read_text().splitlines():
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
             m = _SKIP.search(line)
             if m:
-                skips.append((path, m.group("id"), m.group("rest")))
+                skips.append((path, number, m.group("id"), m.group("rest")))
     return skips
 
 
 def test_every_inline_skip_has_a_one_line_reason() -> None:
-    for path, check_id, rest in _inline_skips():
+    for path, _, check_id, rest in _inline_skips():
         assert rest.startswith(":"), f"{path.name} {check_id}: write `// checkov:skip={check_id}: reason`"
         assert len(rest[1:].strip()) >= MIN_REASON_CHARS, f"{path.name} {check_id}: the reason is too short"
 
@@ -64,10 +65,18 @@ def test_every_skip_checkov_applied_is_an_inline_one_with_its_reason() -> None:
     for check in scan.skipped:
         reason = (check.get("check_result") or {}).get("suppress_comment") or ""
         assert len(reason.strip()) >= MIN_REASON_CHARS, f"{check['check_id']} skipped without a reason"
-    applied = {(Path(c["file_path"]).name, c["check_id"]) for c in scan.skipped}
-    declared = {(p.name, check_id) for p, check_id, _ in _inline_skips()}
-    assert declared <= applied, f"stale skips (the check no longer applies): {sorted(declared - applied)}"
-    assert applied <= declared, f"skips not declared inline: {sorted(applied - declared)}"
+    # A declared skip is used when checkov skipped that check for the resource whose lines enclose it.
+    unused = [
+        f"{path.name}:{line} {check_id}"
+        for path, line, check_id, _ in _inline_skips()
+        if not any(
+            c["check_id"] == check_id and Path(c["file_path"]).name == path.name
+            and c["file_line_range"][0] <= line <= c["file_line_range"][1]
+            for c in scan.skipped
+        )
+    ]
+    assert not unused, f"stale skips (the check does not apply to that resource): {unused}"
+    assert len(scan.skipped) == len(_inline_skips()), "checkov skipped checks that are not declared inline"
 
 
 def test_the_gates_trip_on_a_weakened_and_an_unparsable_template(tmp_path: Path) -> None:

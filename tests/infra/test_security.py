@@ -98,6 +98,9 @@ def test_function_app_runs_python_311_on_flex_consumption_with_identity_deployme
     assert storage["authentication"]["userAssignedIdentityResourceId"] is not None
     scale = fac["scaleAndConcurrency"]
     assert scale["instanceMemoryMB"] in (512, 2048, 4096) and 40 <= scale["maximumInstanceCount"] <= 1000
+    # Webhook receivers must answer within 3 s (Graph) / 5 s (Procore): one warm HTTP instance by default.
+    ready = scale["alwaysReady"]
+    assert isinstance(ready, template.Either) and [{"name": "http", "instanceCount": 1}] in ready.options
 
 
 def _assignments() -> list[tuple[str, str, Any]]:
