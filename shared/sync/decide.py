@@ -1,0 +1,87 @@
+"""Pure decisions: the current Procore state of an item + the last agreed state -> actions.
+
+No I/O, no logging, no clock (style R3). The runner logs each action's reason. This module covers
+the Procore -> SharePoint direction; two-way decisions extend the same vocabulary.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.tools.base import SourceItem
+
+
+class Change(enum.StrEnum):
+    NEW = "new"
+    CONTENT = "content"
+    RENAMED = "renamed"
+    MOVED = "moved"
+    DELETED = "deleted"
+    UNCHANGED = "unchanged"
+
+
+class ActionKind(enum.StrEnum):
+    MIRROR_FOLDER_SP = "mirror_folder_sp"   # create (or find) the folder's SharePoint twin
+    COPY_TO_SP = "copy_to_sp"               # fetch the current version and upload it (new file or version)
+    MOVE_SP = "move_sp"                     # rename and/or move the twin to match Procore
+    RECYCLE_SP = "recycle_sp"               # delete the twin (to the SharePoint recycle bin)
+    FORGET = "forget"                       # gone on Procore before it was ever synced: just record
+    NOOP = "noop"                           # nothing to do (our own echo, or no relevant change)
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: ActionKind
+    reason: str
+
+
+def procore_changes(current: SourceItem | None, base: ItemRow | None) -> frozenset[Change]:
+    """What changed on the Procore side since the last agreed state."""
+    if current is None:
+        return frozenset({Change.DELETED}) if base is not None else frozenset()
+    if base is None:
+        return frozenset({Change.NEW})
+    changes: set[Change] = set()
+    if current.kind is ItemKind.FILE and current.version != base.procore_version:
+        changes.add(Change.CONTENT)
+    if current.name != base.procore_name:
+        changes.add(Change.RENAMED)
+    if current.parent_id != base.procore_parent_id:
+        changes.add(Change.MOVED)
+    return frozenset(changes or {Change.UNCHANGED})
+
+
+def _create(current: SourceItem, why: str) -> Action:
+    if current.kind is ItemKind.FOLDER:
+        return Action(ActionKind.MIRROR_FOLDER_SP, f"folder {why}")
+    return Action(ActionKind.COPY_TO_SP, f"file {why}")
+
+
+def decide_procore_to_sp(current: SourceItem | None, base: ItemRow | None) -> list[Action]:
+    """Actions that bring SharePoint to the item's current Procore state."""
+    changes = procore_changes(current, base)
+    if not changes:
+        return [Action(ActionKind.NOOP, "unknown item is gone: nothing to do")]
+    if Change.DELETED in changes:
+        assert base is not None
+        if base.sp_item_id and base.state is ItemState.SYNCED:
+            return [Action(ActionKind.RECYCLE_SP, "deleted in Procore")]
+        return [Action(ActionKind.FORGET, "deleted in Procore before it was synced")]
+    assert current is not None
+    if Change.NEW in changes:
+        return [_create(current, "created in Procore")]
+    assert base is not None
+    if base.state is not ItemState.SYNCED or not base.sp_item_id:
+        if base.state is ItemState.SKIPPED and Change.RENAMED not in changes and Change.MOVED not in changes:
+            return [Action(ActionKind.NOOP, f"still skipped: {base.reason}")]
+        return [_create(current, f"not synced yet ({base.state.value}): planned again")]
+    actions: list[Action] = []
+    if Change.RENAMED in changes or Change.MOVED in changes:
+        what = " and ".join(c.value for c in (Change.RENAMED, Change.MOVED) if c in changes)
+        actions.append(Action(ActionKind.MOVE_SP, f"{what} in Procore"))
+    if Change.CONTENT in changes:
+        actions.append(Action(ActionKind.COPY_TO_SP, f"new version {current.version} in Procore"))
+    return actions or [Action(ActionKind.NOOP, "no change to sync (already agreed)")]
