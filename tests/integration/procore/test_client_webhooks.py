@@ -101,3 +101,83 @@ def test_company_hook_hears_company_documents(app_client: ProcoreClient, user_cl
     assert body["resource_name"] == "Company Folders" and body["resource_id"] == folder.id
     assert body["project_id"] is None
     app_client.webhooks.delete_hook(company, hook.id)
+
+
+class SlowReceiver(Receiver):
+    """Answers after `delay` seconds (longer than the emulator's delivery timeout)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        handler = self.server.RequestHandlerClass
+        original = handler.do_POST  # type: ignore[attr-defined]
+
+        def slow(h: object) -> None:
+            time.sleep(delay)
+            original(h)
+
+        handler.do_POST = slow  # type: ignore[attr-defined]
+
+
+def test_a_receiver_slower_than_the_timeout_counts_as_failed(fresh_emu: RunningEmulator,
+                                                             client_factory: Callable[..., ProcoreClient]) -> None:
+    control_of(fresh_emu).config(webhook_timeout_s=0.3, webhook_retry_base_s=30)
+    receiver = SlowReceiver(delay=1.0)
+    try:
+        app = client_factory("app", target=fresh_emu)
+        hook = app.webhooks.create_hook(P101, namespace="pcsync-slow", destination_url=receiver.url,
+                                        authorization=SECRET)
+        app.webhooks.create_triggers(P101, hook.id, [("Project Folders", "create")])
+        client_factory("user", target=fresh_emu).documents.create_folder(P101, "Slow Receiver Folder")
+        deadline = time.monotonic() + 5
+        attempts = []
+        while not attempts and time.monotonic() < deadline:
+            attempts = list(app.webhooks.deliveries(P101, hook.id))
+            time.sleep(0.05)
+        assert attempts[0].outcome == "retried" and "Timeout" in (attempts[0].response_error or "")
+    finally:
+        receiver.close()
+
+
+def test_notification_degradation_duplicates_and_drops(fresh_emu: RunningEmulator,
+                                                       client_factory: Callable[..., ProcoreClient]) -> None:
+    control = control_of(fresh_emu)
+    receiver = Receiver()
+    try:
+        app = client_factory("app", target=fresh_emu)
+        user = client_factory("user", target=fresh_emu)
+        hook = app.webhooks.create_hook(P101, namespace="pcsync-degraded", destination_url=receiver.url,
+                                        authorization=SECRET)
+        app.webhooks.create_triggers(P101, hook.id, [("Project Folders", "create")])
+        control.post("/notifications", {"duplicate_rate": 1.0, "delay_ms": 200})
+        started = time.monotonic()
+        user.documents.create_folder(P101, "Twice Delivered")
+        got = receiver.wait_for(2)
+        assert time.monotonic() - started >= 0.2
+        assert got[0][1]["ulid"] == got[1][1]["ulid"]              # the same event, at least once
+        control.post("/notifications", {"drop_rate": 1.0})
+        user.documents.create_folder(P101, "Never Delivered")
+        time.sleep(0.5)
+        assert len(receiver.received) == 2
+    finally:
+        receiver.close()
+
+
+def test_events_are_discarded_after_the_failure_window(fresh_emu: RunningEmulator,
+                                                       client_factory: Callable[..., ProcoreClient]) -> None:
+    control_of(fresh_emu).config(webhook_retry_base_s=0.1, webhook_discard_after_s=0.5)
+    receiver = Receiver(fail_first=10_000)
+    try:
+        app = client_factory("app", target=fresh_emu)
+        hook = app.webhooks.create_hook(P101, namespace="pcsync-discard", destination_url=receiver.url,
+                                        authorization=SECRET)
+        app.webhooks.create_triggers(P101, hook.id, [("Project Folders", "create")])
+        client_factory("user", target=fresh_emu).documents.create_folder(P101, "Discarded")
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            if list(app.webhooks.deliveries(P101, hook.id, status="discarded")):
+                break
+            time.sleep(0.1)
+        assert len(list(app.webhooks.deliveries(P101, hook.id, status="discarded"))) == 1
+        assert len(receiver.received) >= 2
+    finally:
+        receiver.close()

@@ -48,7 +48,8 @@ def test_page_number_paging_falls_back_to_total() -> None:
         page = int(request.url.params["page"])
         return httpx.Response(200, json=[page] * (5 if page < 3 else 2), headers={"Total": "12", "Per-Page": "5"})
 
-    got = list(iterate(session_for(handler, []), "/x", route="/x", parse=int, paginator=PageNumberPaginator(per_page=5)))
+    got = list(iterate(session_for(handler, []), "/x", route="/x", parse=int,
+                       paginator=PageNumberPaginator(per_page=5)))
     assert got == [1] * 5 + [2] * 5 + [3] * 2
 
 
