@@ -19,6 +19,13 @@ from emulators.graph import errors
 from emulators.graph.web import Ctx, json_response, route
 
 
+def _canonical(name: str) -> str:
+    """Header names as Graph writes them (Retry-After, ETag, Location; request-id stays lower)."""
+    if name in ("request-id", "client-request-id"):
+        return name
+    return "-".join("ETag" if p == "etag" else p.capitalize() for p in name.split("-"))
+
+
 def _bad(message: str) -> errors.GraphError:
     return errors.GraphError(400, "BadRequest", message)
 
@@ -77,7 +84,7 @@ async def _run_one(ctx: Ctx, spec: dict[str, Any]) -> dict[str, Any]:
 
     resp = await dispatch_graph(ctx.rt, Request(scope, receive), path.encode())
     out: dict[str, Any] = {"id": spec["id"], "status": resp.status_code,
-                           "headers": {k: v for k, v in resp.headers.items()
+                           "headers": {_canonical(k): v for k, v in resp.headers.items()
                                        if k.lower() not in ("content-length",)}}
     payload = getattr(resp, "body", b"")
     if payload:

@@ -109,13 +109,19 @@ def fields_json(ctx: Ctx, item: Item) -> dict[str, Any]:
 
 
 def _check_value(col: Column, value: Any) -> None:
-    ok = value is None or {
-        "text": isinstance(value, str) and len(value) <= int(col.definition["text"].get("maxLength", 255)),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-        "dateTime": isinstance(value, str) and _is_date(value),
-        "choice": isinstance(value, str) and value in (col.definition["choice"].get("choices") or [value]),
-    }[col.kind]
+    spec = col.definition[col.kind]
+    if value is None:
+        ok = True
+    elif col.kind == "text":
+        ok = isinstance(value, str) and len(value) <= int(spec.get("maxLength", 255))
+    elif col.kind == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif col.kind == "boolean":
+        ok = isinstance(value, bool)
+    elif col.kind == "dateTime":
+        ok = isinstance(value, str) and _is_date(value)
+    else:
+        ok = isinstance(value, str) and value in (spec.get("choices") or [value])
     if not ok:
         raise errors.invalid_request(f"Invalid value for field '{col.name}'.")
 

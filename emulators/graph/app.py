@@ -7,6 +7,7 @@ table, Graph's error shape, request-id headers and the per-client statistics.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 from starlette.applications import Starlette
@@ -32,6 +33,8 @@ from emulators.graph.runtime import Runtime
 from emulators.graph.web import ROUTES, Ctx
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+LOG = logging.getLogger("emulators.graph")
+_INTERNAL = GraphError(500, "generalException", "An unspecified error has occurred.")
 
 
 def _finish(rt: Runtime, request: Request, resp: Response, request_id: str, client_id: str,
@@ -72,6 +75,9 @@ async def dispatch_graph(rt: Runtime, request: Request, raw_path: bytes) -> Resp
         resp = await handler(Ctx(rt, request, target, ident, request_id))
     except GraphError as err:
         resp = error_response(err, request_id, request.headers.get("client-request-id"))
+    except Exception:   # an emulator bug still answers in Graph's shape (and is logged)
+        LOG.exception("unhandled error in %s %s", request.method, template)
+        resp = error_response(_INTERNAL, request_id, request.headers.get("client-request-id"))
     return _finish(rt, request, resp, request_id, client_id, template)
 
 

@@ -19,7 +19,6 @@ from shared.graph.paths import child_path, item_path
 from shared.graph.quickxor import QuickXorHash
 from shared.graph.session import GraphSession
 
-DOWNLOAD_CHUNK = 1024 * 1024
 SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024     # ODAPI's 4 MB; larger files go through an upload session
 MAX_RESUMES = 5
 
@@ -58,7 +57,7 @@ def download_to(session: GraphSession, drive_id: str, item_id: str, out: BinaryI
                 if written and (resp.status_code != 206 or resp.headers.get("ETag") != etag):
                     raise errors.Conflict("the file changed while it was being downloaded")
                 etag = resp.headers.get("ETag")
-                for chunk in resp.iter_bytes(DOWNLOAD_CHUNK):
+                for chunk in resp.iter_bytes():   # as received (decoded): no re-chunking buffers
                     out.write(chunk)
                     hasher.update(chunk)
                     written += len(chunk)

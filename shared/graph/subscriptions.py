@@ -2,13 +2,16 @@
 
 Graph validates the notificationUrl synchronously during create (our receiver must echo the
 validationToken within 10 s). Expiry is capped at MAX_LIFETIME (42,300 minutes for driveItems).
-A renew that answers 404 means the subscription lapsed: create a new one.
+A renew that answers 404 means the subscription lapsed: create a new one. A failed handshake is
+Unavailable (retry later: cold starts and tunnels time out), any other 400 is our bug.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from shared import errors
+from shared.graph.errors import error_info
 from shared.graph.models import Subscription
 from shared.graph.paths import encode_segment
 from shared.graph.session import GraphSession
@@ -34,7 +37,14 @@ def create_subscription(session: GraphSession, drive_id: str, notification_url: 
             "clientState": client_state, "latestSupportedTlsVersion": "v1_2"}
     if lifecycle_url:
         body["lifecycleNotificationUrl"] = lifecycle_url
-    resp = session.request("POST", "/subscriptions", json=body, route="/subscriptions")
+    resp = session.request("POST", "/subscriptions", json=body, route="/subscriptions", accept=(400,))
+    if resp.status_code == 400:
+        info = error_info(resp)
+        text = f"POST /subscriptions -> 400 {info.code}: {info.message} (request-id {info.request_id})"
+        if "validation" in info.message.lower():
+            # our endpoint did not answer the handshake in time (cold start, tunnel): try again later
+            raise errors.Unavailable(text)
+        raise errors.InvariantBroken(text)
     return Subscription.model_validate(resp.json())
 
 

@@ -25,7 +25,7 @@ from shared.http_policy import backoff_delay
 FRAGMENT_UNIT = 320 * 1024
 DEFAULT_FRAGMENT = 32 * FRAGMENT_UNIT          # 10 MiB, Microsoft's recommended 5-10 MiB
 MAX_FRAGMENT = 187 * FRAGMENT_UNIT             # just under 60 MiB
-READ_CHUNK = 1024 * 1024
+READ_CHUNK = 256 * 1024              # small reads keep the peak low (no big transient buffers)
 MAX_FAILURES = 8
 UPLOAD_ROUTE = "/_api/v2.0/drives/{drive-id}/items/{item-id}/uploadSession"
 

@@ -68,7 +68,8 @@ def test_fragment_over_60_mib_rejected(raw: httpx.Client, drive_id: str, folder:
     control.post("/config", json={"max_fragment_bytes": 2 * UNIT}).raise_for_status()
     try:
         url = _session(raw, drive_id, folder.id, "huge.bin")
-        resp = httpx.put(url, content=b"a" * (2 * UNIT), headers={"Content-Range": f"bytes 0-{2 * UNIT - 1}/{4 * UNIT}"})
+        resp = httpx.put(url, content=b"a" * (2 * UNIT),
+                         headers={"Content-Range": f"bytes 0-{2 * UNIT - 1}/{4 * UNIT}"})
         assert _err(resp)[:2] == (400, "invalidRequest")
     finally:
         control.post("/config", json={"max_fragment_bytes": 60 * 1024 * 1024}).raise_for_status()

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (published test data, kept verbatim)
 """Published QuickXorHash test vectors: (size, base64 input, base64 hash).
 
 Source: rclone, backend/onedrive/quickxorhash/quickxorhash_test.go (`testVectors`), as stored at
