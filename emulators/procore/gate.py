@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .config import Company, Identity, Project
@@ -158,8 +158,11 @@ def route(
         client = getattr(request.state, "client_id", client)
         for k, v in rate_headers.items():
             response.headers.setdefault(k, v)
+        status = response.status_code
+        if status == 200 and "range" in request.headers and isinstance(response, FileResponse):
+            status = 206                      # FileResponse decides on Range while sending
         st.stats.record(
-            client, request.method, path, response.status_code,
+            client, request.method, path, status,
             int(request.headers.get("content-length") or 0), int(response.headers.get("content-length") or 0),
         )
         return response

@@ -20,10 +20,13 @@ from .directory import DirectoryApi
 from .documents import DocumentsApi
 from .downloads import Downloader
 from .http import create_http_client
+from .photos import PhotosApi
+from .records import RecordsApi
 from .retry import RetryPolicy
 from .session import ProcoreSession
 from .throttle import ThrottleGate
 from .uploads import DEFAULT_SEGMENT_BYTES, Uploader
+from .webhooks import WebhooksApi
 
 DEFAULT_TOKENS = TokenCache()
 
@@ -45,16 +48,9 @@ class ProcoreClient:
         self.documents = DocumentsApi(session)
         self.downloads = Downloader(session)
         self.uploads = Uploader(session, segment_bytes=segment_bytes, threshold_bytes=threshold_bytes)
-        self._extras()
-
-    def _extras(self) -> None:
-        from .photos import PhotosApi
-        from .records import RecordsApi
-        from .webhooks import WebhooksApi
-
-        self.photos = PhotosApi(self.session)
-        self.records = RecordsApi(self.session, self.downloads)
-        self.webhooks = WebhooksApi(self.session)
+        self.photos = PhotosApi(session)
+        self.records = RecordsApi(session, self.downloads)
+        self.webhooks = WebhooksApi(session)
 
     @property
     def throttle(self) -> ThrottleGate:

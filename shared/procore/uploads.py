@@ -11,7 +11,7 @@ URL. Nothing is held in memory beyond one read chunk. The returned uuid is then 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -187,5 +187,6 @@ class _HashingReader:
     def fileno(self) -> int:
         return self._f.fileno()
 
+    def close(self) -> None:
+        self._cm.__exit__(None, None, None)
 
-SourceFactory = Callable[[], UploadSource]

@@ -181,3 +181,15 @@ def test_events_are_discarded_after_the_failure_window(fresh_emu: RunningEmulato
         assert len(receiver.received) >= 2
     finally:
         receiver.close()
+
+
+def test_v4_hooks_get_v4_payloads(app_client: ProcoreClient, user_client: ProcoreClient, receiver: Receiver) -> None:
+    hook = app_client.webhooks.create_hook(P101, namespace="pcsync-test-v4", destination_url=receiver.url,
+                                           authorization=SECRET, api_version="v4.0")
+    app_client.webhooks.create_triggers(P101, hook.id, [("Project Folders", "create")])
+    folder = user_client.documents.create_folder(P101, "V4 Folder")
+    _, body = receiver.wait_for(1)[0]
+    assert set(body) == {"id", "timestamp", "reason", "company_id", "project_id", "user_id", "resource_type",
+                         "resource_id", "data"}
+    assert body["resource_id"] == str(folder.id) and body["reason"] == "create" and body["project_id"] == "101"
+    app_client.webhooks.delete_hook(P101, hook.id)
