@@ -2,7 +2,8 @@
 
 import azure.functions as func
 
-from functions import http_health
+from functions import http_health, queue_steps
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(http_health.bp)
+app.register_functions(queue_steps.bp)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from devhost.azurite import Azurite, start_azurite
+from shared.config import setting_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_S = 60.0
@@ -73,7 +74,11 @@ class Stack:
         if not key_file.exists():
             key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
             key_file.chmod(0o600)
-        env = {"PCSYNC_SECRET_STORE": "local", "PCSYNC_LOCAL_SECRET_KEY": key_file.read_text().strip()}
+        env = {**setting_defaults(), "PCSYNC_SECRET_STORE": "local",
+               "PCSYNC_LOCAL_SECRET_KEY": key_file.read_text().strip()}
+        mailbox = self.parts.get("graph", {}).get("mailbox")
+        if mailbox:
+            env["PCSYNC_MAIL_SENDER"] = mailbox
         ca_files = [p["ca_file"] for k, p in self.parts.items() if k in EMULATORS and p.get("ca_file")]
         if ca_files:
             env["PCSYNC_CA_FILE"] = ca_files[0]

@@ -32,6 +32,9 @@ param operatorPrincipalType string = 'User'
 @description('Public origin the webhooks are registered under, e.g. a custom domain. Empty: the app\'s default https host name.')
 param publicBaseUrl string = ''
 
+@description('Default mailbox (UPN or user id) notification mail is sent from, for tenants whose settings name none (settings.mail_from).')
+param mailSender string = ''
+
 @description('Upper bound on the app\'s instances (Flex Consumption scales each function group on its own within it).')
 @minValue(40)
 @maxValue(1000)
@@ -184,6 +187,7 @@ var appSettings = union(queueSettings, scheduleSettings, {
   PCSYNC_STAGING_CONTAINER: stagingContainerName
   PCSYNC_SECRET_STORE: 'keyvault'
   PCSYNC_KEY_VAULT_URI: keyVault.outputs.uri
+  PCSYNC_MAIL_SENDER: mailSender
 })
 
 module api 'modules/functionapp.bicep' = {

@@ -117,6 +117,9 @@ class Settings(BaseModel):
     queue_notify: str = _queue("notify", "PCSYNC_QUEUE_NOTIFY",
                                "notification mail (initial sync done, deletes paused, tenant must act)")
 
+    # Default mailbox notifications are sent from when a tenant's settings name none (mail_from).
+    mail_sender: str | None = Field(None, alias="PCSYNC_MAIL_SENDER")
+
     # Local stack only (never deployed): the Fernet key of the local secret store, and an extra CA
     # bundle to trust (the emulators' TLS certificates).
     local_secret_key: str | None = Field(None, alias="PCSYNC_LOCAL_SECRET_KEY",

@@ -94,6 +94,15 @@ class TenantSettings(Strict):
     delete_sync: bool = True
     mass_delete_share: float = Field(0.2, gt=0, le=1)
     mass_delete_count_24h: int = Field(200, ge=1)
+    mail_from: str | None = Field(None, description="mailbox (UPN or user id) notifications are sent from; "
+                                  "default: the deployment's PCSYNC_MAIL_SENDER")
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mailbox(cls, value: str | None) -> str | None:
+        if value is not None and not (_EMAIL.fullmatch(value) or re.fullmatch(r"[0-9a-fA-F-]{36}", value)):
+            raise ValueError("must be a mailbox UPN (name@domain) or a user id (GUID)")
+        return value
 
 
 class CreateTenantRequest(Strict):

@@ -28,6 +28,7 @@ class _Message(BaseModel):
     tenant_id: str
     link_id: str
     lane: Lane = Lane.LIVE
+    attempt: int = Field(0, ge=0)    # times this step was put back after a transient failure
 
 
 class StartInitialSync(_Message):
@@ -104,6 +105,8 @@ class RecordResult(_Message):
     procore_id: str
     outcome: Literal["synced", "skipped", "failed", "deleted"]
     version: str | None = None
+    procore_name: str | None = None
+    procore_parent_id: str | None = None
     reason: str | None = None
     sp_item_id: str | None = None
     sp_parent_id: str | None = None
@@ -114,6 +117,13 @@ class RecordResult(_Message):
     size: int | None = None
 
 
+class CheckCompletion(_Message):
+    """Is the initial sync done? Debounced: at most one is pending per link (initial-sync queue)."""
+
+    kind: Literal["check_completion"] = "check_completion"
+    lane: Lane = Lane.INITIAL
+
+
 class SendNotification(_Message):
     """Email the tenant's notify addresses (notify queue)."""
 
@@ -122,7 +132,9 @@ class SendNotification(_Message):
     body: str
 
 
-DetectMessage = Annotated[StartInitialSync | EnumeratePage | ProcoreChange, Field(discriminator="kind")]
+DetectMessage = Annotated[
+    StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion, Field(discriminator="kind")
+]
 TransferMessage = Annotated[FetchFile | UploadFile, Field(discriminator="kind")]
 MetadataMessage = Annotated[MirrorFolder | SpMetadata, Field(discriminator="kind")]
 

@@ -63,6 +63,13 @@ class TenantRow(Row):
     created_at: datetime
 
 
+class ToolRootState(Row):
+    """A tool's Procore root container and the SharePoint folder its items go under, by id."""
+
+    procore_id: str
+    sp_item_id: str
+
+
 class LinkRow(Row):
     tenant_id: str
     link_id: str
@@ -78,6 +85,11 @@ class LinkRow(Row):
     stage: Stage = Stage.INITIAL_SYNC
     stage_reason: str | None = None
     notified_initial_sync: bool = False
+    tool_roots: dict[ToolKey, ToolRootState] = {}   # filled when the initial sync starts
+    enumerated: list[ToolKey] = []                   # tools whose initial enumeration is complete
+    completion_check_pending: bool = False
+    procore_hook_id: int | None = None         # the link's Procore hook (SubscriptionRow kind procore)
+    graph_subscription_id: str | None = None   # the drive-root subscription (SubscriptionRow kind graph)
     created_at: datetime
     updated_at: datetime
 

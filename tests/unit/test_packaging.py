@@ -53,3 +53,11 @@ def test_azurite_is_pinned_in_the_lockfile() -> None:
     pinned = package["devDependencies"]["azurite"]
     assert pinned[0].isdigit()
     assert lock["packages"]["node_modules/azurite"]["version"] == pinned
+
+
+def test_local_settings_example_names_every_queue_and_schedule() -> None:
+    from shared.config import setting_defaults
+
+    values = json.loads((ROOT / "local.settings.json.example").read_text())["Values"]
+    missing = {k: v for k, v in setting_defaults().items() if values.get(k) != v}
+    assert not missing

@@ -1,0 +1,120 @@
+"""One entry point per queue: parse the message, load its link, run its step, map failures.
+
+Failure policy (style R6/R7), in one place:
+- TransientError (throttled, unavailable, locked): the message goes back on its queue with a delay
+  (Retry-After, else capped exponential backoff) and the invocation succeeds; after
+  MAX_TRANSIENT_ATTEMPTS it is treated as a failure.
+- ItemSkipped: recorded as skipped with its reason; not retried.
+- ConfigError: the link is paused with a reason the admin can read; the message is deferred, not lost.
+- Anything else propagates, so the host retries it and finally moves it to `<queue>-poison`; on the
+  last attempt the item is recorded as failed first, so the status API shows it.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from shared import errors
+from shared.http_policy import backoff_delay
+from shared.models import messages as m
+from shared.models.rows import LinkRow, Stage
+from shared.runtime import Services
+from shared.store.queues import HOST_JSON
+from shared.sync.context import LinkContext, load_context
+from shared.sync.runners import completion, detect, initial, metadata, notify, record, transfer
+
+log = logging.getLogger("pcsync.sync")
+MAX_TRANSIENT_ATTEMPTS = 30
+PAUSED_RETRY_S = 300.0
+DEFAULT_MAX_DEQUEUE = 5
+
+
+def max_dequeue_count() -> int:
+    try:
+        config = json.loads(HOST_JSON.read_text())
+    except FileNotFoundError:
+        return DEFAULT_MAX_DEQUEUE
+    return int(config.get("extensions", {}).get("queues", {}).get("maxDequeueCount", DEFAULT_MAX_DEQUEUE))
+
+
+def _run(ctx: LinkContext, msg: BaseModel) -> None:
+    if isinstance(msg, m.StartInitialSync):
+        initial.start_initial_sync(ctx)
+    elif isinstance(msg, m.EnumeratePage):
+        initial.enumerate_pages(ctx, msg)
+    elif isinstance(msg, m.ProcoreChange):
+        detect.procore_change(ctx, msg)
+    elif isinstance(msg, m.CheckCompletion):
+        completion.check_completion(ctx)
+    elif isinstance(msg, m.MirrorFolder):
+        metadata.mirror_folder(ctx, msg)
+    elif isinstance(msg, m.SpMetadata):
+        metadata.sp_metadata(ctx, msg)
+    elif isinstance(msg, m.FetchFile):
+        transfer.fetch_file(ctx, msg)
+    elif isinstance(msg, m.UploadFile):
+        transfer.upload_file(ctx, msg)
+    elif isinstance(msg, m.RecordResult):
+        record.record_result(ctx, msg)
+    elif isinstance(msg, m.SendNotification):
+        notify.send_notification(ctx, msg)
+    else:
+        raise errors.InvariantBroken(f"no runner for {type(msg).__name__}")
+
+
+def _item_of(msg: BaseModel) -> tuple[Any, str] | None:
+    tool, procore_id = getattr(msg, "tool", None), getattr(msg, "procore_id", None)
+    return (tool, procore_id) if tool is not None and procore_id is not None else None
+
+
+def _pause(ctx: LinkContext, reason: str) -> None:
+    def change(current: LinkRow | None) -> LinkRow | None:
+        if current is None or current.stage is Stage.PAUSED:
+            return None
+        return current.model_copy(update={"stage": Stage.PAUSED, "stage_reason": reason,
+                                          "updated_at": datetime.now(UTC)})
+
+    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
+    repos = ctx.services.repos
+    repos.record_activity(repos.new_activity(ctx.link.link_id, "paused", detail=reason))
+
+
+def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapter[Any],
+           dequeue_count: int = 1) -> None:
+    """Run one queue message of `queue` (parsed with `adapter`, the queue's message union)."""
+    msg: BaseModel = adapter.validate_json(body)
+    ctx = load_context(services, msg.tenant_id, msg.link_id, msg.lane)  # type: ignore[attr-defined]
+    if ctx is None:
+        log.info("dropped %s for a stopped link", type(msg).__name__)
+        return
+    if ctx.link.stage is Stage.PAUSED and not isinstance(msg, m.RecordResult):
+        services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)
+        return
+    item = _item_of(msg)
+    try:
+        _run(ctx, msg)
+    except errors.TransientError as exc:
+        attempt = msg.attempt + 1  # type: ignore[attr-defined]
+        if attempt > MAX_TRANSIENT_ATTEMPTS:
+            raise
+        delay = backoff_delay(attempt, exc.retry_after)
+        log.info("%s deferred %.1f s (attempt %d): %s", type(msg).__name__, delay, attempt, exc)
+        services.queues.send(queue, msg.model_copy(update={"attempt": attempt}), delay_s=delay)
+    except errors.ItemSkipped as exc:
+        if item is not None:
+            record.record_skip(ctx, item[0], item[1], exc.reason)
+    except errors.ConfigError as exc:
+        _pause(ctx, f"{type(exc).__name__}: {exc}")
+        services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)
+    except Exception as exc:
+        if dequeue_count >= max_dequeue_count() and item is not None:
+            record.record_result(ctx, m.RecordResult(
+                tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane, tool=item[0],
+                procore_id=item[1], outcome="failed", reason=f"{type(exc).__name__}: {exc}"[:500]))
+        raise

@@ -1,0 +1,1 @@
+"""Step runners: each executes one kind of pipeline message, with I/O, and logs its decisions."""

@@ -1,0 +1,51 @@
+"""Detect (live, Procore side): re-read the resource a webhook hinted at and plan what SharePoint needs.
+
+The payload is only a hint: the current state comes from Procore with our own token, the last agreed
+state from the items row, and the pure `decide_procore_to_sp` turns the two into actions. Our own
+writes (source_application_id = our client id) are ignored. Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from shared.models.messages import FetchFile, MirrorFolder, ProcoreChange, RecordResult, SpMetadata
+from shared.sync.context import LinkContext, Step
+from shared.sync.decide import ActionKind, decide_procore_to_sp
+from shared.sync.runners.record import ensure_item_row, record_result
+
+log = logging.getLogger("pcsync.sync")
+
+
+def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
+    if msg.source_application_id and msg.source_application_id == ctx.tenant.procore.client_id:
+        log.info("ignored our own change to %s %s", msg.resource_name, msg.resource_id)
+        return []
+    adapter = ctx.adapter(msg.tool)
+    kind = adapter.kind_of_resource(msg.resource_name)
+    if kind is None:
+        return []
+    procore_id = str(msg.resource_id)
+    current = adapter.get(ctx.procore, ctx.link, procore_id, kind)
+    base = ctx.item(msg.tool, procore_id, fresh=True)
+    actions = decide_procore_to_sp(current, base.row if base else None)
+    dims = {"tenant_id": msg.tenant_id, "link_id": msg.link_id}
+    common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": msg.tool,
+              "procore_id": procore_id}
+    for action in actions:
+        log.info("%s %s: %s", action.kind.value, procore_id, action.reason, extra=dims)
+        if action.kind is ActionKind.MIRROR_FOLDER_SP:
+            assert current is not None
+            ensure_item_row(ctx, current, replan=True)
+            ctx.send(Step.METADATA, MirrorFolder(**common))
+        elif action.kind is ActionKind.COPY_TO_SP:
+            assert current is not None
+            ensure_item_row(ctx, current, replan=True)
+            ctx.send(Step.TRANSFER, FetchFile(**common, version=current.version or ""))
+        elif action.kind is ActionKind.MOVE_SP:
+            ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
+        elif action.kind is ActionKind.RECYCLE_SP:
+            ctx.send(Step.METADATA, SpMetadata(**common, action="recycle"))
+        elif action.kind is ActionKind.FORGET:
+            record_result(ctx, RecordResult(**common, outcome="deleted", reason=action.reason))
+    return [a.kind for a in actions]

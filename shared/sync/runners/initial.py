@@ -1,0 +1,107 @@
+"""Initial sync: set up each tool's root folder, then enumerate the source page by page.
+
+Each page plans its items (a pending row each, then a folder or transfer message on the initial-sync
+queues) and hands the next page to a new message, so a project of any size is enumerated in steps
+of seconds. Items already known (e.g. a live change got there first) are left to their own steps.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from shared import errors
+from shared.graph import items as sp_items
+from shared.models.api import Mode, ToolKey
+from shared.models.messages import EnumeratePage, FetchFile, MirrorFolder
+from shared.models.rows import ItemKind, ItemState, LinkRow, ToolRootState
+from shared.sync.context import LinkContext, Step
+from shared.sync.naming import unsupported_reason
+from shared.sync.runners.completion import request_completion_check
+from shared.sync.runners.record import pending_row
+from shared.tools import TOOLS
+from shared.tools.base import SourceItem
+
+log = logging.getLogger("pcsync.sync")
+PAGES_PER_STEP = 5
+
+
+def _active_tools(link: LinkRow) -> list[ToolKey]:
+    return [tool for tool, mode in link.tools.items() if mode is not Mode.OFF and tool in TOOLS]
+
+
+def start_initial_sync(ctx: LinkContext) -> None:
+    """Create each tool's SharePoint folder under the link root and start enumerating."""
+    link = ctx.link
+    if link.root_item_id is None:
+        raise errors.InvariantBroken(f"link {link.link_id} has no SharePoint root folder id")
+    roots: dict[ToolKey, ToolRootState] = dict(link.tool_roots)
+    for tool in _active_tools(link):
+        if tool in roots:
+            continue
+        root = TOOLS[tool].root(ctx.procore, link)
+        sp_id = link.root_item_id
+        if root.sp_folder_name:
+            sp_id = sp_items.ensure_folder(ctx.graph, link.drive_id, link.root_item_id, root.sp_folder_name).id
+        roots[tool] = ToolRootState(procore_id=root.procore_id, sp_item_id=sp_id)
+
+    def change(current: LinkRow | None) -> LinkRow | None:
+        if current is None:
+            return None
+        return current.model_copy(update={"tool_roots": {**roots, **current.tool_roots}})
+
+    ctx.services.repos.links.mutate(link.tenant_id, link.link_id, change)
+    ctx.reload_link()
+    for tool in _active_tools(link):
+        if tool not in ctx.link.enumerated:
+            ctx.send(Step.DETECT, EnumeratePage(tenant_id=link.tenant_id, link_id=link.link_id, tool=tool, page=1))
+    if not _active_tools(link):
+        request_completion_check(ctx)
+
+
+def _plan(ctx: LinkContext, item: SourceItem) -> None:
+    repos = ctx.services.repos
+    row = pending_row(ctx, item)
+    reason = unsupported_reason(item.name) if item.kind is ItemKind.FILE else None
+    if reason:
+        row = row.model_copy(update={"state": ItemState.SKIPPED, "reason": reason})
+    try:
+        repos.items.create(row)
+    except errors.Conflict:
+        return  # already planned (a redelivered page, or a live change got there first)
+    if reason:
+        repos.record_activity(repos.new_activity(ctx.link.link_id, "skipped", tool=item.tool,
+                                                 item=item.procore_id, path=item.name, detail=reason))
+        return
+    common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": ctx.lane,
+              "tool": item.tool, "procore_id": item.procore_id}
+    if item.kind is ItemKind.FOLDER:
+        ctx.send(Step.METADATA, MirrorFolder(**common))
+    else:
+        ctx.send(Step.TRANSFER, FetchFile(**common, version=item.version or ""))
+
+
+def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:
+    adapter = TOOLS[msg.tool]
+    page: int | None = msg.page
+    for _ in range(PAGES_PER_STEP):
+        assert page is not None
+        listing = adapter.list_page(ctx.procore, ctx.link, page)
+        for item in listing.items:
+            _plan(ctx, item)
+        page = listing.next_page
+        if page is None:
+            break
+    if page is not None:
+        ctx.send(Step.DETECT, msg.model_copy(update={"page": page}))
+        return
+
+    def change(current: LinkRow | None) -> LinkRow | None:
+        if current is None or msg.tool in current.enumerated:
+            return None
+        return current.model_copy(update={"enumerated": [*current.enumerated, msg.tool]})
+
+    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
+    log.info("enumerated %s", msg.tool.value, extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
+    request_completion_check(ctx)
+

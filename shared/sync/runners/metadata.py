@@ -1,0 +1,70 @@
+"""Metadata actions on SharePoint: mirror a folder, rename/move a twin, recycle a twin.
+
+A rename and a move are one PATCH that makes the twin match the item's current Procore name and
+parent (so a redelivered or reordered message converges instead of undoing anything), and deletes
+go to the SharePoint recycle bin. Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from shared import errors
+from shared.graph import items as sp_items
+from shared.models.messages import MirrorFolder, RecordResult, SpMetadata
+from shared.models.rows import ItemKind, ItemState
+from shared.sync.context import LinkContext
+from shared.sync.runners.record import ensure_item_row, record_result, record_skip
+from shared.sync.runners.tree import ensure_folder, ensure_parent, legal_name
+
+log = logging.getLogger("pcsync.sync")
+
+
+def mirror_folder(ctx: LinkContext, msg: MirrorFolder) -> None:
+    stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
+    if stored is None:
+        current = ctx.adapter(msg.tool).get(ctx.procore, ctx.link, msg.procore_id, ItemKind.FOLDER)
+        if current is None:
+            return
+        stored = ensure_item_row(ctx, current)
+    if stored.row.state is ItemState.SYNCED and stored.row.sp_item_id:
+        return
+    try:
+        ensure_folder(ctx, msg.tool, msg.procore_id)
+    except errors.ItemSkipped as exc:
+        if ctx.item(msg.tool, msg.procore_id, fresh=True) is not None:
+            record_skip(ctx, msg.tool, msg.procore_id, exc.reason)
+
+
+def sp_metadata(ctx: LinkContext, msg: SpMetadata) -> None:
+    stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
+    sp_id = stored.row.sp_item_id if stored else None
+    if stored is None or sp_id is None:
+        return
+    row = stored.row
+    common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": msg.tool,
+              "procore_id": msg.procore_id}
+    if msg.action == "recycle":
+        sp_items.delete_item(ctx.graph, ctx.drive_id, sp_id)
+        record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in Procore"))
+        return
+    current = ctx.adapter(msg.tool).get(ctx.procore, ctx.link, msg.procore_id, row.kind)
+    if current is None:
+        return  # deleted meanwhile: the delete's own message recycles it
+    target = row.model_copy(update={"procore_name": current.name, "procore_parent_id": current.parent_id})
+    try:
+        parent_sp = ensure_parent(ctx, msg.tool, target)
+        name = legal_name(ctx, msg.tool, target)
+    except errors.ItemSkipped as exc:
+        record_skip(ctx, msg.tool, msg.procore_id, f"cannot follow the rename/move: {exc.reason}")
+        return
+    updated = sp_items.update_item(
+        ctx.graph, ctx.drive_id, sp_id,
+        name=name if name != row.sp_name else None,
+        new_parent_id=parent_sp if parent_sp != row.sp_parent_id else None,
+    ) if (name != row.sp_name or parent_sp != row.sp_parent_id) else None
+    record_result(ctx, RecordResult(
+        **common, outcome="synced", version=row.procore_version, procore_name=current.name,
+        procore_parent_id=current.parent_id, sp_item_id=sp_id, sp_parent_id=parent_sp,
+        sp_name=updated.name if updated else row.sp_name, sp_etag=updated.etag if updated else None,
+        sp_ctag=updated.ctag if updated else None, reason=f"{msg.action} in Procore"))

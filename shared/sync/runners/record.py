@@ -1,0 +1,121 @@
+"""Record: write the agreed state after a write (items row, reverse index, activity), ETag-conditional.
+
+A result older than what is already recorded (a redelivered or overtaken message) changes nothing,
+so at-least-once delivery is harmless. Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from shared.graph.models import DriveItem
+from shared.models.api import ToolKey
+from shared.models.messages import Lane, RecordResult
+from shared.models.rows import ItemRow, ItemState
+from shared.store.repositories import ItemBySpRow, item_key
+from shared.store.tables import Stored
+from shared.sync.context import LinkContext
+from shared.sync.runners.completion import request_completion_check
+from shared.tools.base import SourceItem
+
+log = logging.getLogger("pcsync.sync")
+
+
+def _newer_or_same(candidate: str | None, recorded: str | None) -> bool:
+    """Is `candidate` at least as new as `recorded`? Version ids are increasing integers in Procore."""
+    if candidate is None or recorded is None:
+        return True
+    if candidate.isdigit() and recorded.isdigit():
+        return int(candidate) >= int(recorded)
+    return True
+
+
+def pending_row(ctx: LinkContext, item: SourceItem) -> ItemRow:
+    return ItemRow(link_id=ctx.link.link_id, tool=item.tool, procore_id=item.procore_id, kind=item.kind,
+                   state=ItemState.PENDING, procore_name=item.name, procore_parent_id=item.parent_id,
+                   procore_version=None, size=item.size or 0, updated_at=datetime.now(UTC))
+
+
+def ensure_item_row(ctx: LinkContext, item: SourceItem, *, replan: bool = False) -> Stored[ItemRow]:
+    """The items row for a Procore item, created pending when missing (safe under races).
+
+    With `replan`, a row that is not synced (pending, skipped, failed) is reset to pending with the
+    item's current name and parent, so the step about to act uses today's state."""
+
+    def change(current: ItemRow | None) -> ItemRow | None:
+        if current is None:
+            return pending_row(ctx, item)
+        stale = current.procore_name != item.name or current.procore_parent_id != item.parent_id
+        if replan and current.state is not ItemState.SYNCED and (current.state is not ItemState.PENDING or stale):
+            return current.model_copy(update={"state": ItemState.PENDING, "reason": None, "procore_name": item.name,
+                                              "procore_parent_id": item.parent_id})
+        return None
+
+    repo = ctx.services.repos.items
+    key = item_key(item.tool.value, item.procore_id)
+    stored = repo.mutate(ctx.link.link_id, key, change)
+    assert stored is not None
+    ctx.forget_cached(item.tool, item.procore_id)
+    return stored
+
+
+def record_result(ctx: LinkContext, msg: RecordResult) -> None:
+    """Apply a step's outcome to the items row; then the reverse index, activity and progress."""
+    now = datetime.now(UTC)
+    applied: list[ItemRow] = []
+
+    def change(current: ItemRow | None) -> ItemRow | None:
+        applied.clear()
+        if current is None:
+            return None
+        if msg.outcome == "synced" and current.state is ItemState.SYNCED and not _newer_or_same(
+                msg.version, current.procore_version):
+            return None
+        update: dict[str, object] = {"state": ItemState(msg.outcome), "reason": msg.reason, "updated_at": now}
+        if msg.outcome == "synced":
+            update |= {k: v for k, v in {
+                "procore_version": msg.version, "procore_name": msg.procore_name,
+                "procore_parent_id": msg.procore_parent_id, "sp_item_id": msg.sp_item_id,
+                "sp_parent_id": msg.sp_parent_id, "sp_name": msg.sp_name, "sp_etag": msg.sp_etag,
+                "sp_ctag": msg.sp_ctag, "sp_quickxor": msg.sp_quickxor, "size": msg.size}.items() if v is not None}
+        new = current.model_copy(update=update)
+        applied.append(new)
+        return new
+
+    repos = ctx.services.repos
+    key = item_key(msg.tool.value, msg.procore_id)
+    if msg.outcome == "deleted":
+        stored = repos.items.get(ctx.link.link_id, key)
+        if stored is not None:
+            repos.items.delete(ctx.link.link_id, key, stored.etag)
+            if stored.row.sp_item_id:
+                repos.items_by_sp.delete(ctx.link.link_id, stored.row.sp_item_id)
+    else:
+        repos.items.mutate(ctx.link.link_id, key, change)
+    ctx.forget_cached(msg.tool, msg.procore_id)
+    if msg.outcome == "synced" and msg.sp_item_id and applied:
+        repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=msg.sp_item_id, item_key=key))
+    if applied or msg.outcome == "deleted":
+        event = {"synced": "synced", "skipped": "skipped", "failed": "error", "deleted": "deleted"}[msg.outcome]
+        path = (applied[0].sp_name or applied[0].procore_name) if applied else None
+        repos.record_activity(repos.new_activity(ctx.link.link_id, event, tool=msg.tool, item=msg.procore_id,
+                                                 path=path, detail=msg.reason))
+        log.info("%s %s:%s %s", event, msg.tool.value, msg.procore_id, msg.reason or "",
+                 extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
+    if ctx.lane is Lane.INITIAL:
+        request_completion_check(ctx)
+
+
+def record_skip(ctx: LinkContext, tool: ToolKey, procore_id: str, reason: str) -> None:
+    record_result(ctx, RecordResult(tenant_id=ctx.tenant.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane,
+                                    tool=tool, procore_id=procore_id, outcome="skipped", reason=reason))
+
+
+def record_folder(ctx: LinkContext, tool: ToolKey, row: ItemRow, created: DriveItem, parent_sp: str) -> None:
+    """Folders are recorded inline: their children need the id right away."""
+    record_result(ctx, RecordResult(
+        tenant_id=ctx.tenant.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane, tool=tool,
+        procore_id=row.procore_id, outcome="synced", procore_name=row.procore_name,
+        procore_parent_id=row.procore_parent_id, sp_item_id=created.id, sp_parent_id=parent_sp,
+        sp_name=created.name, sp_etag=created.etag, sp_ctag=created.ctag))

@@ -1,0 +1,149 @@
+"""Transfer: fetch (Procore -> staging blob, hashing on the way), then upload (staging -> SharePoint).
+
+Uploads are idempotent by (item, version): a version already recorded is not sent again, and a name
+that already exists in the target folder is adopted when it holds the same bytes (QuickXorHash) or
+when no other item owns it — a retried upload never leaves a duplicate. A file whose legal name is
+taken by a different item gets ` (<Procore id>)` appended. Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from shared import errors
+from shared.graph import items as sp_items
+from shared.graph import upload as sp_upload
+from shared.graph.content import Transfer
+from shared.graph.quickxor import QuickXorHash
+from shared.models.messages import FetchFile, RecordResult, UploadFile
+from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.store.repositories import item_key
+from shared.sync.context import LinkContext, Step
+from shared.sync.naming import unsupported_reason
+from shared.sync.runners.record import ensure_item_row, record_result, record_skip
+from shared.sync.runners.tree import ensure_parent, legal_name
+
+log = logging.getLogger("pcsync.sync")
+MAX_FILE_BYTES = 250 * 1000**3  # SharePoint's per-file limit
+
+
+def staged_name(msg: FetchFile | UploadFile, version: str) -> str:
+    return f"{msg.link_id}/{msg.tool.value}/{msg.procore_id}/{version}"
+
+
+class _Hashing:
+    """Pass chunks through while computing the QuickXorHash SharePoint will report."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = chunks
+        self.hash = QuickXorHash()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.hash.update(chunk)
+            yield chunk
+
+
+def _already_synced(row: ItemRow | None, version: str) -> bool:
+    return row is not None and row.state is ItemState.SYNCED and bool(row.sp_item_id) and \
+        row.procore_version == version
+
+
+def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
+    adapter = ctx.adapter(msg.tool)
+    current = adapter.get(ctx.procore, ctx.link, msg.procore_id, ItemKind.FILE)
+    if current is None:
+        record_result(ctx, RecordResult(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool,
+                                        procore_id=msg.procore_id, outcome="deleted",
+                                        reason="deleted in Procore before it was copied"))
+        return
+    stored = ensure_item_row(ctx, current, replan=True)
+    version = current.version or ""
+    if _already_synced(stored.row, version):
+        return
+    reason = unsupported_reason(current.name)
+    if reason:
+        record_skip(ctx, msg.tool, msg.procore_id, reason)
+        return
+    if (current.size or 0) > MAX_FILE_BYTES:
+        record_skip(ctx, msg.tool, msg.procore_id, "larger than SharePoint's 250 GB file limit")
+        return
+    hashing = _Hashing(adapter.fetch(ctx.procore, ctx.link, current))
+    staged = ctx.services.staging.put(staged_name(msg, version), hashing)
+    ctx.send(Step.TRANSFER, UploadFile(
+        tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
+        version=version, staged_blob=staged.name, size=staged.size, sha256=staged.sha256,
+        quickxor=hashing.hash.b64digest()))
+
+
+def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
+    stored = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
+    return stored.row.item_key if stored else None
+
+
+def _with_suffix(name: str, procore_id: str) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem} ({procore_id}).{ext}" if dot and stem else f"{name} ({procore_id})"
+
+
+def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str, src: Path) -> Transfer:
+    drive = ctx.drive_id
+    if row.sp_item_id:
+        try:
+            return sp_upload.upload_replace(ctx.graph, drive, row.sp_item_id, src)
+        except errors.NotFound:
+            log.info("twin of %s vanished in SharePoint; uploading it again", msg.procore_id)
+    own_key = item_key(msg.tool.value, msg.procore_id)
+    for candidate in (name, _with_suffix(name, msg.procore_id)):
+        try:
+            return sp_upload.upload_new(ctx.graph, drive, parent_sp, candidate, src, conflict="fail")
+        except errors.Conflict:
+            existing = sp_items.get_child(ctx.graph, drive, parent_sp, candidate)
+            if existing is None or existing.is_folder:
+                continue
+            owner = _owner_of(ctx, existing.id)
+            if owner not in (None, own_key):
+                continue  # another item's file: try the disambiguated name
+            if existing.quick_xor_hash == msg.quickxor and existing.size == msg.size:
+                return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)
+            return sp_upload.upload_replace(ctx.graph, drive, existing.id, src)
+    raise errors.Conflict(f"no free name for {name!r} in its SharePoint folder")
+
+
+def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
+    stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
+    if stored is None:
+        raise errors.InvariantBroken(f"upload of {msg.procore_id} without an items row")
+    row = stored.row
+    if _already_synced(row, msg.version):
+        ctx.services.staging.delete(msg.staged_blob)
+        return
+    try:
+        parent_sp = ensure_parent(ctx, msg.tool, row)
+        name = legal_name(ctx, msg.tool, row) if not row.sp_item_id else (row.sp_name or row.procore_name)
+    except errors.ItemSkipped as exc:
+        record_skip(ctx, msg.tool, msg.procore_id, exc.reason)
+        ctx.services.staging.delete(msg.staged_blob)
+        return
+    with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
+        src = Path(tmp) / "content"
+        with open(src, "wb") as out:
+            for chunk in ctx.services.staging.read(msg.staged_blob):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        result = _upload(ctx, msg, row, parent_sp, name, src)
+    item = result.item
+    if item is None:
+        raise errors.InvariantBroken("Graph upload finished without returning the item")
+    ctx.send(Step.RECORD, RecordResult(
+        tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
+        outcome="synced", version=msg.version, procore_name=row.procore_name,
+        procore_parent_id=row.procore_parent_id, sp_item_id=item.id, sp_parent_id=item.parent_id or parent_sp,
+        sp_name=item.name, sp_etag=item.etag, sp_ctag=item.ctag,
+        sp_quickxor=item.quick_xor_hash or result.quick_xor_hash, size=result.size))
+    ctx.services.staging.delete(msg.staged_blob)

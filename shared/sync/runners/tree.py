@@ -1,0 +1,105 @@
+"""Where an item goes in SharePoint: its parent folder's id (mirrored on demand) and its legal name.
+
+Parents are resolved through the items rows by Procore id, never by path, so a renamed or moved
+folder on either side does not break anything. A parent not mirrored yet is mirrored first (walking
+up until a mirrored ancestor or the tool root), which makes the order of queue messages irrelevant.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from shared import errors
+from shared.graph import items as sp_items
+from shared.models.api import ToolKey
+from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.store.tables import Stored
+from shared.sync.context import LinkContext
+from shared.sync.naming import check_path_length, sharepoint_name
+from shared.sync.runners.record import ensure_item_row, record_folder, record_skip
+
+MAX_DEPTH = 200
+
+
+def tool_root(ctx: LinkContext, tool: ToolKey) -> tuple[str, str]:
+    """(Procore root id, SharePoint folder id) of a tool; set when the initial sync started."""
+    root = ctx.link.tool_roots.get(tool)
+    if root is None:
+        root = ctx.reload_link().tool_roots.get(tool)
+    if root is None:
+        raise errors.InvariantBroken(f"link {ctx.link.link_id} has no root for {tool.value} yet")
+    return root.procore_id, root.sp_item_id
+
+
+def sp_path(ctx: LinkContext, tool: ToolKey, row: ItemRow, leaf_name: str) -> PurePosixPath:
+    """The item's SharePoint path from the library root (for the 400-character rule)."""
+    names = [leaf_name]
+    parent = row.procore_parent_id
+    root_id, _ = tool_root(ctx, tool)
+    for _ in range(MAX_DEPTH):
+        if parent is None or parent == root_id:
+            break
+        stored = ctx.item(tool, parent)
+        if stored is None:
+            break
+        names.append(stored.row.sp_name or stored.row.procore_name)
+        parent = stored.row.procore_parent_id
+    tool_folder = ctx.link.tool_roots[tool]
+    prefix = [ctx.link.folder_path] if ctx.link.folder_path else []
+    sub = [n for n in (_tool_folder_name(ctx, tool),) if n] if tool_folder else []
+    return PurePosixPath("/", *prefix, *sub, *reversed(names))
+
+
+def _tool_folder_name(ctx: LinkContext, tool: ToolKey) -> str | None:
+    from shared.tools.documents import SP_FOLDER
+
+    return SP_FOLDER if ctx.link.procore_project_id is not None else None
+
+
+def legal_name(ctx: LinkContext, tool: ToolKey, row: ItemRow) -> str:
+    """The SharePoint name for the row's Procore name and the path check; raises ItemSkipped."""
+    at_root = row.procore_parent_id == tool_root(ctx, tool)[0] and not ctx.link.folder_path
+    name = sharepoint_name(row.procore_name, is_folder=row.kind is ItemKind.FOLDER, at_library_root=at_root)
+    check_path_length(sp_path(ctx, tool, row, name))
+    return name
+
+
+def ensure_parent(ctx: LinkContext, tool: ToolKey, row: ItemRow, depth: int = 0) -> str:
+    """The SharePoint id of the row's parent folder, mirroring missing ancestors first."""
+    root_id, root_sp = tool_root(ctx, tool)
+    parent_id = row.procore_parent_id
+    if parent_id is None or parent_id == root_id:
+        return root_sp
+    return ensure_folder(ctx, tool, parent_id, depth + 1)
+
+
+def ensure_folder(ctx: LinkContext, tool: ToolKey, procore_id: str, depth: int = 0) -> str:
+    """The SharePoint id of a Procore folder's twin, creating it (and its ancestors) if needed."""
+    if depth > MAX_DEPTH:
+        raise errors.InvariantBroken(f"folder chain deeper than {MAX_DEPTH} (a cycle?) at {procore_id}")
+    stored = ctx.item(tool, procore_id)
+    if stored is None:
+        stored = _adopt_unknown_folder(ctx, tool, procore_id)
+    row = stored.row
+    if row.state is ItemState.SYNCED and row.sp_item_id:
+        return row.sp_item_id
+    if row.state is ItemState.SKIPPED:
+        raise errors.IllegalName(f"parent folder {row.procore_name!r} is skipped: {row.reason}")
+    parent_sp = ensure_parent(ctx, tool, row, depth)
+    try:
+        name = legal_name(ctx, tool, row)
+    except errors.ItemSkipped as exc:
+        record_skip(ctx, tool, procore_id, exc.reason)
+        raise
+    created = sp_items.ensure_folder(ctx.graph, ctx.drive_id, parent_sp, name)
+    record_folder(ctx, tool, row, created, parent_sp)
+    return created.id
+
+
+def _adopt_unknown_folder(ctx: LinkContext, tool: ToolKey, procore_id: str) -> Stored[ItemRow]:
+    """A parent we have no row for (e.g. created while we enumerate): re-read it and add its row."""
+    current = ctx.adapter(tool).get(ctx.procore, ctx.link, procore_id, ItemKind.FOLDER)
+    if current is None:
+        raise errors.NotFound(f"parent folder {procore_id} no longer exists in Procore")
+    return ensure_item_row(ctx, current)
