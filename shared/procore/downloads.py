@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import BinaryIO
 from urllib.parse import urljoin
 
@@ -69,7 +70,14 @@ class Downloader:
             on_api = self._session.is_api_url(current)
             headers = {"Range": f"bytes={offset}-"} if offset and not on_api else {}
             route = DOWNLOAD_ROUTE if on_api else STORAGE_ROUTE
-            with self._session.stream("GET", current, route=route, headers=headers, external=not on_api) as resp:
+            with ExitStack() as stack:
+                try:
+                    resp = stack.enter_context(
+                        self._session.stream("GET", current, route=route, headers=headers, external=not on_api))
+                except errors.PermissionDenied as exc:
+                    if on_api:
+                        raise
+                    raise _Truncated("storage refused the presigned URL (expired?)") from exc
                 if resp.status_code in REDIRECTS:
                     location = resp.headers.get("location")
                     if not location:

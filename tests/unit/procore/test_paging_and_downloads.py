@@ -85,3 +85,21 @@ def test_download_follows_redirects_and_sends_the_token_only_to_the_api_host() -
     result = Downloader(session_for(handler, seen), chunk_bytes=65536).download_to(f"{API}/api/v5/files/1", sink)
     assert sink.getvalue() == body and result.sha256 == hashlib.sha256(body).hexdigest()
     assert [("authorization" in r.headers) for r in seen] == [True, False]
+
+
+def test_an_expired_storage_url_is_fetched_afresh_from_the_first_hop() -> None:
+    storage_calls = {"n": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.procore.test":
+            return httpx.Response(302, headers={"Location": "https://s3.example.test/b/key?sig=1"})
+        storage_calls["n"] += 1
+        if storage_calls["n"] == 1:
+            return httpx.Response(403, text="<Error><Code>AccessDenied</Code><Message>Request has expired</Message>")
+        return httpx.Response(200, content=b"fresh")
+
+    seen: list[httpx.Request] = []
+    sink = io.BytesIO()
+    Downloader(session_for(handler, seen)).download_to(f"{API}/api/v5/files/1", sink)
+    assert sink.getvalue() == b"fresh"
+    assert [r.url.host for r in seen] == ["api.procore.test", "s3.example.test"] * 2
