@@ -92,15 +92,23 @@ def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-async def _file_chunks(fh: BinaryIO, start: int, length: int) -> AsyncIterator[bytes]:
+class DroppedConnection(Exception):
+    """Raised mid-body to make uvicorn cut the connection (the download-drop test switch)."""
+
+
+async def _file_chunks(fh: BinaryIO, start: int, length: int, drop_after: int | None) -> AsyncIterator[bytes]:
     with fh:
         fh.seek(start)
-        left = length
+        left, sent = length, 0
         while left > 0:
             chunk = fh.read(min(READ_CHUNK, left))
             if not chunk:
                 break
+            if drop_after is not None and sent + len(chunk) > drop_after:
+                yield chunk[: drop_after - sent]
+                raise DroppedConnection
             left -= len(chunk)
+            sent += len(chunk)
             yield chunk
 
 
@@ -127,5 +135,6 @@ def serve_download(rt: Runtime, request: Request) -> Response:
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
 
-    return StreamingResponse(_file_chunks(fh, start, length), status_code=status, headers=headers,
+    drop = rt.faults.take_download_drop()
+    return StreamingResponse(_file_chunks(fh, start, length, drop), status_code=status, headers=headers,
                              media_type="application/octet-stream")

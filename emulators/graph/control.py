@@ -1,7 +1,7 @@
 """The test-only surface under /_emulator/ (contract §3 plus the switches the Graph tests need).
 
 faults, notifications, stats, reset-stats (contract); config, throttle, locks, delta resync and
-duplicates, upload drops and expiry, token revocation, certificate credentials, subscription
+duplicates, upload drops and expiry, download drops, token revocation, certificate credentials, subscription
 lifecycle events and expiry, notification log, recycle bin, mail, extra sites, descriptor.
 """
 
@@ -96,6 +96,12 @@ def routes(rt: Runtime) -> list[Route]:
             rt.faults.upload_drops.append(int(b.get("after_bytes", 0)))
         return JSONResponse({"ok": True})
 
+    async def download_drop(request: Request) -> Response:
+        b = await _body(request)
+        with rt.faults.lock:
+            rt.faults.download_drops.append(int(b.get("after_bytes", 0)))
+        return JSONResponse({"ok": True})
+
     async def upload_expire(request: Request) -> Response:
         with store.lock:
             for s in store.sessions.values():
@@ -174,6 +180,7 @@ def routes(rt: Runtime) -> list[Route]:
         Route("/delta/duplicates", delta_duplicates, methods=["POST"]),
         Route("/uploads/drop", upload_drop, methods=["POST"]),
         Route("/uploads/expire", upload_expire, methods=["POST"]),
+        Route("/downloads/drop", download_drop, methods=["POST"]),
         Route("/tokens/revoke", revoke_tokens, methods=["POST"]),
         Route("/credentials", credentials, methods=["POST"]),
         Route("/subscriptions", subscriptions, methods=["GET"]),

@@ -3,7 +3,8 @@
 - throttle rules: the next N API calls whose "METHOD /route/template" matches answer 429/503 with
   Retry-After (inner $batch requests are matched on their own, so a 429 can hide in a 200 batch);
 - random faults (contract §3 /_emulator/faults): error_rate, statuses, latency_ms, seed;
-- upload drops: the next fragment PUT keeps only its first N bytes, then fails (a dropped fragment).
+- upload drops: the next fragment PUT keeps only its first N bytes, then fails (a dropped fragment);
+- download drops: the next download stops after N bytes by cutting the connection.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Faults:
         self.rules: list[ThrottleRule] = []
         self.random = RandomFaults()
         self.upload_drops: list[int] = []
+        self.download_drops: list[int] = []
         self.calls: dict[tuple[str, str, str], int] = defaultdict(int)
         self.bytes_in: dict[str, int] = defaultdict(int)
         self.bytes_out: dict[str, int] = defaultdict(int)
@@ -89,6 +91,10 @@ class Faults:
     def take_upload_drop(self) -> int | None:
         with self.lock:
             return self.upload_drops.pop(0) if self.upload_drops else None
+
+    def take_download_drop(self) -> int | None:
+        with self.lock:
+            return self.download_drops.pop(0) if self.download_drops else None
 
     def count(self, client_id: str, method: str, template: str, n_in: int, n_out: int,
               user_agent: str | None = None) -> None:

@@ -56,7 +56,7 @@ class Notifier:
         self.degrade = Degrade()
         self.log: list[dict[str, Any]] = []
         self._stop = False
-        self._client = httpx.Client(follow_redirects=False)
+        self._client = httpx.Client(follow_redirects=False, trust_env=False)
         self._thread = threading.Thread(target=self._run, name="graph-notifier", daemon=True)
         store.listeners.append(self.on_change)
         self._thread.start()

@@ -78,6 +78,7 @@ class GraphSession:
         if wait > self._max_wait:
             raise errors.Throttled(f"Graph asked us to wait {wait:.0f} s", retry_after=wait)
         self._sleep(wait)
+        self.throttle = self.throttle.model_copy(update={"throttled_until": None})
 
     def _observe(self, resp: httpx.Response, retry_after: float | None) -> None:
         before = self.throttle.throttle_events
@@ -137,10 +138,14 @@ class GraphSession:
                 continue
             retryable = res.action is Action.THROTTLED or (res.action is Action.RETRY and idempotent)
             if retryable and replayable and attempt < MAX_ATTEMPTS:
-                delay = backoff_delay(attempt, res.retry_after)
-                if delay <= self._max_wait:
-                    self._sleep(delay)
-                    continue
+                if res.action is Action.THROTTLED and res.retry_after is not None:
+                    if res.retry_after <= self._max_wait:
+                        continue                 # wait_if_throttled() sleeps the Retry-After
+                else:
+                    delay = backoff_delay(attempt)
+                    if delay <= self._max_wait:
+                        self._sleep(delay)
+                        continue
             raise to_sync_error(resp, res, what)
 
     @contextmanager

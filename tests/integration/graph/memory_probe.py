@@ -1,5 +1,8 @@
 """Run in a subprocess by test_memory: upload then download one file through the client and report
-this process's peak memory (ru_maxrss and sampled RSS) as JSON on stdout.
+this process's peak memory as JSON on stdout.
+
+Peak = max(VmHWM from /proc/self/status, RSS sampled every 20 ms). Not ru_maxrss: Linux keeps it
+across execve, so it would include the forking pytest process's RSS.
 
 Usage: python -m tests.integration.graph.memory_probe DESCRIPTOR.json SRC DEST
 """
@@ -7,7 +10,6 @@ Usage: python -m tests.integration.graph.memory_probe DESCRIPTOR.json SRC DEST
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import threading
 import time
@@ -18,6 +20,17 @@ import psutil
 from shared.graph import content, items, upload
 from shared.graph.config import GraphConfig
 from shared.graph.session import GraphSession
+
+
+def _hwm() -> int:
+    """Peak RSS of this process image in bytes (VmHWM is reset by execve, unlike ru_maxrss)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def main() -> None:
@@ -45,6 +58,7 @@ def main() -> None:
         up = upload.upload_new(session, desc["sites"][0]["drive_id"], root.id, src.name, src,
                                conflict="replace")
         t1 = time.monotonic()
+        peak_upload = max(peak[0], _hwm())
         assert up.item is not None
         down = content.download_file(session, desc["sites"][0]["drive_id"], up.item.id, dest)
         t2 = time.monotonic()
@@ -52,8 +66,8 @@ def main() -> None:
     sampler.join()
     print(json.dumps({
         "baseline_rss_mib": baseline / 2**20,
-        "peak_rss_mib": max(peak[0], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024) / 2**20,
-        "upload_s": t1 - t0, "download_s": t2 - t1,
+        "peak_rss_mib": max(peak[0], _hwm()) / 2**20,
+        "peak_after_upload_mib": peak_upload / 2**20, "upload_s": t1 - t0, "download_s": t2 - t1,
         "local_hash": up.quick_xor_hash, "server_hash": up.item.quick_xor_hash,
         "download_hash": down.quick_xor_hash, "size": down.size,
     }))

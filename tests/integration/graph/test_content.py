@@ -111,3 +111,29 @@ def test_simple_put_conflict_default_replace(app: GraphSession, drive_id: str, f
     third = content.put_new_small(app, drive_id, folder.id, "s.txt", b"3", conflict="rename")
     assert third.name == "s 1.txt"
     assert [i.name for i in items.iter_children(app, drive_id, folder.id)] == ["s 1.txt", "s.txt"]
+
+
+def test_download_resumes_after_dropped_connection(app: GraphSession, drive_id: str, folder: DriveItem,
+                                                   tmp_path: Path, control: httpx.Client,
+                                                   desc: dict[str, object]) -> None:
+    src = write_file(tmp_path / "d.bin", 3 * MIB + 5, seed=4)
+    done = upload.upload_new(app, drive_id, folder.id, "d.bin", src)
+    assert done.item is not None
+    control.post("/reset-stats").raise_for_status()
+    control.post("/downloads/drop", json={"after_bytes": MIB + 7}).raise_for_status()
+    out = io.BytesIO()
+    back = content.download_to(app, drive_id, done.item.id, out)
+    assert out.getvalue() == src.read_bytes() and back.quick_xor_hash == done.item.quick_xor_hash
+    routes = control.get("/stats").json()["clients"][desc["app"]["client_id"]]["routes"]  # type: ignore[index]
+    assert routes["GET /_layouts/15/download.aspx"] == 2          # the cut one + one Range request
+
+
+def test_defer_commit(raw: httpx.Client, drive_id: str, folder: DriveItem) -> None:
+    resp = raw.post(f"/drives/{drive_id}/items/{folder.id}:/late.txt:/createUploadSession",
+                    json={"item": {"@microsoft.graph.conflictBehavior": "fail"}, "deferCommit": True})
+    url = resp.json()["uploadUrl"]
+    part = httpx.put(url, content=b"abc", headers={"Content-Range": "bytes 0-2/3"})
+    assert part.status_code == 202 and part.json()["nextExpectedRanges"] == []
+    assert raw.get(f"/drives/{drive_id}/items/{folder.id}:/late.txt").status_code == 404
+    done = httpx.post(url, content=b"")
+    assert done.status_code == 201 and done.json()["name"] == "late.txt" and done.json()["size"] == 3

@@ -1,7 +1,7 @@
 """Peak memory of the client while uploading and downloading a 512 MiB file stays under 100 MiB.
 
 The file is generated on disk in 1 MiB pieces; the client runs in its own process (measured there:
-ru_maxrss and sampled RSS), the emulator in this one.
+VmHWM and sampled RSS), the emulator in this one.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ def test_512_mib_round_trip_under_100_mib(desc: dict[str, Any], tmp_path: Path) 
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"\n512 MiB round trip: peak RSS {report['peak_rss_mib']:.1f} MiB "
-          f"(baseline {report['baseline_rss_mib']:.1f} MiB), upload {report['upload_s']:.1f} s, "
+          f"(baseline {report['baseline_rss_mib']:.1f} MiB, after upload "
+          f"{report['peak_after_upload_mib']:.1f} MiB), upload {report['upload_s']:.1f} s, "
           f"download {report['download_s']:.1f} s")
     assert report["size"] == SIZE + 12345
     assert report["local_hash"] == report["server_hash"] == report["download_hash"]
