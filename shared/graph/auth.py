@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -19,6 +20,9 @@ import msal  # type: ignore[import-untyped]
 from shared import errors
 from shared.graph.config import GRAPH_SCOPE, GraphConfig
 from shared.graph.http import make_http_client
+from shared.logging import get_logger, log_call
+
+LOG = get_logger("graph")
 
 _APPS: dict[tuple[str, str, str], msal.ConfidentialClientApplication] = {}
 _APPS_LOCK = threading.Lock()
@@ -26,22 +30,38 @@ _APPS_LOCK = threading.Lock()
 _CONFIG_ERRORS = {"invalid_tenant", "unauthorized_client", "invalid_scope", "invalid_resource"}
 
 
+def _route(url: str) -> str:
+    if url.endswith("/openid-configuration"):
+        return "/{tenant}/v2.0/.well-known/openid-configuration"
+    return "/{tenant}/oauth2/v2.0/token" if url.endswith("/token") else "/{authority-endpoint}"
+
+
 class MsalHttp:
-    """The minimal requests-like interface MSAL needs, on top of an httpx.Client."""
+    """The minimal requests-like interface MSAL needs, on top of an httpx.Client (one log line each)."""
 
     def __init__(self, client: httpx.Client) -> None:
         self._client = client
 
+    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        started = time.monotonic()
+        status: int | str = "error"
+        try:
+            resp = self._client.request(method, url, **kwargs)
+            status = resp.status_code
+            return resp
+        finally:
+            log_call(LOG, method, _route(url), status, (time.monotonic() - started) * 1000)
+
     def get(self, url: str, params: Any = None, headers: Any = None, **_: Any) -> httpx.Response:
-        return self._client.get(url, params=params, headers=headers)
+        return self._call("GET", url, params=params, headers=headers)
 
     def post(self, url: str, params: Any = None, data: Any = None, headers: Any = None,
              **_: Any) -> httpx.Response:
         if isinstance(data, (str, bytes)):
-            return self._client.post(url, params=params, content=data, headers=headers)
+            return self._call("POST", url, params=params, content=data, headers=headers)
         # MSAL puts bytes in the form (the client assertion); requests encodes them as text, so do we
         form = {k: v.decode() if isinstance(v, bytes) else v for k, v in (data or {}).items()}
-        return self._client.post(url, params=params, data=form, headers=headers)
+        return self._call("POST", url, params=params, data=form, headers=headers)
 
     def close(self) -> None:  # the MSAL app lives as long as the process
         pass

@@ -137,3 +137,15 @@ def test_defer_commit(raw: httpx.Client, drive_id: str, folder: DriveItem) -> No
     assert raw.get(f"/drives/{drive_id}/items/{folder.id}:/late.txt").status_code == 404
     done = httpx.post(url, content=b"")
     assert done.status_code == 201 and done.json()["name"] == "late.txt" and done.json()["size"] == 3
+
+
+def test_one_log_line_per_call_without_secrets(app: GraphSession, drive_id: str, folder: DriveItem,
+                                               tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    src = write_file(tmp_path / "log.bin", 2 * UNIT + 1, seed=5)
+    with caplog.at_level("INFO", logger="pcsync.graph"):
+        upload.upload_new(app, drive_id, folder.id, "log.bin", src, fragment=UNIT, simple_max=0)
+    lines = [r.getMessage() for r in caplog.records if r.name == "pcsync.graph"]
+    assert sum("uploadSession" in line for line in lines) == 3          # one line per fragment
+    assert sum("createUploadSession" in line for line in lines) == 1
+    assert all("{" in line for line in lines)                            # route templates, not URLs
+    assert not any("tempauth" in line or drive_id in line or "127.0.0.1" in line for line in lines)

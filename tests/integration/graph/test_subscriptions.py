@@ -5,6 +5,7 @@ and the create failing when the endpoint does not echo the token in time."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,3 +141,17 @@ def test_expired_subscription_disappears(app: GraphSession, drive_id: str, recei
     control.post(f"/subscriptions/{sub.id}/expire").raise_for_status()
     assert subscriptions.renew_subscription(app, sub.id) is None
     _cleanup(app)
+
+
+def test_duplicated_notifications_switch(app: GraphSession, drive_id: str, folder: DriveItem,
+                                         receiver: Receiver, control: httpx.Client) -> None:
+    sub = subscriptions.create_subscription(app, drive_id, receiver.url, "dup")
+    control.post("/notifications", json={"duplicate_rate": 1.0}).raise_for_status()
+    try:
+        content.put_new_small(app, drive_id, folder.id, "dup.txt", b"x")
+        deadline = time.monotonic() + 3
+        while len(receiver.wait_for(lambda n: n["subscriptionId"] == sub.id, timeout=0.2)) < 2:
+            assert time.monotonic() < deadline, "no duplicate delivered"
+    finally:
+        control.post("/notifications", json={"duplicate_rate": 0.0}).raise_for_status()
+        subscriptions.delete_subscription(app, sub.id)
