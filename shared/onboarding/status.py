@@ -1,0 +1,116 @@
+"""What a link is doing: its stage, item counts by state, the first skipped items, and its activity.
+
+Counts read the link's items partition selecting only `state` and `kind` (a few bytes per row, fine up
+to tens of thousands of items). Activity is newest first across the per-day partitions; the
+continuation token is opaque to callers (base64 of the last day and row key returned).
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import Counter
+from datetime import date
+
+from shared.models.rows import ItemState, LinkRow
+from shared.onboarding.schemas import (
+    DEFAULT_ACTIVITY_LIMIT,
+    DEFAULT_SKIPPED_SHOWN,
+    MAX_ACTIVITY_LIMIT,
+    ActivityEntry,
+    ActivityPage,
+    LinkStatus,
+    SharePointInfo,
+    SkippedItem,
+    StateCounts,
+)
+from shared.onboarding.web import ApiProblem
+from shared.store.repositories import Repositories
+
+_STATES = {s.value for s in ItemState}
+
+
+def _counts(counter: Counter[str]) -> StateCounts:
+    return StateCounts(synced=counter[ItemState.SYNCED.value], pending=counter[ItemState.PENDING.value],
+                       skipped=counter[ItemState.SKIPPED.value], failed=counter[ItemState.FAILED.value])
+
+
+def count_items(repos: Repositories, link_id: str) -> tuple[StateCounts, dict[str, StateCounts]]:
+    """(all items by state, the same per kind); the items partition is the link id (repositories.py)."""
+    total: Counter[str] = Counter()
+    by_kind: dict[str, Counter[str]] = {}
+    entities = repos.items.table.query_entities("PartitionKey eq @pk", parameters={"pk": link_id},
+                                                select=["state", "kind"], results_per_page=1000)
+    for entity in entities:
+        state = str(entity.get("state") or ItemState.PENDING.value)
+        state = state if state in _STATES else ItemState.FAILED.value
+        total[state] += 1
+        by_kind.setdefault(str(entity.get("kind") or "file"), Counter())[state] += 1
+    return _counts(total), {kind: _counts(c) for kind, c in sorted(by_kind.items())}
+
+
+def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT_SKIPPED_SHOWN) -> LinkStatus:
+    counts, by_kind = count_items(repos, link.link_id)
+    skipped: list[SkippedItem] = []
+    if counts.skipped:
+        for stored in repos.items.query(link.link_id, "state eq @s", {"s": ItemState.SKIPPED.value}):
+            item = stored.row
+            skipped.append(SkippedItem(tool=item.tool, procore_id=item.procore_id, name=item.procore_name,
+                                       kind=item.kind.value, reason=item.reason))
+            if len(skipped) >= skipped_shown:
+                break
+    return LinkStatus(
+        link_id=link.link_id, stage=link.stage, stage_reason=link.stage_reason, counts=counts,
+        counts_by_kind=by_kind, project_name=link.project_name, procore_company_id=link.procore_company_id,
+        procore_project_id=link.procore_project_id,
+        sharepoint=SharePointInfo(site_id=link.site_id, drive_id=link.drive_id, folder_path=link.folder_path,
+                                  root_item_id=link.root_item_id),
+        tools=link.tools, initial_sync=link.initial_sync, skipped_items=skipped,
+        created_at=link.created_at, updated_at=link.updated_at,
+    )
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_ACTIVITY_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ACTIVITY_LIMIT:
+        raise ApiProblem.on_field(400, "invalid_request", "limit",
+                                  f"limit must be a whole number from 1 to {MAX_ACTIVITY_LIMIT}.")
+    return int(raw)
+
+
+def encode_continuation(day: str, row_key: str) -> str:
+    raw = json.dumps({"d": day, "k": row_key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_continuation(token: str) -> tuple[date, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return date.fromisoformat(str(data["d"])), str(data["k"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise ApiProblem.on_field(400, "invalid_request", "continuation",
+                                  "continuation is not a token this API returned.") from None
+
+
+def activity_page(repos: Repositories, link: LinkRow, today: date, limit: int,
+                  continuation: str | None = None) -> ActivityPage:
+    """Up to `limit` events, newest first, starting after `continuation`."""
+    until, after_key = (decode_continuation(continuation) if continuation else (today, None))
+    rows = repos.recent_activity(link.link_id, since=link.created_at.date(), until=until)
+    page: list[ActivityEntry] = []
+    last: tuple[str, str] | None = None
+    more = False
+    for row in rows:
+        if after_key is not None and row.day == until.isoformat() and row.row_key <= after_key:
+            continue
+        if len(page) == limit:
+            more = True
+            break
+        page.append(ActivityEntry(at=row.at, event=row.event, tool=row.tool, item=row.item, path=row.path,
+                                  detail=row.detail))
+        last = (row.day, row.row_key)
+    token = encode_continuation(*last) if more and last is not None else None
+    return ActivityPage(items=page, continuation=token)

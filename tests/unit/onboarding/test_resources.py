@@ -1,0 +1,27 @@
+"""Webhook resource names: the ones we register exist in Procore's catalogue (and so in the emulator),
+and every delivery name maps back to its tool."""
+
+from __future__ import annotations
+
+from emulators.procore.webhooks import RESOURCES
+from shared.models.api import DEFAULT_PROJECT_TOOLS, Mode, ToolKey
+from shared.onboarding.resources import COMPANY_RESOURCES, PROJECT_RESOURCES, tool_of, triggers_for
+
+
+def test_every_tool_has_its_resources_and_they_are_real_names() -> None:
+    assert set(PROJECT_RESOURCES) == set(ToolKey)
+    assert set(n for names in PROJECT_RESOURCES.values() for n in names) <= set(RESOURCES["project"])
+    assert set(n for names in COMPANY_RESOURCES.values() for n in names) <= set(RESOURCES["company"])
+    for table in (PROJECT_RESOURCES, COMPANY_RESOURCES):
+        for tool, names in table.items():
+            assert all(tool_of(n) is tool for n in names)
+    assert tool_of("Project File Versions") is ToolKey.DOCUMENTS and tool_of("Timesheets") is None
+
+
+def test_triggers_cover_create_update_delete_of_live_tools_only() -> None:
+    project = triggers_for(dict(DEFAULT_PROJECT_TOOLS), company=False)
+    assert sorted(project) == sorted((n, e) for n in ("Project Folders", "Project Files")
+                                     for e in ("create", "update", "delete"))
+    assert {n for n, _ in triggers_for({ToolKey.DOCUMENTS: Mode.ONE_WAY}, company=True)} == {
+        "Company Folders", "Company Files"}
+    assert triggers_for({**DEFAULT_PROJECT_TOOLS, ToolKey.DOCUMENTS: Mode.OFF}, company=False) == []
