@@ -43,8 +43,11 @@ def _die_with_parent() -> None:
 class Stack:
     """Starts and stops the stack's children; `describe()` is the stack.json content."""
 
-    def __init__(self, state_dir: Path, *, master_key: str | None = None) -> None:
+    def __init__(self, state_dir: Path, *, master_key: str | None = None, seed_size: str = "demo",
+                 host_env: dict[str, str] | None = None) -> None:
         self.state_dir = state_dir.resolve()
+        self.seed_size = seed_size
+        self.host_env = host_env or {}
         self.master_key = master_key or secrets.token_urlsafe(32)
         self.azurite: Azurite | None = None
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -55,14 +58,15 @@ class Stack:
         self.azurite = start_azurite(self.state_dir, in_memory=False, preexec_fn=_die_with_parent)
         for key, module in EMULATORS.items():
             if (ROOT / Path(*module.split(".")) / "__main__.py").exists():
-                self.parts[key] = self._start_child(
-                    key, [sys.executable, "-m", module, "--port", "0", "--data-dir", str(self.state_dir / key)]
-                )
+                argv = [sys.executable, "-m", module, "--port", "0", "--data-dir", str(self.state_dir / key)]
+                if key == "procore":
+                    argv += ["--size", self.seed_size]
+                self.parts[key] = self._start_child(key, argv)
         host = self._start_child(
             "host",
             [sys.executable, "-m", "devhost", "--script-root", str(ROOT), "--app", "function_app",
              "--port", "0", "--master-key", self.master_key],
-            env={"AzureWebJobsStorage": self.azurite.connection_string, **self._emulator_env()},
+            env={"AzureWebJobsStorage": self.azurite.connection_string, **self._emulator_env(), **self.host_env},
         )
         self.parts["host"] = host
         return self.describe()
@@ -145,13 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="./dev stack", description=__doc__)
     parser.add_argument("--state-dir", required=True, type=Path, help="where data, logs and stack.json go")
     parser.add_argument("--master-key", help="operator key for the local host (random if omitted)")
+    parser.add_argument("--seed-size", default="demo", help="size of the seeded Procore data: small|demo|e2e|large")
     args = parser.parse_args(argv)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
-    stack = Stack(args.state_dir, master_key=args.master_key)
+    stack = Stack(args.state_dir, master_key=args.master_key, seed_size=args.seed_size)
     try:
         doc = stack.start()
         _write_atomically(stack.state_dir / "stack.json", json.dumps(doc, indent=2))

@@ -110,9 +110,9 @@ class QueueStore:
         for payload in payloads:
             client.send_message(encode_message(payload, encoding))
 
-    def send_raw(self, connection: str, queue: str, text: str) -> None:
-        """Put message text as-is (the poison copy keeps the original, still-encoded content)."""
-        self.ensure_queue(connection, queue).send_message(text)
+    def send_raw(self, connection: str, queue: str, text: str) -> str:
+        """Put message text as-is (the poison copy keeps the original, still-encoded content); returns its id."""
+        return str(self.ensure_queue(connection, queue).send_message(text).id)
 
     def close(self) -> None:
         with self._lock:

@@ -27,6 +27,8 @@ class SizeSpec:
     bulk_files: int            # extra files spread over generated "Batch" folders
     photos_per_album: int
     records_per_tool: int
+    hostile: bool = False      # add the names SharePoint rejects or that need mapping (see HOSTILE_FILES)
+    extra_folders: int = 0     # extra "Area NN" folders (each with files) under the project root
 
     def project_names(self) -> list[tuple[int, str]]:
         return list(self.projects)
@@ -36,6 +38,9 @@ SIZES: dict[str, SizeSpec] = {
     "small": SizeSpec(((101, "Riverside Medical Center"), (102, "Harbor View Tower")), (1, 2), 64 * 1024, 0, 2, 2),
     "demo": SizeSpec(((101, "Riverside Medical Center"), (102, "Harbor View Tower")), (2, 5), 3 * 1024 * 1024,
                      0, 6, 4),
+    # End-to-end tests: 300+ files in 40+ folders, with every kind of hostile name.
+    "e2e": SizeSpec(((101, "Riverside Medical Center"), (102, "Harbor View Tower")), (10, 12), 48 * 1024,
+                    0, 2, 1, hostile=True, extra_folders=14),
     "large": SizeSpec(((101, "Riverside Medical Center"), (102, "Harbor View Tower")), (3, 8), 256 * 1024,
                       30_000, 20, 25),
 }
@@ -61,6 +66,15 @@ STEMS = [
     "Concrete Pour Schedule {n}", "Submittal Log Rev {n}", "Crane Lift Plan {n}", "Punch List – Level {n}",
 ]
 EXTS = ["pdf", "pdf", "pdf", "dwg", "xlsx", "jpg", "txt", "csv"]
+# Names a person can give files in Procore that SharePoint refuses or needs mapped; sizes in bytes.
+HOSTILE_FILES: tuple[tuple[str, int], ...] = (
+    ("Spec: Rev 2.pdf", 4000), ("Bid*Alternate.pdf", 4000), ('Owner "Final" Comments.txt', 900),
+    ("Notes v2.", 700), ("Report Draft.pdf ", 4000), ("Invoice #42 <net>.pdf", 4000),
+    ("100% Complete | Sign-off?.pdf", 4000), ("Réunion de chantier – Été.pdf", 4000), ("CON.txt", 500),
+    ("~$Budget Tracker.xlsx", 800), ("Thumbs.db", 600), ("Empty placeholder.dat", 0), ("a_vti_b.txt", 300),
+)
+HOSTILE_FOLDERS: tuple[str, ...] = ("Phase 2.", " Leading space", "aux", "~Archive")
+LONG_SEGMENT = "Very Long Nested Folder Name Used To Push The Decoded SharePoint Path Past Its Limit Level {n}"
 COMPANY_TREE: dict[str, Any] = {"Safety Manuals": {}, "Templates": {"Forms & Checklists": {}}, "Insurance": {}}
 
 
@@ -105,6 +119,29 @@ def _bulk(st: State, scope: Scope, parent_id: int, count: int, rng: random.Rando
             _add_file(st, scope, folder.id, name, rng.choice([600, 1500, 4000]), rng, author, now - i)
 
 
+def _hostile(st: State, scope: Scope, root_id: int, rng: random.Random, author: dict[str, Any], now: float) -> None:
+    top = Folder(st.next_id("folder"), scope, "07 Field Uploads: Misc*", root_id, now, now, author)
+    st.folders[top.id] = top
+    for name, size in HOSTILE_FILES:
+        _add_file(st, scope, top.id, name, size, rng, author, now - 3600)
+    for name in HOSTILE_FOLDERS:
+        folder = Folder(st.next_id("folder"), scope, name, top.id, now, now, author)
+        st.folders[folder.id] = folder
+        _add_file(st, scope, folder.id, f"Inside {name.strip()}.txt", 400, rng, author, now - 3600)
+    parent = top.id
+    for n in range(1, 5):  # 4 x ~95 characters: the file below ends up past 400 characters
+        folder = Folder(st.next_id("folder"), scope, LONG_SEGMENT.format(n=n), parent, now, now, author)
+        st.folders[folder.id] = folder
+        parent = folder.id
+    _add_file(st, scope, parent, "Beyond the path limit.pdf", 3000, rng, author, now - 3600)
+
+
+def _areas(st: State, scope: Scope, root_id: int, count: int, size: SizeSpec, rng: random.Random,
+           author: dict[str, Any], now: float, counter: list[int]) -> None:
+    _grow(st, scope, root_id, {"08 Areas": {f"Area {n:02d}": {} for n in range(1, count + 1)}}, size, rng, author,
+          now, counter)
+
+
 def seed_state(st: State, *, seed: int, size: str) -> None:
     """Fill `st` deterministically; called once before the server starts (no webhook events)."""
     spec = SIZES[size]
@@ -116,6 +153,10 @@ def seed_state(st: State, *, seed: int, size: str) -> None:
         scope: Scope = ("project", pid)
         root, _bin = roots(st, scope)
         _grow(st, scope, root.id, TREE, spec, rng, author, now, counter)
+        if spec.hostile:
+            _hostile(st, scope, root.id, rng, author, now)
+        if spec.extra_folders:
+            _areas(st, scope, root.id, spec.extra_folders, spec, rng, author, now, counter)
         if spec.bulk_files and pid == spec.projects[0][0]:
             archive = Folder(st.next_id("folder"), scope, "99 Archive", root.id, now, now, author)
             st.folders[archive.id] = archive

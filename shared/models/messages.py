@@ -73,6 +73,8 @@ class FetchFile(_Message):
     tool: ToolKey
     procore_id: str
     version: str
+    download_url: str | None = None   # from a fresh listing (initial sync): fetch without re-reading
+    size: int | None = None
 
 
 class UploadFile(_Message):

@@ -31,6 +31,7 @@ class SourceItem(BaseModel):
     size: int | None = None
     updated_at: datetime | None = None
     deleted: bool = False
+    download_url: str | None = None  # where `version`'s bytes are, when the listing already said so
 
 
 class SourcePage(BaseModel):

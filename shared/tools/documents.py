@@ -29,15 +29,15 @@ def scope_of(link: LinkRow) -> Scope:
 
 def _from_index(item: DocumentItem) -> SourceItem:
     kind = ItemKind.FOLDER if item.is_folder else ItemKind.FILE
-    version = None
-    size = None
+    version = size = url = None
     if item.file is not None and item.file.current_version is not None:
         version = str(item.file.current_version.id)
         size = item.file.current_version.size
+        url = item.file.current_version.url
     return SourceItem(tool=ToolKey.DOCUMENTS, procore_id=str(item.id), kind=kind, name=item.name,
                       parent_id=str(item.parent_id) if item.parent_id is not None else None,
                       version=version, size=size, updated_at=item.updated_at,
-                      deleted=item.is_deleted or item.is_recycle_bin)
+                      deleted=item.is_deleted or item.is_recycle_bin, download_url=url)
 
 
 def _from_file(file: DocFile) -> SourceItem:
@@ -46,7 +46,7 @@ def _from_file(file: DocFile) -> SourceItem:
                       parent_id=str(file.parent_id) if file.parent_id is not None else None,
                       version=str(latest.id) if latest else None,
                       size=latest.size if latest and latest.size is not None else file.size,
-                      updated_at=file.updated_at, deleted=file.is_deleted)
+                      updated_at=file.updated_at, deleted=file.is_deleted, download_url=latest.url if latest else None)
 
 
 def _from_folder(folder: FolderRef) -> SourceItem:
@@ -86,11 +86,13 @@ class DocumentsAdapter:
         return None if item.deleted else item
 
     def fetch(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> Iterator[bytes]:
-        file = client.documents.file(scope_of(link), int(item.procore_id), latest_version_only=True)
-        latest = file.latest_version
-        if latest is None:
+        url = item.download_url
+        if url is None:
+            current = self.get(client, link, item.procore_id, ItemKind.FILE)
+            url = current.download_url if current else None
+        if url is None:
             raise errors.NotFound(f"file {item.procore_id} has no version to download")
-        return client.downloads.iter_bytes(latest.url)
+        return client.downloads.iter_bytes(url)
 
     def kind_of_resource(self, resource_name: str) -> ItemKind | None:
         name = resource_name.lower()

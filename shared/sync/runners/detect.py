@@ -41,7 +41,8 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
         elif action.kind is ActionKind.COPY_TO_SP:
             assert current is not None
             ensure_item_row(ctx, current, replan=True)
-            ctx.send(Step.TRANSFER, FetchFile(**common, version=current.version or ""))
+            ctx.send(Step.TRANSFER, FetchFile(**common, version=current.version or "",
+                                              download_url=current.download_url, size=current.size))
         elif action.kind is ActionKind.MOVE_SP:
             ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
         elif action.kind is ActionKind.RECYCLE_SP:

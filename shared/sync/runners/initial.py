@@ -78,7 +78,8 @@ def _plan(ctx: LinkContext, item: SourceItem) -> None:
     if item.kind is ItemKind.FOLDER:
         ctx.send(Step.METADATA, MirrorFolder(**common))
     else:
-        ctx.send(Step.TRANSFER, FetchFile(**common, version=item.version or ""))
+        ctx.send(Step.TRANSFER, FetchFile(**common, version=item.version or "", download_url=item.download_url,
+                                          size=item.size))
 
 
 def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:

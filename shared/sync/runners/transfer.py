@@ -26,6 +26,7 @@ from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.record import ensure_item_row, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
+from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
 MAX_FILE_BYTES = 250 * 1000**3  # SharePoint's per-file limit
@@ -53,18 +54,32 @@ def _already_synced(row: ItemRow | None, version: str) -> bool:
         row.procore_version == version
 
 
+def _listed(msg: FetchFile, row: ItemRow | None) -> SourceItem | None:
+    """The item as the listing that planned this fetch saw it (no extra Procore call)."""
+    if msg.download_url is None or row is None:
+        return None
+    return SourceItem(tool=msg.tool, procore_id=msg.procore_id, kind=ItemKind.FILE, name=row.procore_name,
+                      parent_id=row.procore_parent_id, version=msg.version, size=msg.size,
+                      download_url=msg.download_url)
+
+
 def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     adapter = ctx.adapter(msg.tool)
-    current = adapter.get(ctx.procore, ctx.link, msg.procore_id, ItemKind.FILE)
+    stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
+    if stored is not None and _already_synced(stored.row, msg.version):
+        return
+    current = _listed(msg, stored.row if stored else None)
     if current is None:
-        record_result(ctx, RecordResult(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool,
-                                        procore_id=msg.procore_id, outcome="deleted",
-                                        reason="deleted in Procore before it was copied"))
-        return
-    stored = ensure_item_row(ctx, current, replan=True)
+        current = adapter.get(ctx.procore, ctx.link, msg.procore_id, ItemKind.FILE)
+        if current is None:
+            record_result(ctx, RecordResult(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                            tool=msg.tool, procore_id=msg.procore_id, outcome="deleted",
+                                            reason="deleted in Procore before it was copied"))
+            return
+        stored = ensure_item_row(ctx, current, replan=True)
+        if _already_synced(stored.row, current.version or ""):
+            return
     version = current.version or ""
-    if _already_synced(stored.row, version):
-        return
     reason = unsupported_reason(current.name)
     if reason:
         record_skip(ctx, msg.tool, msg.procore_id, reason)
@@ -72,8 +87,15 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     if (current.size or 0) > MAX_FILE_BYTES:
         record_skip(ctx, msg.tool, msg.procore_id, "larger than SharePoint's 250 GB file limit")
         return
-    hashing = _Hashing(adapter.fetch(ctx.procore, ctx.link, current))
-    staged = ctx.services.staging.put(staged_name(msg, version), hashing)
+    try:
+        hashing = _Hashing(adapter.fetch(ctx.procore, ctx.link, current))
+        staged = ctx.services.staging.put(staged_name(msg, version), hashing)
+    except (errors.NotFound, errors.PermissionDenied):
+        if msg.download_url is None:
+            raise
+        log.info("listed download URL of %s no longer works; reading the file again", msg.procore_id)
+        fetch_file(ctx, msg.model_copy(update={"download_url": None}))
+        return
     ctx.send(Step.TRANSFER, UploadFile(
         tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
         version=version, staged_blob=staged.name, size=staged.size, sha256=staged.sha256,
