@@ -20,7 +20,8 @@ CONNECTION = "AzureWebJobsStorage"
 def _handle(msg: func.QueueMessage, setting: str, adapter: TypeAdapter) -> None:  # type: ignore[type-arg]
     svc = services()
     queue = getattr(svc.settings, setting)
-    dispatch.handle(svc, queue, msg.get_body(), adapter, dequeue_count=msg.dequeue_count or 1)
+    dispatch.handle(svc, queue, msg.get_body(), adapter, dequeue_count=msg.dequeue_count or 1,
+                    delivery_id=msg.id or "")
 
 
 @bp.queue_trigger(arg_name="msg", queue_name="%PCSYNC_QUEUE_LIVE%", connection=CONNECTION)

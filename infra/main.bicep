@@ -106,6 +106,7 @@ var tableNames = [
   'cursors'
   'subscriptions'
   'activity'
+  'notifications'
 ]
 var stagingContainerName = 'staging'
 

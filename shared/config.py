@@ -25,7 +25,9 @@ DEFAULT_STAGING_CONTAINER = "staging"
 POISON_SUFFIX = "-poison"  # the Functions host moves a message to `<queue>-poison` after maxDequeueCount
 
 # State tables (architecture §4). shared/store repositories take their names from here; infra/ creates them.
-TABLE_NAMES: tuple[str, ...] = ("tenants", "links", "items", "itemsBySp", "cursors", "subscriptions", "activity")
+TABLE_NAMES: tuple[str, ...] = (
+    "tenants", "links", "items", "itemsBySp", "cursors", "subscriptions", "activity", "notifications",
+)
 
 # Timer schedules (NCRONTAB, six fields, seconds first, UTC).
 DEFAULT_RECONCILE_SCHEDULE = "0 */15 * * * *"  # safety-net delta / Procore watermark pass

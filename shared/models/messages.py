@@ -130,6 +130,7 @@ class SendNotification(_Message):
     """Email the tenant's notify addresses (notify queue)."""
 
     kind: Literal["send_notification"] = "send_notification"
+    notification_id: str            # the same notification is sent once, however often it is delivered
     subject: str
     body: str
 

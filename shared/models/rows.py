@@ -154,3 +154,13 @@ class CursorRow(Row):
     kind: str                                # "graph_delta" | "procore_watermark:<tool>"
     value: str
     updated_at: datetime
+
+
+class NotificationRow(Row):
+    """A notification mail being sent or sent: makes sending exactly-once-ish under redelivery."""
+
+    link_id: str
+    notification_id: str
+    owner: str                               # queue message id of the delivery that claimed it
+    state: str                               # "sending" | "sent"
+    claimed_at: datetime

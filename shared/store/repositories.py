@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from azure.data.tables import TableServiceClient
 
-from shared.models.rows import ActivityRow, CursorRow, ItemRow, LinkRow, SubscriptionRow, TenantRow
+from shared.models.rows import (
+    ActivityRow,
+    CursorRow,
+    ItemRow,
+    LinkRow,
+    NotificationRow,
+    SubscriptionRow,
+    TenantRow,
+)
 from shared.store.tables import Row, Stored, TableRepository
 
 TENANT_PARTITION = "tenant"
@@ -56,6 +64,9 @@ class Repositories:
             tables, "subscriptions", SubscriptionRow, lambda r: (r.kind.value, r.subscription_id)
         )
         self.cursors = TableRepository(tables, "cursors", CursorRow, lambda r: (r.scope, r.kind))
+        self.notifications = TableRepository(
+            tables, "notifications", NotificationRow, lambda r: (r.link_id, r.notification_id)
+        )
 
     def get_tenant(self, tenant_id: str) -> Stored[TenantRow] | None:
         return self.tenants.get(TENANT_PARTITION, tenant_id)

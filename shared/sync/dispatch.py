@@ -43,7 +43,7 @@ def max_dequeue_count() -> int:
     return int(config.get("extensions", {}).get("queues", {}).get("maxDequeueCount", DEFAULT_MAX_DEQUEUE))
 
 
-def _run(ctx: LinkContext, msg: BaseModel) -> None:
+def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
     if isinstance(msg, m.StartInitialSync):
         initial.start_initial_sync(ctx)
     elif isinstance(msg, m.EnumeratePage):
@@ -63,7 +63,7 @@ def _run(ctx: LinkContext, msg: BaseModel) -> None:
     elif isinstance(msg, m.RecordResult):
         record.record_result(ctx, msg)
     elif isinstance(msg, m.SendNotification):
-        notify.send_notification(ctx, msg)
+        notify.send_notification(ctx, msg, delivery_id)
     else:
         raise errors.InvariantBroken(f"no runner for {type(msg).__name__}")
 
@@ -86,8 +86,10 @@ def _pause(ctx: LinkContext, reason: str) -> None:
 
 
 def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapter[Any],
-           dequeue_count: int = 1) -> None:
-    """Run one queue message of `queue` (parsed with `adapter`, the queue's message union)."""
+           dequeue_count: int = 1, delivery_id: str = "") -> None:
+    """Run one queue message of `queue` (parsed with `adapter`, the queue's message union).
+
+    `delivery_id` is the queue message id: retries of one delivery share it, duplicates do not."""
     msg: BaseModel = adapter.validate_json(body)
     ctx = load_context(services, msg.tenant_id, msg.link_id, msg.lane)  # type: ignore[attr-defined]
     if ctx is None:
@@ -98,7 +100,7 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
         return
     item = _item_of(msg)
     try:
-        _run(ctx, msg)
+        _run(ctx, msg, delivery_id)
     except errors.TransientError as exc:
         attempt = msg.attempt + 1  # type: ignore[attr-defined]
         if attempt > MAX_TRANSIENT_ATTEMPTS:

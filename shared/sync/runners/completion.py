@@ -72,7 +72,7 @@ def check_completion(ctx: LinkContext) -> bool:
                                              detail=f"project {link.project_name}"))
     log.info("initial sync complete", extra={"tenant_id": link.tenant_id, "link_id": link.link_id})
     ctx.send(Step.NOTIFY, SendNotification(
-        tenant_id=link.tenant_id, link_id=link.link_id,
+        tenant_id=link.tenant_id, link_id=link.link_id, notification_id="initial-sync-complete",
         subject=f"Two way sync initiated for project {link.project_name}",
         body=(f"The initial sync of Procore project {link.project_name} to SharePoint is complete. "
               "Changes on either side now sync within seconds.")))

@@ -1,17 +1,49 @@
-"""Notification mail to the tenant's notify addresses, through Graph sendMail as the tenant's mailbox."""
+"""Notification mail to the tenant's notify addresses, through Graph sendMail as the tenant's mailbox.
+
+Queue delivery is at-least-once, so each notification is claimed in a table row before sending:
+a second delivery of the same notification sees the claim and does nothing, while a retry of the
+claiming delivery (same queue message) or a claim abandoned for CLAIM_TIMEOUT sends it.
+"""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from shared import errors
 from shared.graph.mail import send_mail
 from shared.models.messages import SendNotification
+from shared.models.rows import NotificationRow
 from shared.sync.context import LinkContext
 
+CLAIM_TIMEOUT = timedelta(minutes=10)
 
-def send_notification(ctx: LinkContext, msg: SendNotification) -> None:
+
+def _claim(ctx: LinkContext, msg: SendNotification, owner: str) -> bool:
+    now = datetime.now(UTC)
+    mine: list[bool] = []
+
+    def change(current: NotificationRow | None) -> NotificationRow | None:
+        mine.clear()
+        if current is not None and (current.state == "sent" or (
+                current.owner != owner and now - current.claimed_at < CLAIM_TIMEOUT)):
+            return None
+        mine.append(True)
+        return NotificationRow(link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=owner,
+                               state="sending", claimed_at=now)
+
+    ctx.services.repos.notifications.mutate(ctx.link.link_id, msg.notification_id, change)
+    return bool(mine)
+
+
+def send_notification(ctx: LinkContext, msg: SendNotification, delivery_id: str) -> None:
     sender = ctx.tenant.settings.mail_from or ctx.services.settings.mail_sender
     if not sender:
         raise errors.ConfigError("no sender mailbox: set the tenant's settings.mail_from or PCSYNC_MAIL_SENDER")
+    if not _claim(ctx, msg, delivery_id):
+        return
     send_mail(ctx.graph, sender, msg.subject, msg.body, list(ctx.tenant.notify))
+    ctx.services.repos.notifications.upsert(NotificationRow(
+        link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=delivery_id, state="sent",
+        claimed_at=datetime.now(UTC)))
     repos = ctx.services.repos
     repos.record_activity(repos.new_activity(ctx.link.link_id, "email_sent", detail=msg.subject))
