@@ -41,6 +41,9 @@ def dispatch(services: Callable[[], Services], handler: Handler, request: ApiReq
         return ApiProblem(503, "upstream_unavailable", "Procore or Microsoft Graph is unavailable or throttling "
                           "us right now; nothing was changed. Try again later.",
                           headers={"Retry-After": retry}).response()
+    except errors.Conflict:
+        return ApiProblem(409, "conflict", "Something changed while this request ran; read again and retry.") \
+            .response()
     except errors.ConfigError as exc:
         _log.warning("%s %s: configuration problem: %s", request.method, _path(request), type(exc).__name__)
         return ApiProblem(422, "configuration", f"The tenant's configuration cannot be used: {exc}").response()
