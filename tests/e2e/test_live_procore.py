@@ -48,11 +48,12 @@ def _sp(run: Running, ob: Onboarded, rel: str) -> DriveItem | None:
 
 
 def _writes_by_app(run: Running) -> dict[str, int]:
+    """Write calls the product (the app identity) made to Graph so far, by route template."""
     stats: dict[str, Any] = run.emulator("graph", "/_emulator/stats")
-    client = run.doc["graph"]["app"]["client_id"]
-    routes = stats.get("by_client", {}).get(client, {}).get("routes", {})
-    return {r: v["calls"] if isinstance(v, dict) else int(v) for r, v in routes.items()
-            if r.split(" ")[0] in ("POST", "PUT", "PATCH", "DELETE")}
+    routes: dict[str, int] = stats["clients"][run.doc["graph"]["app"]["client_id"]]["routes"]
+    writes = {r: n for r, n in routes.items() if r.split(" ")[0] in ("POST", "PUT", "PATCH", "DELETE")}
+    assert writes, "the product made no writes at all: the stats are not what this test thinks"
+    return writes
 
 
 def test_person_edits_in_procore_arrive_in_sharepoint(live: tuple[Running, Onboarded], tmp_path: Path) -> None:
