@@ -61,19 +61,19 @@ def create_folder(session: GraphSession, drive_id: str, parent_id: str, name: st
 
 
 def ensure_folder(session: GraphSession, drive_id: str, parent_id: str, name: str) -> DriveItem:
-    """The folder parent/name, created when missing (safe to repeat: looks up first)."""
-    found = get_child(session, drive_id, parent_id, name)
-    if found is not None:
-        if not found.is_folder:
-            raise errors.Conflict(f"{name!r} exists and is not a folder")
-        return found
+    """The folder parent/name, created when missing (safe to repeat and to race).
+
+    Create first and look up only on a name clash: mirroring a tree into an empty target then costs
+    one call per folder instead of two."""
     try:
         return create_folder(session, drive_id, parent_id, name, "fail")
     except errors.Conflict:
-        again = get_child(session, drive_id, parent_id, name)
-        if again is None or not again.is_folder:
+        found = get_child(session, drive_id, parent_id, name)
+        if found is None:
             raise
-        return again
+        if not found.is_folder:
+            raise errors.Conflict(f"{name!r} exists and is not a folder") from None
+        return found
 
 
 def update_item(session: GraphSession, drive_id: str, item_id: str, *, name: str | None = None,
