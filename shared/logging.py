@@ -42,3 +42,14 @@ def log_call(
 ) -> None:
     """The one INFO line per external call; `dimensions` (tenant_id, link_id) go to `extra`."""
     logger.info("%s %s -> %s in %.0f ms", method, route_template, status, elapsed_ms, extra=dimensions)
+
+
+# Libraries that log full request URLs (with SAS/tempauth query strings) at INFO: quiet them.
+NOISY_LIBRARIES = ("httpx", "httpcore", "azure.core.pipeline.policies.http_logging_policy", "msal")
+
+
+def quiet_libraries() -> None:
+    """Raise noisy third-party loggers to WARNING so no full URL is ever logged (our own call line,
+    with the route template, replaces theirs)."""
+    for name in NOISY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -14,6 +14,7 @@ from functools import cached_property
 from shared.config import SecretStoreKind, Settings, load_settings
 from shared.graph.config import GraphConfig
 from shared.graph.session import GraphSession
+from shared.logging import quiet_libraries
 from shared.models.rows import TenantRow
 from shared.procore.auth import ClientCredentials
 from shared.procore.client import ProcoreClient, ProcoreConnection
@@ -26,6 +27,7 @@ from shared.store.staging import StagingArea
 
 class Services:
     def __init__(self, settings: Settings) -> None:
+        quiet_libraries()
         self.settings = settings
         self.storage = StorageClients(settings.storage)
         self._lock = threading.Lock()

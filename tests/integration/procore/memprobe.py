@@ -1,5 +1,6 @@
 """Run in a subprocess by test_memory: upload then download one big file through the product
-client and print the peak RSS of this process only (ru_maxrss), as JSON.
+client and print the peak RSS of this process only, as JSON. The peak is VmHWM from /proc: on Linux
+ru_maxrss survives execve, so it would also count the forking pytest process.
 
     python -m tests.integration.procore.memprobe '<descriptor json>' SRC DST
 """
@@ -17,6 +18,13 @@ from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 
 
+def _vm_hwm_kib() -> int:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main() -> None:
     descriptor, src, dst = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
     client = ProcoreClient.connect(ProcoreConnection(
@@ -31,7 +39,7 @@ def main() -> None:
     with open(dst, "wb") as sink:
         down = client.downloads.download_to(f.latest_version.url, sink)
     t2 = time.monotonic()
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = _vm_hwm_kib()
     print(json.dumps({"peak_rss_mib": round(peak_kib / 1024, 1), "upload_s": round(t1 - t0, 1),
                       "download_s": round(t2 - t1, 1), "upload_sha256": up.sha256, "download_sha256": down.sha256,
                       "segmented": up.segmented, "size": down.size}))
