@@ -65,7 +65,7 @@ class Stack:
         host = self._start_child(
             "host",
             [sys.executable, "-m", "devhost", "--script-root", str(ROOT), "--app", "function_app",
-             "--port", "0", "--master-key", self.master_key],
+             "--port", "0", f"--master-key={self.master_key}"],
             env={"AzureWebJobsStorage": self.azurite.connection_string, **self._emulator_env(), **self.host_env},
         )
         self.parts["host"] = host
