@@ -126,6 +126,49 @@ class CheckCompletion(_Message):
     lane: Lane = Lane.INITIAL
 
 
+class DriveDelta(_Message):
+    """Read the link's drive changes since the stored delta cursor (coalesced: one run at a time)."""
+
+    kind: Literal["drive_delta"] = "drive_delta"
+
+
+class SpChange(_Message):
+    """One SharePoint item changed (from delta): a hint for detect, with the state delta reported."""
+
+    kind: Literal["sp_change"] = "sp_change"
+    sp_item_id: str
+    deleted: bool = False
+    is_folder: bool = False
+    name: str | None = None
+    parent_id: str | None = None
+    etag: str | None = None
+    quickxor: str | None = None
+    size: int | None = None
+    modified_by_app: str | None = None    # lastModifiedBy.application.id
+
+
+class SpToProcore(_Message):
+    """Copy a SharePoint file to Procore: fetch (SharePoint -> staging), then upload (staging -> Procore)."""
+
+    kind: Literal["sp_to_procore"] = "sp_to_procore"
+    tool: ToolKey = ToolKey.DOCUMENTS
+    sp_item_id: str
+    phase: Literal["fetch", "upload"] = "fetch"
+    staged_blob: str | None = None
+    quickxor: str | None = None
+    etag: str | None = None
+    size: int | None = None
+
+
+class ProcoreMetadata(_Message):
+    """Mirror a SharePoint folder into Procore, or follow a rename/move/delete made in SharePoint."""
+
+    kind: Literal["procore_metadata"] = "procore_metadata"
+    tool: ToolKey = ToolKey.DOCUMENTS
+    sp_item_id: str
+    action: Literal["mirror_folder", "move", "recycle"]
+
+
 class SendNotification(_Message):
     """Email the tenant's notify addresses (notify queue)."""
 
@@ -136,10 +179,11 @@ class SendNotification(_Message):
 
 
 DetectMessage = Annotated[
-    StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion, Field(discriminator="kind")
+    StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion | DriveDelta | SpChange,
+    Field(discriminator="kind"),
 ]
-TransferMessage = Annotated[FetchFile | UploadFile, Field(discriminator="kind")]
-MetadataMessage = Annotated[MirrorFolder | SpMetadata, Field(discriminator="kind")]
+TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore, Field(discriminator="kind")]
+MetadataMessage = Annotated[MirrorFolder | SpMetadata | ProcoreMetadata, Field(discriminator="kind")]
 
 DETECT = TypeAdapter(DetectMessage)
 TRANSFER = TypeAdapter(TransferMessage)

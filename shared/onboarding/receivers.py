@@ -4,8 +4,8 @@ Procore (`/api/webhooks/procore/{tenant}/{link}`): the hook's Authorization head
 constant time with the SHA-256 kept in its SubscriptionRow; a good delivery becomes a ProcoreChange on
 the live queue (two table reads and one queue write, well inside Procore's 5 s). Graph
 (`/api/webhooks/graph`): the validation handshake echoes the token as text/plain; each notification's
-clientState is checked against its SubscriptionRow and unknown or wrong ones are dropped and logged.
-A valid Graph notification is only counted for now: what it enqueues comes with the two-way issue.
+clientState is checked against its SubscriptionRow and unknown or wrong ones are dropped and logged;
+each link with valid notifications gets one DriveDelta on the live queue (the delta step coalesces).
 Payloads are hints; the detect step re-reads the resource with our own token.
 Never imports azure.functions.
 """
@@ -17,8 +17,8 @@ import logging
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.models.api import Mode
-from shared.models.messages import ProcoreChange
-from shared.models.rows import Stage, SubscriptionKind
+from shared.models.messages import DriveDelta, ProcoreChange
+from shared.models.rows import Stage, SubscriptionKind, SubscriptionRow
 from shared.onboarding.auth import ID_PATTERN
 from shared.onboarding.registration import hook_key, secret_matches
 from shared.onboarding.resources import tool_of
@@ -93,12 +93,14 @@ def receive_graph(services: Services, request: ApiRequest) -> ApiResponse:
     except ValidationError:
         raise ApiProblem(400, "invalid_payload", "Expected a Graph change-notification batch.") from None
     accepted = ignored = 0
-    checked: dict[tuple[str, str | None], bool] = {}
+    checked: dict[tuple[str, str | None], SubscriptionRow | None] = {}
+    links: set[tuple[str, str]] = set()
     for note in batch.value:
         key = (note.subscription_id, note.client_state)
         if key not in checked:
             checked[key] = _trusted(services, note)
-        if not checked[key]:
+        owner = checked[key]
+        if owner is None:
             ignored += 1
             _log.warning("graph notification ignored: unknown subscription or wrong clientState (%s)",
                          note.subscription_id[:64])
@@ -106,13 +108,17 @@ def receive_graph(services: Services, request: ApiRequest) -> ApiResponse:
         accepted += 1
         if note.lifecycle_event:
             _log.info("graph lifecycle event %s for subscription %s", note.lifecycle_event, note.subscription_id)
+        else:
+            links.add((owner.tenant_id, owner.link_id))
+    for tenant_id, link_id in sorted(links):
+        services.queues.send(services.settings.queue_live, DriveDelta(tenant_id=tenant_id, link_id=link_id))
     return ApiResponse.json(202, {"accepted": accepted, "ignored": ignored})
 
 
-def _trusted(services: Services, note: GraphNotification) -> bool:
+def _trusted(services: Services, note: GraphNotification) -> SubscriptionRow | None:
     try:
         stored = services.repos.subscriptions.get(SubscriptionKind.GRAPH.value, note.subscription_id)
     except ValueError:                    # not even a legal table key
-        return False
+        return None
     expected = stored.row.secret_hash if stored is not None else ""
-    return secret_matches(note.client_state, expected) and stored is not None
+    return stored.row if secret_matches(note.client_state, expected) and stored is not None else None

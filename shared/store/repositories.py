@@ -29,11 +29,12 @@ _MAX_TICKS = 10**19  # larger than any timestamp in microseconds: inverted keys 
 
 
 class ItemBySpRow(Row):
-    """Reverse index: SharePoint item id -> the items row key."""
+    """Reverse index: SharePoint item id -> the items row key (empty while a twin is being created)."""
 
     link_id: str
     sp_item_id: str
     item_key: str
+    claimed_at: datetime | None = None
 
 
 def item_key(tool: str, procore_id: str) -> str:

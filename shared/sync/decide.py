@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 
 from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.sync.naming import unsupported_reason
 from shared.tools.base import SourceItem
 
 
@@ -29,6 +30,10 @@ class ActionKind(enum.StrEnum):
     MOVE_SP = "move_sp"                     # rename and/or move the twin to match Procore
     RECYCLE_SP = "recycle_sp"               # delete the twin (to the SharePoint recycle bin)
     FORGET = "forget"                       # gone on Procore before it was ever synced: just record
+    MIRROR_FOLDER_PROCORE = "mirror_folder_procore"   # create the Procore twin of a SharePoint folder
+    COPY_TO_PROCORE = "copy_to_procore"     # upload the SharePoint file to Procore (new file or version)
+    MOVE_PROCORE = "move_procore"           # rename and/or move the Procore twin to match SharePoint
+    RECYCLE_PROCORE = "recycle_procore"     # delete the Procore twin (to the Procore recycle bin)
     NOOP = "noop"                           # nothing to do (our own echo, or no relevant change)
 
 
@@ -85,3 +90,66 @@ def decide_procore_to_sp(current: SourceItem | None, base: ItemRow | None) -> li
     if Change.CONTENT in changes:
         actions.append(Action(ActionKind.COPY_TO_SP, f"new version {current.version} in Procore"))
     return actions or [Action(ActionKind.NOOP, "no change to sync (already agreed)")]
+
+
+@dataclass(frozen=True)
+class SpView:
+    """A SharePoint item as a delta page reported it."""
+
+    sp_item_id: str
+    deleted: bool
+    is_folder: bool
+    name: str | None
+    parent_id: str | None
+    etag: str | None
+    quickxor: str | None
+    modified_by_app: str | None
+
+
+def sp_changes(current: SpView, base: ItemRow | None) -> frozenset[Change]:
+    """What changed on the SharePoint side since the last agreed state."""
+    if current.deleted:
+        return frozenset({Change.DELETED}) if base is not None else frozenset()
+    if base is None:
+        return frozenset({Change.NEW})
+    changes: set[Change] = set()
+    if not current.is_folder and current.quickxor and current.quickxor != base.sp_quickxor:
+        changes.add(Change.CONTENT)
+    if current.name != base.sp_name:
+        changes.add(Change.RENAMED)
+    if current.parent_id != base.sp_parent_id:
+        changes.add(Change.MOVED)
+    return frozenset(changes or {Change.UNCHANGED})
+
+
+def decide_sp_to_procore(current: SpView, base: ItemRow | None, our_app_id: str) -> list[Action]:
+    """Actions that bring Procore to the item's current SharePoint state."""
+    if current.modified_by_app and current.modified_by_app == our_app_id:
+        return [Action(ActionKind.NOOP, "our own write to SharePoint (echo)")]
+    changes = sp_changes(current, base)
+    if not changes:
+        return [Action(ActionKind.NOOP, "unknown SharePoint item is gone: nothing to do")]
+    if Change.DELETED in changes:
+        assert base is not None
+        if base.state is ItemState.SYNCED:
+            return [Action(ActionKind.RECYCLE_PROCORE, "deleted in SharePoint")]
+        return [Action(ActionKind.NOOP, f"deleted in SharePoint while {base.state.value} from Procore")]
+    if Change.NEW in changes:
+        if current.is_folder:
+            return [Action(ActionKind.MIRROR_FOLDER_PROCORE, "folder created in SharePoint")]
+        reason = unsupported_reason(current.name or "")
+        if reason:
+            return [Action(ActionKind.NOOP, f"not synced: {reason}")]
+        return [Action(ActionKind.COPY_TO_PROCORE, "file created in SharePoint")]
+    assert base is not None
+    if base.state is not ItemState.SYNCED:
+        return [Action(ActionKind.NOOP, f"Procore side still {base.state.value}: it settles the item")]
+    if current.etag is not None and current.etag == base.sp_etag:
+        return [Action(ActionKind.NOOP, "already agreed (same eTag)")]
+    actions: list[Action] = []
+    if Change.RENAMED in changes or Change.MOVED in changes:
+        what = " and ".join(c.value for c in (Change.RENAMED, Change.MOVED) if c in changes)
+        actions.append(Action(ActionKind.MOVE_PROCORE, f"{what} in SharePoint"))
+    if Change.CONTENT in changes:
+        actions.append(Action(ActionKind.COPY_TO_PROCORE, "new content in SharePoint"))
+    return actions or [Action(ActionKind.NOOP, "no change to sync (metadata only)")]

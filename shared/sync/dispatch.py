@@ -27,7 +27,18 @@ from shared.models.rows import LinkRow, Stage
 from shared.runtime import Services
 from shared.store.queues import HOST_JSON
 from shared.sync.context import LinkContext, load_context
-from shared.sync.runners import completion, detect, initial, metadata, notify, record, transfer
+from shared.sync.runners import (
+    completion,
+    delta,
+    detect,
+    detect_sp,
+    initial,
+    metadata,
+    notify,
+    record,
+    to_procore,
+    transfer,
+)
 
 log = logging.getLogger("pcsync.sync")
 MAX_TRANSIENT_ATTEMPTS = 30
@@ -62,6 +73,17 @@ def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
         transfer.upload_file(ctx, msg)
     elif isinstance(msg, m.RecordResult):
         record.record_result(ctx, msg)
+    elif isinstance(msg, m.DriveDelta):
+        delta.drive_delta(ctx, msg)
+    elif isinstance(msg, m.SpChange):
+        detect_sp.sp_change(ctx, msg)
+    elif isinstance(msg, m.SpToProcore):
+        if msg.phase == "fetch":
+            to_procore.fetch_from_sp(ctx, msg)
+        else:
+            to_procore.upload_to_procore(ctx, msg)
+    elif isinstance(msg, m.ProcoreMetadata):
+        to_procore.procore_metadata(ctx, msg)
     elif isinstance(msg, m.SendNotification):
         notify.send_notification(ctx, msg, delivery_id)
     else:

@@ -1,0 +1,114 @@
+"""The SharePoint change feed of a link: one delta run at a time, coalescing notifications.
+
+A notification arriving while a run is going sets `again` on the link's lease row instead of
+starting a second run; the running step then reads once more before it lets go. Only items under
+the link (known by id, or whose parent is a known folder or one accepted earlier in the same batch)
+are handed on, one SpChange each; the cursor is saved only after they are enqueued (it moves last).
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from shared.graph import delta as sp_delta
+from shared.graph.models import DriveItem
+from shared.models.messages import DriveDelta, SpChange
+from shared.models.rows import CursorRow
+from shared.sync.context import LinkContext, Step
+
+log = logging.getLogger("pcsync.sync")
+CURSOR = "graph_delta"
+LEASE = "graph_delta_lease"
+LEASE_TIMEOUT = timedelta(minutes=5)
+MAX_ROUNDS = 10
+IDLE, RUNNING, AGAIN, FORCE_IDLE = "idle", "running", "again", "force_idle"
+
+
+def _set_lease(ctx: LinkContext, want: str) -> str:
+    """Move the lease to `want` per the protocol and return the state it was in."""
+    now = datetime.now(UTC)
+    seen: list[str] = []
+
+    def change(current: CursorRow | None) -> CursorRow | None:
+        seen.clear()
+        state = current.value if current else IDLE
+        if current is not None and state != IDLE and now - current.updated_at > LEASE_TIMEOUT:
+            state = IDLE  # a run that died: take over
+        seen.append(state)
+        if want == RUNNING:
+            new = AGAIN if state in (RUNNING, AGAIN) else RUNNING
+        elif want == FORCE_IDLE:  # a failed run: the host retries its message, which reads again
+            new = IDLE
+        else:  # release: an AGAIN turns into another round (RUNNING), a RUNNING into IDLE
+            new = RUNNING if state == AGAIN else IDLE
+        if current is not None and new == current.value and new == IDLE:
+            return None
+        return CursorRow(scope=ctx.link.link_id, kind=LEASE, value=new, updated_at=now)
+
+    ctx.services.repos.cursors.mutate(ctx.link.link_id, LEASE, change)
+    return seen[0] if seen else IDLE
+
+
+def _view(item: DriveItem) -> SpChange:
+    by = item.last_modified_by
+    app = by.application.id if by is not None and by.application is not None else None
+    return SpChange(tenant_id="", link_id="", sp_item_id=item.id, deleted=item.is_deleted,
+                    is_folder=item.is_folder, name=item.name, parent_id=item.parent_id, etag=item.etag,
+                    quickxor=item.quick_xor_hash, size=item.size, modified_by_app=app)
+
+
+def _known_folders(ctx: LinkContext) -> set[str]:
+    roots = {root.sp_item_id for root in ctx.link.tool_roots.values()}
+    return roots
+
+
+def _ours(ctx: LinkContext, item: DriveItem, accepted: set[str]) -> bool:
+    if item.id in accepted:
+        return True
+    if item.id == ctx.link.root_item_id or item.id in _known_folders(ctx):
+        return False  # the link's own folders: tracked by id, a rename of them changes nothing
+    repos = ctx.services.repos
+    if repos.items_by_sp.get(ctx.link.link_id, item.id) is not None:
+        return True
+    parent = item.parent_id
+    if item.is_deleted or parent is None:
+        return False
+    return parent in accepted or parent in _known_folders(ctx) or \
+        repos.items_by_sp.get(ctx.link.link_id, parent) is not None
+
+
+def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
+    """Read and hand on the drive's changes; returns how many SpChange messages were sent."""
+    if _set_lease(ctx, RUNNING) in (RUNNING, AGAIN):
+        return 0  # another run is going; it was told to read once more
+    sent = 0
+    try:
+        for _ in range(MAX_ROUNDS):
+            stored = ctx.services.repos.cursors.get(ctx.link.link_id, CURSOR)
+            result = sp_delta.fetch_changes(ctx.graph, ctx.drive_id, stored.row.value if stored else None)
+            accepted: set[str] = set()
+            for item in result.items:
+                if not _ours(ctx, item, accepted):
+                    continue
+                accepted.add(item.id)
+                view = _view(item)
+                if view.modified_by_app == ctx.tenant.microsoft.client_id:
+                    continue  # our own write (the decision would be a no-op): no message for it
+                change = view.model_copy(update={"tenant_id": msg.tenant_id, "link_id": msg.link_id,
+                                                        "lane": msg.lane})
+                ctx.send(Step.DETECT, change)
+                sent += 1
+            ctx.services.repos.cursors.upsert(CursorRow(scope=ctx.link.link_id, kind=CURSOR,
+                                                        value=result.delta_link, updated_at=datetime.now(UTC)))
+            if result.resynced:
+                log.info("delta resync for link %s: %d items re-examined", ctx.link.link_id, sent)
+            if _set_lease(ctx, IDLE) != AGAIN:
+                return sent
+    except BaseException:
+        _set_lease(ctx, FORCE_IDLE)
+        raise
+    ctx.send(Step.DETECT, msg)  # still busy after MAX_ROUNDS: continue in a fresh step
+    _set_lease(ctx, IDLE)
+    return sent

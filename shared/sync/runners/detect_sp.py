@@ -1,0 +1,41 @@
+"""Detect (live, SharePoint side): an item from the drive's delta + its last agreed state -> actions.
+
+The decision is the pure `decide_sp_to_procore`; our own writes (lastModifiedBy = our app) and
+states already agreed (same eTag) are no-ops, which is what keeps the two directions from echoing.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from shared.models.api import Mode, ToolKey
+from shared.models.messages import ProcoreMetadata, SpChange, SpToProcore
+from shared.sync.context import LinkContext, Step
+from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
+from shared.sync.runners.to_procore import twin_of
+
+log = logging.getLogger("pcsync.sync")
+
+
+def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
+    if ctx.link.tools.get(ToolKey.DOCUMENTS) is not Mode.TWO_WAY:
+        return []
+    view = SpView(sp_item_id=msg.sp_item_id, deleted=msg.deleted, is_folder=msg.is_folder, name=msg.name,
+                  parent_id=msg.parent_id, etag=msg.etag, quickxor=msg.quickxor,
+                  modified_by_app=msg.modified_by_app)
+    base = twin_of(ctx, msg.sp_item_id)
+    actions = decide_sp_to_procore(view, base, ctx.tenant.microsoft.client_id)
+    common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "sp_item_id": msg.sp_item_id}
+    for action in actions:
+        log.info("%s %s: %s", action.kind.value, msg.sp_item_id, action.reason,
+                 extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})
+        if action.kind is ActionKind.COPY_TO_PROCORE:
+            ctx.send(Step.TRANSFER, SpToProcore(**common))
+        elif action.kind is ActionKind.MIRROR_FOLDER_PROCORE:
+            ctx.send(Step.METADATA, ProcoreMetadata(**common, action="mirror_folder"))
+        elif action.kind is ActionKind.MOVE_PROCORE:
+            ctx.send(Step.METADATA, ProcoreMetadata(**common, action="move"))
+        elif action.kind is ActionKind.RECYCLE_PROCORE:
+            ctx.send(Step.METADATA, ProcoreMetadata(**common, action="recycle"))
+    return [a.kind for a in actions]

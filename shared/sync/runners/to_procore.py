@@ -1,0 +1,193 @@
+"""SharePoint -> Procore: mirror folders, copy files (fetch to staging, then upload), follow renames,
+moves and deletes. The mirror image of transfer.py / metadata.py, for the two-way tools.
+
+A SharePoint item without a twin is claimed first (an itemsBySp row with an empty key), so two
+deliveries of the same change never create two Procore items; a claim older than CLAIM_TIMEOUT is
+taken over. Parents are resolved by SharePoint id through the mapping, mirrored on demand.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from shared import errors
+from shared.graph import items as sp_items
+from shared.graph.content import download_to
+from shared.graph.models import DriveItem
+from shared.models.api import ToolKey
+from shared.models.messages import ProcoreMetadata, RecordResult, SpToProcore
+from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.procore.uploads import FileSource
+from shared.store.repositories import ItemBySpRow, item_key
+from shared.sync.context import LinkContext, Step
+from shared.sync.runners.record import record_result
+from shared.sync.runners.tree import tool_root
+from shared.tools.documents import scope_of
+
+log = logging.getLogger("pcsync.sync")
+CLAIM_TIMEOUT = timedelta(minutes=10)
+MAX_DEPTH = 200
+
+
+def twin_of(ctx: LinkContext, sp_item_id: str) -> ItemRow | None:
+    """The items row of a SharePoint item (through the reverse index), if it has a twin."""
+    by_sp = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
+    if by_sp is None or not by_sp.row.item_key:
+        return None
+    stored = ctx.services.repos.items.get(ctx.link.link_id, by_sp.row.item_key)
+    return stored.row if stored else None
+
+
+def _claim(ctx: LinkContext, sp_item_id: str) -> bool:
+    """Claim the creation of a twin; False if someone else holds a live claim or it exists."""
+    now = datetime.now(UTC)
+    won: list[bool] = []
+
+    def change(current: ItemBySpRow | None) -> ItemBySpRow | None:
+        won.clear()
+        live_claim = current is not None and current.claimed_at is not None and \
+            now - current.claimed_at < CLAIM_TIMEOUT
+        if current is not None and (current.item_key or live_claim):
+            return None
+        won.append(True)
+        return ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp_item_id, item_key="", claimed_at=now)
+
+    ctx.services.repos.items_by_sp.mutate(ctx.link.link_id, sp_item_id, change)
+    return bool(won)
+
+
+def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKind, sp: DriveItem,
+                 procore_name: str, procore_parent: str, version: str | None, quickxor: str | None) -> None:
+    repos = ctx.services.repos
+    row = ItemRow(link_id=ctx.link.link_id, tool=tool, procore_id=procore_id, kind=kind, state=ItemState.SYNCED,
+                  procore_name=procore_name, procore_parent_id=procore_parent, procore_version=version,
+                  sp_item_id=sp.id, sp_parent_id=sp.parent_id, sp_name=sp.name, sp_etag=sp.etag, sp_ctag=sp.ctag,
+                  sp_quickxor=quickxor, size=sp.size or 0, updated_at=datetime.now(UTC))
+    repos.items.upsert(row)
+    repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id,
+                                         item_key=item_key(tool.value, procore_id)))
+    repos.record_activity(repos.new_activity(ctx.link.link_id, "synced", tool=tool, item=procore_id,
+                                             path=sp.name, detail="from SharePoint"))
+
+
+def procore_parent(ctx: LinkContext, tool: ToolKey, sp_parent_id: str | None, depth: int = 0) -> str:
+    """The Procore folder id of a SharePoint folder, mirroring it (and its ancestors) when needed."""
+    root_procore, root_sp = tool_root(ctx, tool)
+    if sp_parent_id is None or sp_parent_id == root_sp:
+        return root_procore
+    twin = twin_of(ctx, sp_parent_id)
+    if twin is not None:
+        return twin.procore_id
+    if depth > MAX_DEPTH:
+        raise errors.InvariantBroken("SharePoint folder chain too deep (a cycle?)")
+    folder = sp_items.get_item(ctx.graph, ctx.drive_id, sp_parent_id)
+    return mirror_folder(ctx, tool, folder, depth + 1)
+
+
+def mirror_folder(ctx: LinkContext, tool: ToolKey, folder: DriveItem, depth: int = 0) -> str:
+    """Create (or adopt) the Procore twin of a SharePoint folder; returns its Procore id."""
+    twin = twin_of(ctx, folder.id)
+    if twin is not None:
+        return twin.procore_id
+    parent = procore_parent(ctx, tool, folder.parent_id, depth)
+    if not _claim(ctx, folder.id):
+        raise errors.TransientError(f"folder {folder.id} is being mirrored by another step", retry_after=2)
+    scope = scope_of(ctx.link)
+    name = folder.name or "Untitled folder"
+    try:
+        existing = next((f for f in ctx.procore.documents.folder(scope, int(parent), exclude_files=True).folders
+                         if f.name.lower() == name.lower() and not f.is_deleted), None)
+        created = existing or ctx.procore.documents.create_folder(scope, name, parent_id=int(parent))
+    except BaseException:
+        ctx.services.repos.items_by_sp.delete(ctx.link.link_id, folder.id)
+        raise
+    _record_twin(ctx, tool, str(created.id), ItemKind.FOLDER, folder, created.name, parent, None, None)
+    return str(created.id)
+
+
+def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
+    item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    if item.is_deleted or item.is_folder:
+        return
+    with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
+        path = Path(tmp) / "content"
+        with open(path, "wb") as out:
+            transfer = download_to(ctx.graph, ctx.drive_id, msg.sp_item_id, out)
+        with open(path, "rb") as src:
+            staged = ctx.services.staging.put(f"{msg.link_id}/sp/{msg.sp_item_id}/{transfer.quick_xor_hash}",
+                                              iter(lambda: src.read(1 << 20), b""))
+    ctx.send(Step.TRANSFER, msg.model_copy(update={
+        "phase": "upload", "staged_blob": staged.name, "quickxor": transfer.quick_xor_hash,
+        "etag": item.etag, "size": staged.size}))
+
+
+def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
+    assert msg.staged_blob is not None
+    item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    twin = twin_of(ctx, msg.sp_item_id)
+    if twin is not None and twin.sp_quickxor == msg.quickxor:
+        ctx.services.staging.delete(msg.staged_blob)
+        return  # already there (a redelivery)
+    if twin is None and not _claim(ctx, msg.sp_item_id):
+        raise errors.TransientError(f"file {msg.sp_item_id} is being created by another step", retry_after=2)
+    scope = scope_of(ctx.link)
+    name = item.name or "Untitled"
+    try:
+        parent = twin.procore_parent_id if twin is not None and twin.procore_parent_id else \
+            procore_parent(ctx, msg.tool, item.parent_id)
+        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
+            path = Path(tmp) / "content"
+            with open(path, "wb") as out:
+                for chunk in ctx.services.staging.read(msg.staged_blob):
+                    out.write(chunk)
+            upload = ctx.procore.uploads.upload(scope, FileSource(path), filename=name)
+        if twin is not None:
+            file = ctx.procore.documents.update_file(scope, int(twin.procore_id), upload_uuid=upload.uuid)
+        else:
+            file = ctx.procore.documents.create_file(scope, name=name, upload_uuid=upload.uuid,
+                                                     parent_id=int(parent))
+    except BaseException:
+        if twin is None:
+            ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
+        raise
+    latest = file.latest_version
+    _record_twin(ctx, msg.tool, str(file.id), ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
+                 file.name, parent, str(latest.id) if latest else None, msg.quickxor)
+    ctx.services.staging.delete(msg.staged_blob)
+
+
+def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
+    if msg.action == "mirror_folder":
+        folder = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+        if not folder.is_deleted:
+            mirror_folder(ctx, msg.tool, folder)
+        return
+    twin = twin_of(ctx, msg.sp_item_id)
+    if twin is None:
+        return
+    scope = scope_of(ctx.link)
+    common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": twin.tool,
+              "procore_id": twin.procore_id}
+    if msg.action == "recycle":
+        if twin.kind is ItemKind.FOLDER:
+            ctx.procore.documents.delete_folder(scope, int(twin.procore_id))
+        else:
+            ctx.procore.documents.delete_file(scope, int(twin.procore_id))
+        record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in SharePoint"))
+        return
+    item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    parent = procore_parent(ctx, twin.tool, item.parent_id)
+    name = item.name or twin.procore_name
+    new_name = name if name != twin.procore_name else None
+    new_parent = int(parent) if parent != twin.procore_parent_id else None
+    if new_name is not None or new_parent is not None:
+        if twin.kind is ItemKind.FOLDER:
+            ctx.procore.documents.update_folder(scope, int(twin.procore_id), name=new_name, parent_id=new_parent)
+        else:
+            ctx.procore.documents.update_file(scope, int(twin.procore_id), name=new_name, parent_id=new_parent)
+    _record_twin(ctx, twin.tool, twin.procore_id, twin.kind, item, name, parent, twin.procore_version,
+                 twin.sp_quickxor)
