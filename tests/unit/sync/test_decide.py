@@ -9,7 +9,7 @@ import pytest
 
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.sync.decide import ActionKind, Change, decide_procore_to_sp, procore_changes
+from shared.sync.decide import ActionKind, Change, SpView, decide_procore_to_sp, decide_sp_to_procore, procore_changes
 from shared.tools.base import SourceItem
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -85,3 +85,65 @@ def test_change_vocabulary() -> None:
     both = procore_changes(_edited(ItemKind.FILE, ("rename", "move", "content")), _base(ItemKind.FILE,
                                                                                          ItemState.SYNCED))
     assert both == {Change.RENAMED, Change.MOVED, Change.CONTENT}
+
+
+# --- SharePoint -> Procore -------------------------------------------------------------------------
+
+OUR_APP = "our-app"
+
+
+def _sp_base(kind: ItemKind, state: ItemState) -> ItemRow:
+    return ItemRow(link_id="l", tool=ToolKey.DOCUMENTS, procore_id="7", kind=kind, state=state,
+                   procore_name="a.pdf", procore_parent_id="1", sp_item_id="SP7", sp_parent_id="P1",
+                   sp_name="a.pdf", sp_etag="e1", sp_quickxor=None if kind is ItemKind.FOLDER else "q1",
+                   updated_at=NOW)
+
+
+def _sp_view(kind: ItemKind, edits: tuple[str, ...] = (), **over: object) -> SpView:
+    fields: dict[str, object] = {"sp_item_id": "SP7", "deleted": False, "is_folder": kind is ItemKind.FOLDER,
+                                 "name": "a.pdf", "parent_id": "P1", "etag": "e1",
+                                 "quickxor": None if kind is ItemKind.FOLDER else "q1", "modified_by_app": None}
+    if edits:
+        fields["etag"] = "e2"
+    if "rename" in edits:
+        fields["name"] = "b.pdf"
+    if "move" in edits:
+        fields["parent_id"] = "P2"
+    if "content" in edits and kind is ItemKind.FILE:
+        fields["quickxor"] = "q2"
+    fields.update(over)
+    return SpView(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", list(ItemKind))
+@pytest.mark.parametrize("state", list(ItemState))
+@pytest.mark.parametrize("edits", ALL_EDIT_SETS)
+def test_every_sharepoint_combination_has_a_defined_outcome(kind: ItemKind, state: ItemState,
+                                                          edits: tuple[str, ...]) -> None:
+    actions = decide_sp_to_procore(_sp_view(kind, edits), _sp_base(kind, state), OUR_APP)
+    kinds = [a.kind for a in actions]
+    assert actions and all(a.reason for a in actions)
+    if state is not ItemState.SYNCED:
+        assert kinds == [ActionKind.NOOP]
+        return
+    assert (ActionKind.MOVE_PROCORE in kinds) == bool({"rename", "move"} & set(edits))
+    assert (ActionKind.COPY_TO_PROCORE in kinds) == ("content" in edits and kind is ItemKind.FILE)
+    # the same change made by our own app is an echo, whatever it looks like
+    own = decide_sp_to_procore(_sp_view(kind, edits, modified_by_app=OUR_APP), _sp_base(kind, state), OUR_APP)
+    assert [a.kind for a in own] == [ActionKind.NOOP]
+
+
+def test_sharepoint_new_items_and_deletes() -> None:
+    assert [a.kind for a in decide_sp_to_procore(_sp_view(ItemKind.FILE), None, OUR_APP)] == \
+        [ActionKind.COPY_TO_PROCORE]
+    assert [a.kind for a in decide_sp_to_procore(_sp_view(ItemKind.FOLDER), None, OUR_APP)] == \
+        [ActionKind.MIRROR_FOLDER_PROCORE]
+    lock = _sp_view(ItemKind.FILE, name="~$a.docx")
+    assert [a.kind for a in decide_sp_to_procore(lock, None, OUR_APP)] == [ActionKind.NOOP]
+    gone = _sp_view(ItemKind.FILE, deleted=True)
+    assert [a.kind for a in decide_sp_to_procore(gone, _sp_base(ItemKind.FILE, ItemState.SYNCED), OUR_APP)] == \
+        [ActionKind.RECYCLE_PROCORE]
+    assert [a.kind for a in decide_sp_to_procore(gone, None, OUR_APP)] == [ActionKind.NOOP]
+    same_etag = _sp_view(ItemKind.FILE, name="renamed-but-same-etag.pdf")
+    assert [a.kind for a in decide_sp_to_procore(same_etag, _sp_base(ItemKind.FILE, ItemState.SYNCED),
+                                                 OUR_APP)] == [ActionKind.NOOP]
