@@ -127,3 +127,19 @@ async def delete_item(ctx: Ctx) -> Response:
         tree.check_if_match(item, ctx.header("if-match"))
         tree.delete_item(ctx.store, ctx.drive(), item, ctx.ident)
     return Response(status_code=204)
+
+
+@route("GET", "drives/{d}/item/versions")
+async def list_versions(ctx: Ctx) -> Response:
+    """driveItem versions, newest (the current content) first; folders have none (400, like Graph)."""
+    with ctx.store.lock:
+        item = ctx.item()
+        if item.is_folder:
+            raise errors.invalid_request("Versions are not available for folders.")
+        current = {"id": f"{len(item.versions) + 1}.0", "lastModifiedDateTime": serialize.iso(item.modified),
+                   "lastModifiedBy": serialize.identity_set(item.modified_by), "size": item.size}
+        prior = [{"id": f"{v.number}.0", "lastModifiedDateTime": serialize.iso(v.modified),
+                  "lastModifiedBy": serialize.identity_set(v.modified_by), "size": v.size}
+                 for v in reversed(item.versions)]
+        return json_response({"@odata.context": f"{ctx.rt.graph_base}/$metadata#drives('{item.drive_id}')/items"
+                              f"('{item.id}')/versions", "value": [current, *prior]})

@@ -59,6 +59,17 @@ class Column:
 
 
 @dataclass
+class PriorVersion:
+    """A file's earlier content, kept when new content replaces it (SharePoint version history)."""
+
+    number: int
+    size: int
+    modified: dt.datetime
+    modified_by: Identity
+    blob: Path | None
+
+
+@dataclass
 class Item:
     id: str
     drive_id: str
@@ -86,6 +97,8 @@ class Item:
     deleted: bool = False
     lock: str | None = None      # "checkout" | "edit" (test switch) -> writes answer 423
     children: dict[str, str] = field(default_factory=dict)   # lower(name) -> child id
+    versions: list[PriorVersion] = field(default_factory=list)  # older content, oldest first
+
 
     @property
     def etag(self) -> str:

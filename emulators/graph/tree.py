@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from emulators.graph import errors, ids, naming
-from emulators.graph.state import Drive, Identity, Item, utcnow
+from emulators.graph.state import Drive, Identity, Item, PriorVersion, utcnow
 from emulators.graph.store import Store
 
 CONFLICT_BEHAVIORS = ("fail", "replace", "rename")
@@ -112,9 +112,10 @@ def write_file(store: Store, drive: Drive, parent: Item, name: str, staging: Pat
         target.fields_version += 1
     size = staging.stat().st_size
     old = target.blob
+    if not created and old is not None:  # the replaced content stays as a prior version
+        target.versions.append(PriorVersion(len(target.versions) + 1, target.size, target.modified,
+                                            target.modified_by, old))
     target.blob = store.blobs.adopt(staging, target.id, target.ctag_version)
-    if old is not None and old != target.blob:
-        store.blobs.discard(old)
     now = utcnow()
     target.size, target.quick_xor, target.modified, target.modified_by = size, digest, now, who
     target.mime_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"

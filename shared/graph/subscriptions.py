@@ -57,6 +57,13 @@ def renew_subscription(session: GraphSession, subscription_id: str,
     return None if resp.status_code == 404 else Subscription.model_validate(resp.json())
 
 
+def get_subscription(session: GraphSession, subscription_id: str) -> Subscription | None:
+    """The subscription, or None when it no longer exists (lapsed or deleted: recreate it)."""
+    resp = session.request("GET", f"/subscriptions/{encode_segment(subscription_id)}",
+                           route="/subscriptions/{subscription-id}", accept=(404,))
+    return None if resp.status_code == 404 else Subscription.model_validate(resp.json())
+
+
 def delete_subscription(session: GraphSession, subscription_id: str) -> None:
     session.request("DELETE", f"/subscriptions/{encode_segment(subscription_id)}",
                     route="/subscriptions/{subscription-id}")

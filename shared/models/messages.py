@@ -9,6 +9,7 @@ Never imports azure.functions.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -88,6 +89,7 @@ class UploadFile(_Message):
     size: int
     sha256: str
     quickxor: str
+    modified_at: datetime | None = None   # when this version was made in Procore (conflict policy)
 
 
 class SpMetadata(_Message):
@@ -169,6 +171,19 @@ class ProcoreMetadata(_Message):
     action: Literal["mirror_folder", "move", "recycle"]
 
 
+class RenewLink(_Message):
+    """Safety net: renew the link's Graph subscription, re-create a missing one, check the Procore hook."""
+
+    kind: Literal["renew_link"] = "renew_link"
+
+
+class ReconcileLink(_Message):
+    """Safety net: a Graph delta run plus the Procore changes since the watermark, as detect hints."""
+
+    kind: Literal["reconcile_link"] = "reconcile_link"
+    graph: bool = True        # False on a continuation that only reads more Procore changes
+
+
 class SendNotification(_Message):
     """Email the tenant's notify addresses (notify queue)."""
 
@@ -179,7 +194,8 @@ class SendNotification(_Message):
 
 
 DetectMessage = Annotated[
-    StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion | DriveDelta | SpChange,
+    StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion | DriveDelta | SpChange | RenewLink
+    | ReconcileLink,
     Field(discriminator="kind"),
 ]
 TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore, Field(discriminator="kind")]

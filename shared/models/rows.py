@@ -144,6 +144,7 @@ class SubscriptionRow(Row):
     secret_hash: str                         # sha256 of clientState / hook Authorization value
     expires_at: datetime | None = None
     trigger_ids: list[str] = []              # Procore triggers registered on the hook
+    notification_url: str | None = None      # where it delivers (lets a timer re-create it without a request)
     created_at: datetime
 
 

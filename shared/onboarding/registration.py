@@ -99,7 +99,7 @@ def register(repos: Repositories, procore: ProcoreClient, graph: GraphSession, u
                                tenant_id=tenant_id,
                                link_id=link_id, resource=f"{scope.kind}:{scope.id}",
                                secret_hash=secret_hash(authorization), trigger_ids=[str(t.id) for t in triggers],
-                               created_at=now)
+                               notification_url=hook.destination_url, created_at=now)
     _create_row(repos, hook_row, undo)
     if not needs_graph(tools):
         return Registration(hook.id, None)
@@ -108,7 +108,8 @@ def register(repos: Repositories, procore: ProcoreClient, graph: GraphSession, u
     undo.push("graph subscription", lambda: subscriptions.delete_subscription(graph, sub.id))
     _create_row(repos, SubscriptionRow(kind=SubscriptionKind.GRAPH, subscription_id=sub.id, tenant_id=tenant_id,
                                        link_id=link_id, resource=sub.resource, secret_hash=secret_hash(client_state),
-                                       expires_at=sub.expiration, created_at=now), undo)
+                                       expires_at=sub.expiration, notification_url=sub.notification_url,
+                                       created_at=now), undo)
     cursor = CursorRow(scope=link_id, kind=GRAPH_DELTA_CURSOR, value=delta.latest_cursor(graph, drive_id),
                        updated_at=datetime.now(UTC))
     repos.cursors.upsert(cursor)

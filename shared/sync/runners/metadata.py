@@ -11,10 +11,10 @@ import logging
 
 from shared import errors
 from shared.graph import items as sp_items
-from shared.models.messages import MirrorFolder, RecordResult, SpMetadata
-from shared.models.rows import ItemKind, ItemState
-from shared.sync.context import LinkContext
-from shared.sync.runners.record import ensure_item_row, record_result, record_skip
+from shared.models.messages import MirrorFolder, RecordResult, SpMetadata, SpToProcore
+from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.sync.context import LinkContext, Step
+from shared.sync.runners.record import ensure_item_row, forget_twin, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_folder, ensure_parent, legal_name
 
 log = logging.getLogger("pcsync.sync")
@@ -36,6 +36,23 @@ def mirror_folder(ctx: LinkContext, msg: MirrorFolder) -> None:
             record_skip(ctx, msg.tool, msg.procore_id, exc.reason)
 
 
+def _edited_in_sharepoint(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_id: str) -> bool:
+    """Edit beats delete: a twin changed in SharePoint since the agreed state is not deleted; it is
+    copied to Procore as a new file instead."""
+    try:
+        now = sp_items.get_item(ctx.graph, ctx.drive_id, sp_id)
+    except errors.NotFound:
+        return False
+    if now.is_deleted or not row.sp_quickxor or now.quick_xor_hash == row.sp_quickxor:
+        return False
+    record_conflict(ctx, msg.tool, msg.procore_id, now.name,
+                    "edited in SharePoint, deleted in Procore: the edit wins and is copied back")
+    forget_twin(ctx, row)
+    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                        tool=msg.tool, sp_item_id=sp_id))
+    return True
+
+
 def sp_metadata(ctx: LinkContext, msg: SpMetadata) -> None:
     stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
     sp_id = stored.row.sp_item_id if stored else None
@@ -45,6 +62,8 @@ def sp_metadata(ctx: LinkContext, msg: SpMetadata) -> None:
     common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": msg.tool,
               "procore_id": msg.procore_id}
     if msg.action == "recycle":
+        if row.kind is ItemKind.FILE and _edited_in_sharepoint(ctx, msg, row, sp_id):
+            return
         sp_items.delete_item(ctx.graph, ctx.drive_id, sp_id)
         record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in Procore"))
         return

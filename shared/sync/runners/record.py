@@ -119,3 +119,21 @@ def record_folder(ctx: LinkContext, tool: ToolKey, row: ItemRow, created: DriveI
         procore_id=row.procore_id, outcome="synced", procore_name=row.procore_name,
         procore_parent_id=row.procore_parent_id, sp_item_id=created.id, sp_parent_id=parent_sp,
         sp_name=created.name, sp_etag=created.etag, sp_ctag=created.ctag))
+
+
+def record_conflict(ctx: LinkContext, tool: ToolKey, procore_id: str, path: str | None, reason: str) -> None:
+    """Every conflict is an activity event, whoever wins."""
+    repos = ctx.services.repos
+    repos.record_activity(repos.new_activity(ctx.link.link_id, "conflict", tool=tool, item=procore_id, path=path,
+                                             detail=reason))
+    log.info("conflict on %s:%s: %s", tool.value, procore_id, reason,
+             extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
+
+
+def forget_twin(ctx: LinkContext, row: ItemRow) -> None:
+    """Drop an item's mapping (edit beats delete: the surviving side is copied over as a new item)."""
+    repos = ctx.services.repos
+    repos.items.delete(ctx.link.link_id, item_key(row.tool.value, row.procore_id))
+    if row.sp_item_id:
+        repos.items_by_sp.delete(ctx.link.link_id, row.sp_item_id)
+    ctx.forget_cached(row.tool, row.procore_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,19 +19,23 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.content import download_to
 from shared.graph.models import DriveItem
+from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ToolKey
-from shared.models.messages import ProcoreMetadata, RecordResult, SpToProcore
+from shared.models.messages import FetchFile, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.procore.models import DocFile
 from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
+from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
-from shared.sync.runners.record import record_result
+from shared.sync.runners.record import forget_twin, record_conflict, record_result
 from shared.sync.runners.tree import tool_root
 from shared.tools.documents import scope_of
 
 log = logging.getLogger("pcsync.sync")
 CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_DEPTH = 200
+LOCK_RETRY_CAP_S = 300.0
 
 
 def twin_of(ctx: LinkContext, sp_item_id: str) -> ItemRow | None:
@@ -125,13 +130,52 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
         "etag": item.etag, "size": staged.size}))
 
 
+def _writable(file: DocFile) -> None:
+    """A file checked out in Procore is not overwritten: retry after the checkout (capped)."""
+    until = file.checked_out_until
+    now = datetime.now(UTC)
+    if until is not None and until > now:
+        wait = min((until - now).total_seconds(), LOCK_RETRY_CAP_S)
+        raise errors.Locked(f"checked out in Procore until {until.isoformat()}", retry_after=wait)
+
+
+def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveItem) -> bool:
+    """SharePoint and Procore both changed since the agreed state: apply the conflict policy.
+    True when Procore keeps its content (its version is then copied to SharePoint instead)."""
+    scope = scope_of(ctx.link)
+    file = ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True)
+    _writable(file)
+    latest = file.latest_version
+    if latest is None or twin.procore_version is None or str(latest.id) == twin.procore_version:
+        return False
+    same = quickxor_of(ctx.procore.downloads.iter_bytes(latest.url)) == msg.quickxor
+    if same:
+        _record_twin(ctx, twin.tool, twin.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
+                     file.name, twin.procore_parent_id or "", str(latest.id), msg.quickxor)
+        return True
+    verdict = newest_wins(Side.SHAREPOINT, item.last_modified, latest.created_at or file.updated_at)
+    record_conflict(ctx, twin.tool, twin.procore_id, item.name, verdict.reason)
+    if verdict.incoming_wins:
+        return False
+    ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=twin.tool,
+                                      procore_id=twin.procore_id, version=str(latest.id)))
+    return True
+
+
+def quickxor_of(chunks: Iterator[bytes]) -> str:
+    digest = QuickXorHash()
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.b64digest()
+
+
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
     assert msg.staged_blob is not None
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     twin = twin_of(ctx, msg.sp_item_id)
-    if twin is not None and twin.sp_quickxor == msg.quickxor:
+    if twin is not None and (twin.sp_quickxor == msg.quickxor or _procore_won(ctx, msg, twin, item)):
         ctx.services.staging.delete(msg.staged_blob)
-        return  # already there (a redelivery)
+        return  # already there (a redelivery), the same bytes, or Procore won the conflict
     if twin is None and not _claim(ctx, msg.sp_item_id):
         raise errors.TransientError(f"file {msg.sp_item_id} is being created by another step", retry_after=2)
     scope = scope_of(ctx.link)
@@ -176,7 +220,20 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
         if twin.kind is ItemKind.FOLDER:
             ctx.procore.documents.delete_folder(scope, int(twin.procore_id))
         else:
-            ctx.procore.documents.delete_file(scope, int(twin.procore_id))
+            try:
+                file = ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True)
+            except errors.NotFound:
+                file = None
+            latest = file.latest_version if file is not None and not file.is_deleted else None
+            if latest is not None and twin.procore_version and str(latest.id) != twin.procore_version:
+                record_conflict(ctx, twin.tool, twin.procore_id, file.name if file else None,
+                                "edited in Procore, deleted in SharePoint: the edit wins and is copied back")
+                forget_twin(ctx, twin)
+                ctx.send(Step.TRANSFER, FetchFile(**common, version=str(latest.id)))
+                return
+            if file is not None and not file.is_deleted:
+                _writable(file)
+                ctx.procore.documents.delete_file(scope, int(twin.procore_id))
         record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in SharePoint"))
         return
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
@@ -185,6 +242,8 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     new_name = name if name != twin.procore_name else None
     new_parent = int(parent) if parent != twin.procore_parent_id else None
     if new_name is not None or new_parent is not None:
+        if twin.kind is ItemKind.FILE:
+            _writable(ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True))
         if twin.kind is ItemKind.FOLDER:
             ctx.procore.documents.update_folder(scope, int(twin.procore_id), name=new_name, parent_id=new_parent)
         else:

@@ -19,12 +19,13 @@ from shared.graph import items as sp_items
 from shared.graph import upload as sp_upload
 from shared.graph.content import Transfer
 from shared.graph.quickxor import QuickXorHash
-from shared.models.messages import FetchFile, RecordResult, UploadFile
+from shared.models.messages import FetchFile, RecordResult, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
+from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
-from shared.sync.runners.record import ensure_item_row, record_result, record_skip
+from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
 from shared.tools.base import SourceItem
 
@@ -99,7 +100,7 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     ctx.send(Step.TRANSFER, UploadFile(
         tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
         version=version, staged_blob=staged.name, size=staged.size, sha256=staged.sha256,
-        quickxor=hashing.hash.b64digest()))
+        quickxor=hashing.hash.b64digest(), modified_at=current.updated_at))
 
 
 def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
@@ -112,11 +113,28 @@ def _with_suffix(name: str, procore_id: str) -> str:
     return f"{stem} ({procore_id}).{ext}" if dot and stem else f"{name} ({procore_id})"
 
 
-def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str, src: Path) -> Transfer:
+def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src: Path) -> Transfer | None:
+    """A new Procore version onto an existing SharePoint twin, applying the conflict policy when
+    SharePoint changed too since the last agreed state. None: SharePoint won, nothing written here."""
+    now = sp_items.get_item(ctx.graph, ctx.drive_id, sp_id)
+    if now.quick_xor_hash == msg.quickxor:
+        return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=now)  # same bytes: just record
+    if row.sp_quickxor and now.quick_xor_hash != row.sp_quickxor:
+        verdict = newest_wins(Side.PROCORE, msg.modified_at, now.last_modified)
+        record_conflict(ctx, msg.tool, msg.procore_id, now.name, verdict.reason)
+        if not verdict.incoming_wins:
+            ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                                tool=msg.tool, sp_item_id=sp_id))
+            return None
+    return sp_upload.upload_replace(ctx.graph, ctx.drive_id, sp_id, src)
+
+
+def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
+            src: Path) -> Transfer | None:
     drive = ctx.drive_id
     if row.sp_item_id:
         try:
-            return sp_upload.upload_replace(ctx.graph, drive, row.sp_item_id, src)
+            return _onto_twin(ctx, msg, row, row.sp_item_id, src)
         except errors.NotFound:
             log.info("twin of %s vanished in SharePoint; uploading it again", msg.procore_id)
     own_key = item_key(msg.tool.value, msg.procore_id)
@@ -159,6 +177,9 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
             out.flush()
             os.fsync(out.fileno())
         result = _upload(ctx, msg, row, parent_sp, name, src)
+    if result is None:
+        ctx.services.staging.delete(msg.staged_blob)
+        return
     item = result.item
     if item is None:
         raise errors.InvariantBroken("Graph upload finished without returning the item")
