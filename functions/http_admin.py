@@ -86,6 +86,11 @@ def operator_delete_link(req: func.HttpRequest) -> func.HttpResponse:
     return run(handlers.as_operator(handlers.delete_link), req)
 
 
+@bp.route(route="operator/" + _LINK + "/held-deletes", methods=["POST"], auth_level=OPERATOR)
+def operator_decide_held_deletes(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(handlers.decide_held_deletes), req)
+
+
 @bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def openapi(req: func.HttpRequest) -> func.HttpResponse:
     return run(handlers.openapi, req)

@@ -107,6 +107,7 @@ var tableNames = [
   'subscriptions'
   'activity'
   'notifications'
+  'deletes'
 ]
 var stagingContainerName = 'staging'
 

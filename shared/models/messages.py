@@ -191,6 +191,7 @@ class SendNotification(_Message):
     notification_id: str            # the same notification is sent once, however often it is delivered
     subject: str
     body: str
+    list_held_deletes: bool = False  # append the paths the mass-delete breaker holds (read at send time)
 
 
 DetectMessage = Annotated[

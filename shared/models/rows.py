@@ -88,6 +88,8 @@ class LinkRow(Row):
     tool_roots: dict[ToolKey, ToolRootState] = {}   # filled when the initial sync starts
     enumerated: list[ToolKey] = []                   # tools whose initial enumeration is complete
     completion_check_pending: bool = False
+    deletes_held: bool = False                       # the mass-delete breaker tripped: deletes wait
+    deletes_held_reason: str | None = None
     procore_hook_id: int | None = None         # the link's Procore hook (SubscriptionRow kind procore)
     graph_subscription_id: str | None = None   # the drive-root subscription (SubscriptionRow kind graph)
     created_at: datetime
@@ -165,3 +167,15 @@ class NotificationRow(Row):
     owner: str                               # queue message id of the delivery that claimed it
     state: str                               # "sending" | "sent"
     claimed_at: datetime
+
+
+class DeleteRow(Row):
+    """A delete detected on one side, waiting for (or past) the mass-delete breaker."""
+
+    link_id: str
+    item_key: str                            # items row key (tool:procore id)
+    direction: str                           # "to_sharepoint" (deleted in Procore) | "to_procore"
+    sp_item_id: str | None = None
+    path: str | None = None
+    state: str = "pending"                   # pending | applied | held | released | discarded
+    detected_at: datetime

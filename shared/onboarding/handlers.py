@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from shared import errors
 from shared.models.api import CreateLinkRequest, CreateLinkResponse, CreateTenantRequest
 from shared.models.rows import LinkRow, TenantRow
-from shared.onboarding import links, receivers, status, tenants
+from shared.onboarding import held_deletes, links, receivers, status, tenants
 from shared.onboarding.auth import check_id, tenant_for_operator, tenant_for_path
 from shared.onboarding.openapi import document
+from shared.onboarding.schemas import HeldDeletesRequest, HeldDeletesResponse
 from shared.onboarding.web import ApiProblem, ApiRequest, ApiResponse, not_found, parse_body
 from shared.runtime import Services
 
@@ -114,6 +115,12 @@ def get_activity(services: Services, request: ApiRequest, tenant: TenantRow) -> 
 def delete_link(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
     links.delete_link(services, tenant, _link(services, request, tenant).link_id)
     return ApiResponse.empty(204)
+
+
+def decide_held_deletes(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    body = parse_body(HeldDeletesRequest, request)
+    count = held_deletes.decide_held(services, _link(services, request, tenant), body.action)
+    return ApiResponse.json(200, HeldDeletesResponse(action=body.action, count=count))
 
 
 # ---- public -------------------------------------------------------------------------------------------

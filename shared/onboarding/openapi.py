@@ -16,7 +16,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.models.api import CreateLinkRequest, CreateLinkResponse, CreateTenantRequest, CreateTenantResponse
-from shared.onboarding.schemas import MAX_ACTIVITY_LIMIT, ActivityPage, ErrorBody, LinkStatus
+from shared.onboarding.schemas import (
+    MAX_ACTIVITY_LIMIT,
+    ActivityPage,
+    ErrorBody,
+    HeldDeletesRequest,
+    HeldDeletesResponse,
+    LinkStatus,
+)
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -74,6 +81,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("delete", _LINK, "deleteLink",
               "Stop a link: remove its Procore hook and Graph subscription; synced content is kept", "tenantKey",
               204, "empty", errors=(401, 404, 503)),
+    Operation("post", OPERATOR_PREFIX + "{tenant_id}/links/{link_id}/held-deletes", "decideHeldDeletes",
+              "Release (apply) or discard (undo) the deletes the mass-delete breaker holds (operator only)",
+              "functionKey", 200, HeldDeletesResponse, HeldDeletesRequest, errors=(400, 401, 404, 422)),
     Operation("get", "/api/openapi.json", "openapi", "This document", "none", 200, "any"),
     Operation("post", "/api/webhooks/procore/{tenant_id}/{link_id}", "procoreWebhook",
               "Procore webhook deliveries (v2.0 payloads) for one link", "hookSecret", 200, "any",

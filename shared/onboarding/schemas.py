@@ -7,6 +7,7 @@ automatically. Never imports azure.functions.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,6 +69,9 @@ class LinkStatus(_Out):
     tools: dict[ToolKey, Mode]
     initial_sync: InitialSync
     skipped_items: list[SkippedItem] = Field(description=f"the first {DEFAULT_SKIPPED_SHOWN} skipped items")
+    deletes_held: bool = Field(False, description="the mass-delete breaker holds deletes for an operator")
+    deletes_held_reason: str | None = None
+    held_deletes: list[str] = Field(default_factory=list, description="paths whose delete is held (first 100)")
     created_at: datetime
     updated_at: datetime
 
@@ -84,3 +88,17 @@ class ActivityEntry(_Out):
 class ActivityPage(_Out):
     items: list[ActivityEntry] = Field(description="newest first")
     continuation: str | None = Field(None, description="pass as ?continuation= for the next page; null at the end")
+
+
+class HeldDeletesRequest(BaseModel):
+    """What to do with the deletes the mass-delete breaker holds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["release", "discard"] = Field(
+        description="release: apply them on the other side; discard: undo them by copying the items back")
+
+
+class HeldDeletesResponse(_Out):
+    action: str
+    count: int

@@ -68,6 +68,9 @@ def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT
         sharepoint=SharePointInfo(site_id=link.site_id, drive_id=link.drive_id, folder_path=link.folder_path,
                                   root_item_id=link.root_item_id),
         tools=link.tools, initial_sync=link.initial_sync, skipped_items=skipped,
+        deletes_held=link.deletes_held, deletes_held_reason=link.deletes_held_reason,
+        held_deletes=sorted(d.row.path or d.row.item_key for d in repos.deletes.query(link.link_id)
+                            if d.row.state == "held")[:100],
         created_at=link.created_at, updated_at=link.updated_at,
     )
 

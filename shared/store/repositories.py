@@ -16,6 +16,7 @@ from azure.data.tables import TableServiceClient
 from shared.models.rows import (
     ActivityRow,
     CursorRow,
+    DeleteRow,
     ItemRow,
     LinkRow,
     NotificationRow,
@@ -65,6 +66,7 @@ class Repositories:
             tables, "subscriptions", SubscriptionRow, lambda r: (r.kind.value, r.subscription_id)
         )
         self.cursors = TableRepository(tables, "cursors", CursorRow, lambda r: (r.scope, r.kind))
+        self.deletes = TableRepository(tables, "deletes", DeleteRow, lambda r: (r.link_id, r.item_key))
         self.notifications = TableRepository(
             tables, "notifications", NotificationRow, lambda r: (r.link_id, r.notification_id)
         )

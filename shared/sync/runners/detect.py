@@ -12,6 +12,7 @@ import logging
 from shared.models.messages import FetchFile, MirrorFolder, ProcoreChange, RecordResult, SpMetadata
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, decide_procore_to_sp
+from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.record import ensure_item_row, record_result
 
 log = logging.getLogger("pcsync.sync")
@@ -46,7 +47,8 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
         elif action.kind is ActionKind.MOVE_SP:
             ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
         elif action.kind is ActionKind.RECYCLE_SP:
-            ctx.send(Step.METADATA, SpMetadata(**common, action="recycle"))
+            assert base is not None
+            register_delete(ctx, base.row, "to_sharepoint", SpMetadata(**common, action="recycle"))
         elif action.kind is ActionKind.FORGET:
             record_result(ctx, RecordResult(**common, outcome="deleted", reason=action.reason))
     return [a.kind for a in actions]

@@ -13,6 +13,7 @@ from shared.models.api import Mode, ToolKey
 from shared.models.messages import ProcoreMetadata, SpChange, SpToProcore
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
+from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.to_procore import twin_of
 
 log = logging.getLogger("pcsync.sync")
@@ -37,5 +38,6 @@ def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
         elif action.kind is ActionKind.MOVE_PROCORE:
             ctx.send(Step.METADATA, ProcoreMetadata(**common, action="move"))
         elif action.kind is ActionKind.RECYCLE_PROCORE:
-            ctx.send(Step.METADATA, ProcoreMetadata(**common, action="recycle"))
+            assert base is not None
+            register_delete(ctx, base, "to_procore", ProcoreMetadata(**common, action="recycle"))
     return [a.kind for a in actions]

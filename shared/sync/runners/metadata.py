@@ -14,6 +14,7 @@ from shared.graph import items as sp_items
 from shared.models.messages import MirrorFolder, RecordResult, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.sync.context import LinkContext, Step
+from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.record import ensure_item_row, forget_twin, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_folder, ensure_parent, legal_name
 
@@ -63,6 +64,8 @@ def sp_metadata(ctx: LinkContext, msg: SpMetadata) -> None:
               "procore_id": msg.procore_id}
     if msg.action == "recycle":
         if row.kind is ItemKind.FILE and _edited_in_sharepoint(ctx, msg, row, sp_id):
+            return
+        if not admit_delete(ctx, row):
             return
         sp_items.delete_item(ctx.graph, ctx.drive_id, sp_id)
         record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in Procore"))

@@ -14,6 +14,7 @@ from shared.graph.mail import send_mail
 from shared.models.messages import SendNotification
 from shared.models.rows import NotificationRow
 from shared.sync.context import LinkContext
+from shared.sync.runners.breaker import held_paths
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
@@ -41,7 +42,11 @@ def send_notification(ctx: LinkContext, msg: SendNotification, delivery_id: str)
         raise errors.ConfigError("no sender mailbox: set the tenant's settings.mail_from or PCSYNC_MAIL_SENDER")
     if not _claim(ctx, msg, delivery_id):
         return
-    send_mail(ctx.graph, sender, msg.subject, msg.body, list(ctx.tenant.notify))
+    body = msg.body
+    if msg.list_held_deletes:
+        paths = held_paths(ctx)
+        body += f"\n\nHeld deletes ({len(paths)}):\n" + "\n".join(f"- {p}" for p in paths)
+    send_mail(ctx.graph, sender, msg.subject, body, list(ctx.tenant.notify))
     ctx.services.repos.notifications.upsert(NotificationRow(
         link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=delivery_id, state="sent",
         claimed_at=datetime.now(UTC)))

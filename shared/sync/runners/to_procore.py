@@ -28,6 +28,7 @@ from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
+from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.record import forget_twin, record_conflict, record_result
 from shared.sync.runners.tree import tool_root
 from shared.tools.documents import scope_of
@@ -218,6 +219,8 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
               "procore_id": twin.procore_id}
     if msg.action == "recycle":
         if twin.kind is ItemKind.FOLDER:
+            if not admit_delete(ctx, twin):
+                return
             ctx.procore.documents.delete_folder(scope, int(twin.procore_id))
         else:
             try:
@@ -230,6 +233,8 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
                                 "edited in Procore, deleted in SharePoint: the edit wins and is copied back")
                 forget_twin(ctx, twin)
                 ctx.send(Step.TRANSFER, FetchFile(**common, version=str(latest.id)))
+                return
+            if not admit_delete(ctx, twin):
                 return
             if file is not None and not file.is_deleted:
                 _writable(file)

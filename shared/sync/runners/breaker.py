@@ -1,0 +1,103 @@
+"""The mass-delete breaker at work: deletes are registered when detected, applied after a settle
+delay only if the guard allows, otherwise held for an operator to release or discard.
+
+While a link's deletes are held, every further delete is held too (no partial application), and
+the notify addresses get one email listing the held paths. Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+
+from shared.models.messages import SendNotification
+from shared.models.rows import DeleteRow, ItemRow, LinkRow
+from shared.store.repositories import item_key
+from shared.sync.context import LinkContext, Step
+from shared.sync.guards import DELETE_SETTLE_S, DeletePolicy, mass_delete_guard
+
+log = logging.getLogger("pcsync.sync")
+WINDOW = timedelta(hours=24)
+ACTIVE = ("pending", "applied", "held", "released")
+
+
+def register_delete(ctx: LinkContext, row: ItemRow, direction: str, message: BaseModel) -> bool:
+    """Record a detected delete and queue its action after the settle delay; False when the tenant
+    turned delete sync off (the delete is then only logged)."""
+    repos = ctx.services.repos
+    path = row.sp_name or row.procore_name
+    if not ctx.tenant.settings.delete_sync:
+        repos.record_activity(repos.new_activity(ctx.link.link_id, "delete_not_synced", tool=row.tool,
+                                                 item=row.procore_id, path=path, detail="delete sync is off"))
+        return False
+    key = item_key(row.tool.value, row.procore_id)
+    repos.deletes.upsert(DeleteRow(link_id=ctx.link.link_id, item_key=key, direction=direction,
+                                   sp_item_id=row.sp_item_id, path=path, detected_at=datetime.now(UTC)))
+    ctx.send(Step.METADATA, message, delay_s=DELETE_SETTLE_S)
+    return True
+
+
+def _set_state(ctx: LinkContext, key: str, state: str) -> None:
+    def change(current: DeleteRow | None) -> DeleteRow | None:
+        return current.model_copy(update={"state": state}) if current is not None else None
+
+    ctx.services.repos.deletes.mutate(ctx.link.link_id, key, change)
+
+
+def admit_delete(ctx: LinkContext, row: ItemRow) -> bool:
+    """May this delete be applied now? Holds it (and trips the breaker) when the guard says so."""
+    repos = ctx.services.repos
+    key = item_key(row.tool.value, row.procore_id)
+    stored = repos.deletes.get(ctx.link.link_id, key)
+    if stored is not None and stored.row.state == "released":
+        _set_state(ctx, key, "applied")
+        return True
+    link = ctx.reload_link()
+    since = datetime.now(UTC) - WINDOW
+    recent = sum(1 for d in repos.deletes.query(ctx.link.link_id, "detected_at ge @t", {"t": since})
+                 if d.row.state in ACTIVE)
+    total = sum(1 for _ in repos.items.query(ctx.link.link_id))
+    settings = ctx.tenant.settings
+    verdict = mass_delete_guard(recent, total, DeletePolicy(settings.mass_delete_share,
+                                                            settings.mass_delete_count_24h))
+    if not link.deletes_held and not verdict.hold:
+        _set_state(ctx, key, "applied")
+        return True
+    _set_state(ctx, key, "held")
+    if _trip(ctx, verdict.reason if verdict.hold else link.deletes_held_reason or "deletes held"):
+        ctx.send(Step.NOTIFY, SendNotification(
+            tenant_id=link.tenant_id, link_id=link.link_id, list_held_deletes=True,
+            notification_id=f"deletes-held-{datetime.now(UTC):%Y%m%dT%H%M%S}",
+            subject=f"Deletes paused for project {link.project_name}",
+            body=(f"The sync held back deletes for project {link.project_name}: {verdict.reason}. Nothing was "
+                  "deleted on the other side. An operator can release or discard them.")),
+            delay_s=DELETE_SETTLE_S * 2)
+    return False
+
+
+def _trip(ctx: LinkContext, reason: str) -> bool:
+    """Mark the link's deletes held; True for the call that tripped it."""
+    tripped: list[bool] = []
+
+    def change(current: LinkRow | None) -> LinkRow | None:
+        tripped.clear()
+        if current is None or current.deletes_held:
+            return None
+        tripped.append(True)
+        return current.model_copy(update={"deletes_held": True, "deletes_held_reason": reason,
+                                          "updated_at": datetime.now(UTC)})
+
+    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
+    if tripped:
+        repos = ctx.services.repos
+        repos.record_activity(repos.new_activity(ctx.link.link_id, "deletes_held", detail=reason))
+        log.warning("mass-delete breaker tripped: %s", reason,
+                    extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
+    return bool(tripped)
+
+
+def held_paths(ctx: LinkContext) -> list[str]:
+    return sorted(d.row.path or d.row.item_key for d in ctx.services.repos.deletes.query(ctx.link.link_id)
+                  if d.row.state == "held")
