@@ -105,3 +105,24 @@ def test_person_edits_in_sharepoint_arrive_in_procore(live: tuple[Running, Onboa
     assert _procore_writes_by_app(run) == before
     log = (run.stack.state_dir / "host.log").read_text(errors="replace")
     assert "Reason='Timer fired" not in log
+
+
+def test_renaming_the_link_root_keeps_syncing(live: tuple[Running, Onboarded]) -> None:
+    """Everything is tracked by id: renaming the link's own folder in SharePoint breaks nothing."""
+    run, ob = live
+    user = run.procore_client("user")
+    graph = run.graph_session("user")
+    drive = run.site["drive_id"]
+    root = sp_items.get_by_path(graph, drive, ob.folder_path)
+    assert root is not None
+    renamed = sp_items.update_item(graph, drive, root.id, name=root.name + " (renamed)")
+    docs = sp_items.get_child(graph, drive, renamed.id, "Documents")
+    assert docs is not None
+    sp_content.put_new_small(graph, drive, docs.id, "After Root Rename.txt", b"still syncing\n", "fail")
+    arrived = wait_for(lambda: _procore(user, "After Root Rename.txt"), LIVE_TIMEOUT_S, "the file in Procore")
+    assert _procore_bytes(user, arrived.id) == b"still syncing\n"
+    # and the other way round, into the renamed folder
+    root_folder = user.documents.root(SCOPE, exclude_files=True)
+    user.documents.create_folder(SCOPE, "Made In Procore After Rename", parent_id=root_folder.id)
+    wait_for(lambda: sp_items.get_child(graph, drive, docs.id, "Made In Procore After Rename"), LIVE_TIMEOUT_S,
+             "the Procore folder inside the renamed SharePoint folder")
