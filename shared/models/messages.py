@@ -76,6 +76,7 @@ class FetchFile(_Message):
     version: str
     download_url: str | None = None   # from a fresh listing (initial sync): fetch without re-reading
     size: int | None = None
+    modified_at: datetime | None = None   # when the listed version was made (conflict/newest rules)
 
 
 class UploadFile(_Message):
@@ -184,6 +185,13 @@ class ReconcileLink(_Message):
     graph: bool = True        # False on a continuation that only reads more Procore changes
 
 
+class EnumerateSp(_Message):
+    """Initial sync from SharePoint, second phase: copy what exists only in SharePoint (initial-sync queue)."""
+
+    kind: Literal["enumerate_sp"] = "enumerate_sp"
+    lane: Lane = Lane.INITIAL
+
+
 class SendNotification(_Message):
     """Email the tenant's notify addresses (notify queue)."""
 
@@ -195,7 +203,7 @@ class SendNotification(_Message):
 
 
 DetectMessage = Annotated[
-    StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion | DriveDelta | SpChange | RenewLink
+    StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion | DriveDelta | SpChange | EnumerateSp | RenewLink
     | ReconcileLink,
     Field(discriminator="kind"),
 ]

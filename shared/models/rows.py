@@ -88,6 +88,7 @@ class LinkRow(Row):
     tool_roots: dict[ToolKey, ToolRootState] = {}   # filled when the initial sync starts
     enumerated: list[ToolKey] = []                   # tools whose initial enumeration is complete
     completion_check_pending: bool = False
+    sp_enumeration: str | None = None                # from_sharepoint: None | "started" | "done"
     deletes_held: bool = False                       # the mass-delete breaker tripped: deletes wait
     deletes_held_reason: str | None = None
     procore_hook_id: int | None = None         # the link's Procore hook (SubscriptionRow kind procore)

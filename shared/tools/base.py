@@ -29,7 +29,7 @@ class SourceItem(BaseModel):
     parent_id: str | None            # Procore id of the parent folder; the tool root's id at the top
     version: str | None = None       # what changes when the content changes (file version id, ...)
     size: int | None = None
-    updated_at: datetime | None = None
+    updated_at: datetime | None = None   # when the content last changed (the current version's creation)
     deleted: bool = False
     download_url: str | None = None  # where `version`'s bytes are, when the listing already said so
 

@@ -30,13 +30,15 @@ def scope_of(link: LinkRow) -> Scope:
 def _from_index(item: DocumentItem) -> SourceItem:
     kind = ItemKind.FOLDER if item.is_folder else ItemKind.FILE
     version = size = url = None
+    modified = item.updated_at
     if item.file is not None and item.file.current_version is not None:
         version = str(item.file.current_version.id)
         size = item.file.current_version.size
         url = item.file.current_version.url
+        modified = item.file.current_version.created_at or modified
     return SourceItem(tool=ToolKey.DOCUMENTS, procore_id=str(item.id), kind=kind, name=item.name,
                       parent_id=str(item.parent_id) if item.parent_id is not None else None,
-                      version=version, size=size, updated_at=item.updated_at,
+                      version=version, size=size, updated_at=modified,
                       deleted=item.is_deleted or item.is_recycle_bin, download_url=url)
 
 
@@ -46,7 +48,8 @@ def _from_file(file: DocFile) -> SourceItem:
                       parent_id=str(file.parent_id) if file.parent_id is not None else None,
                       version=str(latest.id) if latest else None,
                       size=latest.size if latest and latest.size is not None else file.size,
-                      updated_at=file.updated_at, deleted=file.is_deleted, download_url=latest.url if latest else None)
+                      updated_at=(latest.created_at if latest else None) or file.updated_at, deleted=file.is_deleted,
+                      download_url=latest.url if latest else None)
 
 
 def _from_folder(folder: FolderRef) -> SourceItem:

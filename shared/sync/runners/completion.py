@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from shared.models.messages import CheckCompletion, SendNotification
+from shared.models.api import InitialSync
+from shared.models.messages import CheckCompletion, EnumerateSp, SendNotification
 from shared.models.rows import LinkRow, Stage
 from shared.sync.context import LinkContext, Step
 
@@ -46,6 +47,22 @@ def _has_pending(ctx: LinkContext) -> bool:
     return False
 
 
+def _start_sp_phase(ctx: LinkContext) -> None:
+    """From SharePoint: every Procore item is settled, now copy what exists only in SharePoint (once)."""
+    started: list[bool] = []
+
+    def change(current: LinkRow | None) -> LinkRow | None:
+        started.clear()
+        if current is None or current.sp_enumeration is not None:
+            return None
+        started.append(True)
+        return current.model_copy(update={"sp_enumeration": "started"})
+
+    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
+    if started:
+        ctx.send(Step.DETECT, EnumerateSp(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id))
+
+
 def check_completion(ctx: LinkContext) -> bool:
     """Switch the link to `regular` and queue the email if everything is enumerated and recorded."""
     _flip(ctx, False)
@@ -53,6 +70,9 @@ def check_completion(ctx: LinkContext) -> bool:
     if link.stage is not Stage.INITIAL_SYNC:
         return False
     if not set(link.tool_roots) or not set(link.tool_roots) <= set(link.enumerated) or _has_pending(ctx):
+        return False
+    if link.initial_sync is InitialSync.FROM_SHAREPOINT and link.sp_enumeration != "done":
+        _start_sp_phase(ctx)
         return False
     won: list[bool] = []
 

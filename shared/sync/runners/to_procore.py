@@ -36,6 +36,7 @@ from shared.tools.documents import scope_of
 log = logging.getLogger("pcsync.sync")
 CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_DEPTH = 200
+PROVISIONAL = "sp:"  # items rows planned by the from-SharePoint initial sync before a twin exists
 LOCK_RETRY_CAP_S = 300.0
 
 
@@ -74,6 +75,7 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
                   sp_item_id=sp.id, sp_parent_id=sp.parent_id, sp_name=sp.name, sp_etag=sp.etag, sp_ctag=sp.ctag,
                   sp_quickxor=quickxor, size=sp.size or 0, updated_at=datetime.now(UTC))
     repos.items.upsert(row)
+    repos.items.delete(ctx.link.link_id, item_key(tool.value, PROVISIONAL + sp.id))  # from_sharepoint plan
     repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id,
                                          item_key=item_key(tool.value, procore_id)))
     repos.record_activity(repos.new_activity(ctx.link.link_id, "synced", tool=tool, item=procore_id,

@@ -18,10 +18,12 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph import upload as sp_upload
 from shared.graph.content import Transfer
+from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.messages import FetchFile, RecordResult, SpToProcore, UploadFile
+from shared.models.api import InitialSync
+from shared.models.messages import FetchFile, Lane, RecordResult, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.store.repositories import item_key
+from shared.store.repositories import ItemBySpRow, item_key
 from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
@@ -61,7 +63,7 @@ def _listed(msg: FetchFile, row: ItemRow | None) -> SourceItem | None:
         return None
     return SourceItem(tool=msg.tool, procore_id=msg.procore_id, kind=ItemKind.FILE, name=row.procore_name,
                       parent_id=row.procore_parent_id, version=msg.version, size=msg.size,
-                      download_url=msg.download_url)
+                      download_url=msg.download_url, updated_at=msg.modified_at)
 
 
 def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
@@ -149,9 +151,28 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
             if owner not in (None, own_key):
                 continue  # another item's file: try the disambiguated name
             if existing.quick_xor_hash == msg.quickxor and existing.size == msg.size:
-                return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)
+                return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)  # identical: adopt
+            if owner is None and ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT:
+                verdict = newest_wins(Side.PROCORE, msg.modified_at, existing.last_modified)
+                if not verdict.incoming_wins:
+                    adopt_newer_sp(ctx, row, existing)
+                    return None
             return sp_upload.upload_replace(ctx.graph, drive, existing.id, src)
     raise errors.Conflict(f"no free name for {name!r} in its SharePoint folder")
+
+
+def adopt_newer_sp(ctx: LinkContext, row: ItemRow, existing: DriveItem) -> None:
+    """Initial sync from SharePoint: the SharePoint file of the same path is newer, so it wins. Map the
+    pair (still pending) and send SharePoint's bytes to Procore as a new version of the Procore file."""
+    repos = ctx.services.repos
+    key = item_key(row.tool.value, row.procore_id)
+    repos.items.upsert(row.model_copy(update={
+        "state": ItemState.PENDING, "sp_item_id": existing.id, "sp_parent_id": existing.parent_id,
+        "sp_name": existing.name, "sp_etag": existing.etag, "sp_ctag": existing.ctag, "sp_quickxor": None}))
+    repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=existing.id, item_key=key))
+    ctx.forget_cached(row.tool, row.procore_id)
+    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane,
+                                        tool=row.tool, sp_item_id=existing.id))
 
 
 def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
