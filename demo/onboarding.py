@@ -1,0 +1,81 @@
+"""Onboarding through the public API as a customer's admin would (contract §4): POST /api/tenants with
+the operator key, POST /api/tenants/{t}/links with the tenant key; then the link's status.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from demo.stack import Running
+from demo.waiting import DemoFailure, wait_for
+
+NOTIFY = ["ops@example.com", "pm@example.com"]
+
+
+@dataclass
+class Onboarded:
+    tenant_id: str
+    api_key: str
+    link_id: str
+    folder_path: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    def status_path(self) -> str:
+        return f"/api/tenants/{self.tenant_id}/links/{self.link_id}"
+
+
+def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standard",
+            folder_path: str | None = None, notify: list[str] | None = None) -> Onboarded:
+    """Create a tenant with the stack's `app` credentials and link `project_id` to the first site."""
+    p, g = run.doc["procore"], run.doc["graph"]
+    api = run.api
+    tenant = api.post("/api/tenants", headers={"x-functions-key": run.doc["admin_key"]}, json={
+        "name": "Acme Builders",
+        "procore": {"company_id": p["company_id"], "client_id": p["app"]["client_id"],
+                    "client_secret": p["app"]["client_secret"], "base_url": p["base_url"],
+                    "login_url": p["login_url"]},
+        "microsoft": {"tenant_id": g["tenant_id"], "client_id": g["app"]["client_id"],
+                      "client_secret": g["app"]["client_secret"], "graph_url": g["base_url"],
+                      "authority": g["authority"]},
+        "notify": notify or NOTIFY,
+    })
+    if tenant.status_code != 201:
+        raise DemoFailure(f"POST /api/tenants answered {tenant.status_code}: {tenant.text}")
+    body = tenant.json()
+    folder = folder_path or f"Projects/Riverside {uuid.uuid4().hex[:6]}"
+    link = api.post(f"/api/tenants/{body['tenant_id']}/links",
+                    headers={"Authorization": f"Bearer {body['api_key']}"},
+                    json={"procore_project_id": project_id, "initial_sync": initial_sync,
+                          "sharepoint": {"site_id": run.site["id"], "drive_id": run.site["drive_id"],
+                                         "folder_path": folder},
+                          "tools": {"documents": "two_way"}})
+    if link.status_code != 202:
+        raise DemoFailure(f"POST /api/tenants/.../links answered {link.status_code}: {link.text}")
+    return Onboarded(body["tenant_id"], body["api_key"], link.json()["link_id"], folder)
+
+
+def link_status(run: Running, ob: Onboarded) -> dict[str, Any]:
+    resp = run.api.get(ob.status_path(), headers=ob.auth)
+    if resp.status_code != 200:
+        raise DemoFailure(f"GET {ob.status_path()} answered {resp.status_code}: {resp.text}")
+    return dict(resp.json())
+
+
+def check_stage(status: dict[str, Any]) -> bool:
+    """True once the link is `regular`; DemoFailure when it has stopped (`failed` or `paused`)."""
+    if status["stage"] in ("failed", "paused"):
+        raise DemoFailure(f"the link went {status['stage']}: {status.get('stage_reason')} (counts {status['counts']})")
+    return bool(status["stage"] == "regular")
+
+
+def wait_regular(run: Running, ob: Onboarded, timeout: float = 400) -> dict[str, Any]:
+    def done() -> dict[str, Any] | None:
+        status = link_status(run, ob)
+        return status if check_stage(status) else None
+
+    return wait_for(done, timeout, "the initial sync to complete", interval=1.0)

@@ -1,0 +1,59 @@
+"""`./dev demo` (contract §1): `python -m demo` on a fresh local stack exits 0 and prints the summary —
+everything synced (found == expected, > 0), the live changes both ways, the skipped lock file with its reason,
+the notification email, the product's API calls per endpoint and the dashboard URL; and it leaves no
+stack process behind.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBJECT = "Two way sync initiated for project Riverside Medical Center"
+
+
+def _number(pattern: str, text: str) -> list[int]:
+    match = re.search(pattern, text, re.MULTILINE)
+    assert match, f"no line matching {pattern!r} in the demo's output:\n{text[-3000:]}"
+    return [int(g) for g in match.groups()]
+
+
+def test_demo_runs_end_to_end_and_summarises(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    proc = subprocess.run([sys.executable, "-m", "demo", "--state-dir", str(state)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=280)
+    out = proc.stdout
+    assert proc.returncode == 0, f"demo exited {proc.returncode}\n{out[-4000:]}\n{proc.stderr[-4000:]}"
+    assert "DEMO OK" in out
+
+    # Progress lines (no TTY here: plain lines), ending at 100%.
+    assert re.search(r"^  initial sync: 100% ", out, re.MULTILINE), out[-3000:]
+
+    files, folders, want_files, want_folders = _number(
+        r"^In SharePoint: (\d+) files and (\d+) folders \(expected (\d+) and (\d+)\)", out)
+    assert files == want_files > 50 and folders == want_folders > 10
+    assert _number(r"^In SharePoint: .*, (\d+)\.\d MB$", out)[0] > 0
+    assert _number(r"^Initial sync: +\d+\.\d s \((\d+)\.\d files/s\)", out)[0] >= 0
+    assert _number(r"^Live changes: +(\d+) arrived", out)[0] == 10
+    for change in ("file created", "new version uploaded", "renamed to", "moved to", "deleted",
+                   "file created in SharePoint", "content replaced in SharePoint", "renamed in SharePoint"):
+        assert re.search(rf"^ +\d+\.\d s  {change}", out, re.MULTILINE), change
+
+    assert _number(r"^Skipped: +(\d+) item", out)[0] >= 1
+    assert "'~$Inspection Notes.docx': Office lock file" in out
+    assert f'Email sent:    "{SUBJECT}"' in out
+    assert "to: ops@example.com, pm@example.com" in out
+
+    assert _number(r"^Procore API calls by the product: (\d+)", out)[0] > 0
+    assert _number(r"^Graph API calls by the product: (\d+)", out)[0] > 0
+    assert re.search(r"^ +\d+  PUT /drives/\{drive-id\}/items/\{item-id\}:/\{path\}:/content$", out, re.MULTILINE)
+    assert re.search(r"^Dashboard: +http://127\.0\.0\.1:\d+/api/tenants/\w+/links/\w+$", out, re.MULTILINE)
+
+    # The stack is stopped on exit: nothing of it (its state dir on a command line) is still running.
+    leftovers = [p.pid for p in psutil.process_iter(["cmdline"]) if str(state) in " ".join(p.info["cmdline"] or [])]
+    assert not leftovers, leftovers
