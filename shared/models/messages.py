@@ -77,6 +77,8 @@ class FetchFile(_Message):
     download_url: str | None = None   # from a fresh listing (initial sync): fetch without re-reading
     size: int | None = None
     modified_at: datetime | None = None   # when the listed version was made (conflict/newest rules)
+    name: str | None = None               # the Procore name and parent when planned (a rename that
+    parent_id: str | None = None          # raced a pending copy is applied after it, not lost)
 
 
 class UploadFile(_Message):
@@ -91,6 +93,8 @@ class UploadFile(_Message):
     sha256: str
     quickxor: str
     modified_at: datetime | None = None   # when this version was made in Procore (conflict policy)
+    name: str | None = None               # the Procore name and parent the fetch saw
+    parent_id: str | None = None
 
 
 class SpMetadata(_Message):

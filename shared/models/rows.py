@@ -116,6 +116,7 @@ class ItemRow(Row):
     sp_ctag: str | None = None
     sp_quickxor: str | None = None
     size: int = Field(0, ge=0)
+    upload_lease_until: datetime | None = None   # one upload of a new file at a time (no duplicate twins)
     updated_at: datetime
 
 

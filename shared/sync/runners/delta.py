@@ -2,7 +2,7 @@
 
 A notification arriving while a run is going sets `again` on the link's lease row instead of
 starting a second run; the running step then reads once more before it lets go. Only items under
-the link (known by id, or whose parent is a known folder or one accepted earlier in the same batch)
+the link (known by id, or whose parent is a known folder or another item of the batch under the link)
 are handed on, one SpChange each; the cursor is saved only after they are enqueued (it moves last).
 Never imports azure.functions.
 """
@@ -23,6 +23,7 @@ CURSOR = "graph_delta"
 LEASE = "graph_delta_lease"
 LEASE_TIMEOUT = timedelta(minutes=5)
 MAX_ROUNDS = 10
+MAX_DEPTH = 200
 IDLE, RUNNING, AGAIN, FORCE_IDLE = "idle", "running", "again", "force_idle"
 
 
@@ -64,19 +65,28 @@ def _known_folders(ctx: LinkContext) -> set[str]:
     return roots
 
 
-def _ours(ctx: LinkContext, item: DriveItem, accepted: set[str]) -> bool:
-    if item.id in accepted:
-        return True
-    if item.id == ctx.link.root_item_id or item.id in _known_folders(ctx):
-        return False  # the link's own folders: tracked by id, a rename of them changes nothing
+def _ours(ctx: LinkContext, item: DriveItem, batch: dict[str, DriveItem], memo: dict[str, bool],
+          depth: int = 0) -> bool:
+    """Is the item under this link? Known by id, or its parent is a known folder, or its parent is in
+    the same batch and under the link. Delta may list a folder after its children (its cTag moved when
+    they were added), so the batch is resolved by parent chain, not by order."""
+    if item.id in memo:
+        return memo[item.id]
     repos = ctx.services.repos
-    if repos.items_by_sp.get(ctx.link.link_id, item.id) is not None:
-        return True
-    parent = item.parent_id
-    if item.is_deleted or parent is None:
-        return False
-    return parent in accepted or parent in _known_folders(ctx) or \
-        repos.items_by_sp.get(ctx.link.link_id, parent) is not None
+    if item.id == ctx.link.root_item_id or item.id in _known_folders(ctx):
+        answer = False  # the link's own folders: tracked by id, a rename of them changes nothing
+    elif repos.items_by_sp.get(ctx.link.link_id, item.id) is not None:
+        answer = True
+    elif item.is_deleted or item.parent_id is None or depth > MAX_DEPTH:
+        answer = False
+    elif item.parent_id in _known_folders(ctx) or repos.items_by_sp.get(ctx.link.link_id, item.parent_id):
+        answer = True
+    elif item.parent_id in batch:
+        answer = _ours(ctx, batch[item.parent_id], batch, memo, depth + 1)
+    else:
+        answer = False
+    memo[item.id] = answer
+    return answer
 
 
 def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
@@ -88,11 +98,11 @@ def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
         for _ in range(MAX_ROUNDS):
             stored = ctx.services.repos.cursors.get(ctx.link.link_id, CURSOR)
             result = sp_delta.fetch_changes(ctx.graph, ctx.drive_id, stored.row.value if stored else None)
-            accepted: set[str] = set()
+            batch = {item.id: item for item in result.items}
+            memo: dict[str, bool] = {}
             for item in result.items:
-                if not _ours(ctx, item, accepted):
+                if not _ours(ctx, item, batch, memo):
                     continue
-                accepted.add(item.id)
                 view = _view(item)
                 if view.modified_by_app == ctx.tenant.microsoft.client_id:
                     continue  # our own write (the decision would be a no-op): no message for it

@@ -44,7 +44,8 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
             ensure_item_row(ctx, current, replan=True)
             ctx.send(Step.TRANSFER, FetchFile(**common, version=current.version or "",
                                               download_url=current.download_url, size=current.size,
-                                              modified_at=current.updated_at))
+                                              modified_at=current.updated_at, name=current.name,
+                                              parent_id=current.parent_id))
         elif action.kind is ActionKind.MOVE_SP:
             ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
         elif action.kind is ActionKind.RECYCLE_SP:

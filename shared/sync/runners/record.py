@@ -72,7 +72,8 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
         if msg.outcome == "synced" and current.state is ItemState.SYNCED and not _newer_or_same(
                 msg.version, current.procore_version):
             return None
-        update: dict[str, object] = {"state": ItemState(msg.outcome), "reason": msg.reason, "updated_at": now}
+        update: dict[str, object] = {"state": ItemState(msg.outcome), "reason": msg.reason, "updated_at": now,
+                                     "upload_lease_until": None}
         if msg.outcome == "synced":
             update |= {k: v for k, v in {
                 "procore_version": msg.version, "procore_name": msg.procore_name,

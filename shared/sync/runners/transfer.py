@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared import errors
@@ -21,7 +22,7 @@ from shared.graph.content import Transfer
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import InitialSync
-from shared.models.messages import FetchFile, Lane, RecordResult, SpToProcore, UploadFile
+from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.sync.conflict import Side, newest_wins
@@ -33,6 +34,7 @@ from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
 MAX_FILE_BYTES = 250 * 1000**3  # SharePoint's per-file limit
+UPLOAD_LEASE = timedelta(minutes=10)
 
 
 def staged_name(msg: FetchFile | UploadFile, version: str) -> str:
@@ -57,6 +59,44 @@ def _already_synced(row: ItemRow | None, version: str) -> bool:
         row.procore_version == version
 
 
+def _follow_missed_move(ctx: LinkContext, msg: FetchFile | UploadFile, row: ItemRow) -> None:
+    """This version is already in SharePoint, but the step was planned with another name or parent
+    than the agreed one (a rename raced an earlier copy that did not carry it): follow it now. The
+    metadata step re-reads Procore, so this converges whatever the order of events."""
+    if msg.name is not None and (msg.name, msg.parent_id) != (row.procore_name, row.procore_parent_id):
+        ctx.send(Step.METADATA, SpMetadata(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                           tool=msg.tool, procore_id=msg.procore_id, action="move"))
+
+
+def _lease_upload(ctx: LinkContext, msg: UploadFile) -> bool:
+    """Take the item's upload lease (new files only); False when another upload of it is running."""
+    now = datetime.now(UTC)
+    took: list[bool] = []
+
+    def change(current: ItemRow | None) -> ItemRow | None:
+        took.clear()
+        if current is None or current.sp_item_id:
+            return None
+        if current.upload_lease_until is not None and current.upload_lease_until > now:
+            return None
+        took.append(True)
+        return current.model_copy(update={"upload_lease_until": now + UPLOAD_LEASE})
+
+    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(msg.tool.value, msg.procore_id), change)
+    ctx.forget_cached(msg.tool, msg.procore_id)
+    return bool(took)
+
+
+def _release_upload(ctx: LinkContext, msg: UploadFile) -> None:
+    def change(current: ItemRow | None) -> ItemRow | None:
+        if current is None or current.upload_lease_until is None:
+            return None
+        return current.model_copy(update={"upload_lease_until": None})
+
+    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(msg.tool.value, msg.procore_id), change)
+    ctx.forget_cached(msg.tool, msg.procore_id)
+
+
 def _listed(msg: FetchFile, row: ItemRow | None) -> SourceItem | None:
     """The item as the listing that planned this fetch saw it (no extra Procore call)."""
     if msg.download_url is None or row is None:
@@ -70,6 +110,7 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     adapter = ctx.adapter(msg.tool)
     stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
     if stored is not None and _already_synced(stored.row, msg.version):
+        _follow_missed_move(ctx, msg, stored.row)
         return
     current = _listed(msg, stored.row if stored else None)
     if current is None:
@@ -102,7 +143,8 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     ctx.send(Step.TRANSFER, UploadFile(
         tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
         version=version, staged_blob=staged.name, size=staged.size, sha256=staged.sha256,
-        quickxor=hashing.hash.b64digest(), modified_at=current.updated_at))
+        quickxor=hashing.hash.b64digest(), modified_at=current.updated_at, name=current.name,
+        parent_id=current.parent_id))
 
 
 def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
@@ -181,8 +223,11 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         raise errors.InvariantBroken(f"upload of {msg.procore_id} without an items row")
     row = stored.row
     if _already_synced(row, msg.version):
+        _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
+    if not row.sp_item_id and not _lease_upload(ctx, msg):
+        raise errors.TransientError(f"another upload of {msg.procore_id} is running", retry_after=3)
     try:
         parent_sp = ensure_parent(ctx, msg.tool, row)
         name = legal_name(ctx, msg.tool, row) if not row.sp_item_id else (row.sp_name or row.procore_name)
@@ -190,24 +235,32 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         record_skip(ctx, msg.tool, msg.procore_id, exc.reason)
         ctx.services.staging.delete(msg.staged_blob)
         return
-    with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-        src = Path(tmp) / "content"
-        with open(src, "wb") as out:
-            for chunk in ctx.services.staging.read(msg.staged_blob):
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        result = _upload(ctx, msg, row, parent_sp, name, src)
+    try:
+        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
+            src = Path(tmp) / "content"
+            with open(src, "wb") as out:
+                for chunk in ctx.services.staging.read(msg.staged_blob):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            result = _upload(ctx, msg, row, parent_sp, name, src)
+    except BaseException:
+        _release_upload(ctx, msg)
+        raise
     if result is None:
+        _release_upload(ctx, msg)
         ctx.services.staging.delete(msg.staged_blob)
         return
     item = result.item
     if item is None:
         raise errors.InvariantBroken("Graph upload finished without returning the item")
-    ctx.send(Step.RECORD, RecordResult(
+    # Recorded inline, not through the record queue: until the twin's id is in the items row, another
+    # step for this item could not know the twin exists (and might upload a second one).
+    record_result(ctx, RecordResult(
         tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
         outcome="synced", version=msg.version, procore_name=row.procore_name,
         procore_parent_id=row.procore_parent_id, sp_item_id=item.id, sp_parent_id=item.parent_id or parent_sp,
         sp_name=item.name, sp_etag=item.etag, sp_ctag=item.ctag,
         sp_quickxor=item.quick_xor_hash or result.quick_xor_hash, size=result.size))
+    _follow_missed_move(ctx, msg, row)
     ctx.services.staging.delete(msg.staged_blob)
