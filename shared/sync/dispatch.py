@@ -35,7 +35,9 @@ from shared.sync.runners import (
     initial,
     metadata,
     notify,
+    reconcile,
     record,
+    renew,
     to_procore,
     transfer,
 )
@@ -44,6 +46,9 @@ log = logging.getLogger("pcsync.sync")
 MAX_TRANSIENT_ATTEMPTS = 30
 PAUSED_RETRY_S = 300.0
 DEFAULT_MAX_DEQUEUE = 5
+# Run even on a paused link: recording a finished write, and the safety net (feeds must stay alive;
+# a reconcile pass on a paused link just returns), which would otherwise bounce every PAUSED_RETRY_S.
+RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink)
 
 
 def max_dequeue_count() -> int:
@@ -84,6 +89,10 @@ def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
             to_procore.upload_to_procore(ctx, msg)
     elif isinstance(msg, m.ProcoreMetadata):
         to_procore.procore_metadata(ctx, msg)
+    elif isinstance(msg, m.RenewLink):
+        renew.renew_link(ctx, msg)
+    elif isinstance(msg, m.ReconcileLink):
+        reconcile.reconcile_link(ctx, msg)
     elif isinstance(msg, m.SendNotification):
         notify.send_notification(ctx, msg, delivery_id)
     else:
@@ -117,7 +126,7 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
     if ctx is None:
         log.info("dropped %s for a stopped link", type(msg).__name__)
         return
-    if ctx.link.stage is Stage.PAUSED and not isinstance(msg, m.RecordResult):
+    if ctx.link.stage is Stage.PAUSED and not isinstance(msg, RUN_WHEN_PAUSED):
         services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)
         return
     item = _item_of(msg)

@@ -18,6 +18,7 @@ from shared.models.rows import ItemKind, ItemState, LinkRow, ToolRootState
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.completion import request_completion_check
+from shared.sync.runners.reconcile import init_watermarks
 from shared.sync.runners.record import pending_row
 from shared.tools import TOOLS
 from shared.tools.base import SourceItem
@@ -35,6 +36,7 @@ def start_initial_sync(ctx: LinkContext) -> None:
     link = ctx.link
     if link.root_item_id is None:
         raise errors.InvariantBroken(f"link {link.link_id} has no SharePoint root folder id")
+    init_watermarks(ctx)  # the reconcile timer starts from here: changes during the sync, not the whole project
     roots: dict[ToolKey, ToolRootState] = dict(link.tool_roots)
     for tool in _active_tools(link):
         if tool in roots:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shared import errors
 from shared.graph import subscriptions
@@ -36,6 +36,7 @@ from shared.tools.documents import scope_of
 
 log = logging.getLogger("pcsync.safety")
 GRAPH, PROCORE = SubscriptionKind.GRAPH.value, SubscriptionKind.PROCORE.value
+IN_FLIGHT = timedelta(minutes=10)   # a replacement hook younger than this may still be swapped in
 
 
 def renew_link(ctx: LinkContext, msg: RenewLink) -> None:
@@ -96,9 +97,10 @@ def _swap(ctx: LinkContext, field: str, old: object, new: object) -> bool:
 
 
 # ---- Procore ------------------------------------------------------------------------------------------
-def _owned(ctx: LinkContext, hook: Hook) -> bool:
-    """Has this hook a row of ours (the current one, or one a concurrent delivery is swapping in)?"""
-    return _row(ctx, PROCORE, hook_key(ctx.link.tenant_id, hook.id)) is not None
+def _in_flight(ctx: LinkContext, hook: Hook) -> bool:
+    """Is this a replacement a concurrent delivery is swapping in right now (a fresh row of ours)?"""
+    row = _row(ctx, PROCORE, hook_key(ctx.link.tenant_id, hook.id))
+    return row is not None and datetime.now(UTC) - row.row.created_at < IN_FLIGHT
 
 
 def _check_procore(ctx: LinkContext, msg: RenewLink) -> str | None:
@@ -111,18 +113,21 @@ def _check_procore(ctx: LinkContext, msg: RenewLink) -> str | None:
     ours = procore_receiver_url("", link.tenant_id, link.link_id)
     hook = next((h for h in listed if h.id == link.procore_hook_id), None) if row is not None else None
     wanted = triggers_for(link.tools, company=scope.kind == "company")
+    # Hooks pointing at this link that are not its current one (a secret we lost, a replacement that
+    # lost its swap or died before it): removed, or Procore keeps delivering what we refuse.
+    orphans = [h for h in listed if h.destination_url.endswith(ours) and h is not hook and not _in_flight(ctx, h)]
+    base = _known_base(ctx, *(h.destination_url for h in orphans)) if hook is None else None
+    for orphan in orphans:
+        hooks.delete_hook(scope, orphan.id)
+        ctx.services.repos.subscriptions.delete(PROCORE, hook_key(link.tenant_id, orphan.id))
     if hook is not None and row is not None:
         _repair_hook(ctx, hook, row, wanted)
         return hook.destination_url
-    orphans = [h for h in listed if h.destination_url.endswith(ours) and not _owned(ctx, h)]
-    base = _known_base(ctx, *(h.destination_url for h in orphans))
     if base is None:
         _report(ctx, "feed_missing", "the Procore hook is gone and our public address is unknown: set "
                 "PCSYNC_PUBLIC_BASE_URL so it can be re-created")
         return None
     authorization = f"Bearer {secrets.token_urlsafe(32)}"
-    for orphan in orphans:          # ours, but without a secret we still hold: replaced below
-        hooks.delete_hook(scope, orphan.id)
     new = hooks.create_hook(scope, namespace=HOOK_NAMESPACE, authorization=authorization,
                             destination_url=procore_receiver_url(base, link.tenant_id, link.link_id))
     triggers = hooks.create_triggers(scope, new.id, wanted) if wanted else []

@@ -1,0 +1,26 @@
+"""Safety-net timers (schedules are app settings): renew the change feeds, reconcile missed changes.
+
+Each only fans out one message per link onto the live queue (shared.safety.fanout); the per-link work
+runs there as a queue step, so a timer invocation stays short however many links exist.
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from shared.runtime import services
+from shared.safety import fanout
+
+bp = func.Blueprint()
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_RENEW_SCHEDULE%")
+def renew_feeds(timer: func.TimerRequest) -> None:
+    """Every 6 h by default: renew Graph subscriptions, re-create missing ones, check Procore hooks."""
+    fanout.fan_out_renewals(services())
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_RECONCILE_SCHEDULE%")
+def reconcile_links(timer: func.TimerRequest) -> None:
+    """Every 15 min by default: a delta run and a Procore watermark pass per link in regular sync."""
+    fanout.fan_out_reconciles(services())

@@ -1,0 +1,91 @@
+"""Reconciliation step (one link in regular sync): repair what a dropped notification or webhook missed.
+
+SharePoint side: one DriveDelta (the delta step reads from the stored cursor and is coalesced per
+link). Procore side, per tool with a change feed (shared.safety.feeds): the items changed since the
+tool's watermark (cursors row `procore_watermark:<tool>`), each handed to detect as a ProcoreChange
+hint (event "update", no source application, so detect re-reads and decides); the watermark moves
+only after the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now"
+(the initial sync sets it when it starts, so the first pass never re-plans the whole project).
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from shared import errors
+from shared.models.api import Mode, ToolKey
+from shared.models.messages import DriveDelta, ProcoreChange, ReconcileLink
+from shared.models.rows import CursorRow, Stage
+from shared.onboarding.registration import needs_graph
+from shared.safety.feeds import FEEDS
+from shared.safety.watermark import Watermark, plan_pass, window
+from shared.sync.context import LinkContext, Step
+
+log = logging.getLogger("pcsync.safety")
+
+
+def watermark_kind(tool: ToolKey) -> str:
+    return f"procore_watermark:{tool.value}"
+
+
+def _fed_tools(ctx: LinkContext) -> list[ToolKey]:
+    return [tool for tool, mode in ctx.link.tools.items() if mode is not Mode.OFF and tool in FEEDS]
+
+
+def init_watermarks(ctx: LinkContext) -> None:
+    """Start each tool's watermark at now, unless it has one (idempotent; called as the initial sync starts)."""
+    now = datetime.now(UTC)
+    for tool in _fed_tools(ctx):
+        try:
+            ctx.services.repos.cursors.create(CursorRow(scope=ctx.link.link_id, kind=watermark_kind(tool),
+                                                        value=Watermark(until=now).dump(), updated_at=now))
+        except errors.Conflict:
+            pass
+
+
+def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
+    """Run one pass; returns how many Procore hints were enqueued."""
+    if ctx.link.stage is not Stage.REGULAR:
+        return 0                        # paused or still in its initial sync: the next timer run comes back
+    if msg.graph and needs_graph(ctx.link.tools):
+        ctx.send(Step.DETECT, DriveDelta(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane))
+    hinted, more = 0, False
+    for tool in _fed_tools(ctx):
+        count, left = _procore_pass(ctx, msg, tool)
+        hinted, more = hinted + count, more or left
+    if hinted:
+        log.info("reconcile: %d Procore change(s) handed to detect", hinted,
+                 extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})
+    if more:
+        ctx.send(Step.DETECT, msg.model_copy(update={"graph": False}))
+    return hinted
+
+
+def _procore_pass(ctx: LinkContext, msg: ReconcileLink, tool: ToolKey) -> tuple[int, bool]:
+    repos = ctx.services.repos
+    kind = watermark_kind(tool)
+    stored = repos.cursors.get(ctx.link.link_id, kind)
+    now = datetime.now(UTC)
+    if stored is None:                  # a link older than the safety net: start now, not from the beginning
+        init_watermarks(ctx)
+        return 0, False
+    mark = Watermark.parse(stored.row.value)
+    if mark is None:
+        log.warning("reconcile: unreadable %s watermark restarted at now", tool.value)
+        mark = Watermark(until=now)
+    feed, resource_of = FEEDS[tool]
+    since, until = window(mark, now)
+    result = plan_pass(mark, feed(ctx.procore, ctx.link, since, until), until)
+    for change in result.hints:
+        ctx.send(Step.DETECT, ProcoreChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=tool,
+                                            resource_name=resource_of(ctx.link, change.kind),
+                                            resource_id=int(change.procore_id), event_type="update"))
+    if result.next != mark:
+        row = CursorRow(scope=ctx.link.link_id, kind=kind, value=result.next.dump(), updated_at=datetime.now(UTC))
+        try:
+            repos.cursors.replace(row, stored.etag)
+        except errors.Conflict:
+            log.info("reconcile: %s watermark moved by a concurrent pass", tool.value)
+    return len(result.hints), result.more

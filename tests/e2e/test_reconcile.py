@@ -1,0 +1,112 @@
+"""Issue 6 item 8, the safety net: with the Graph emulator dropping every change notification and the
+Procore emulator dropping every webhook, a file made in SharePoint and one made in Procore (by the
+*user* identities) still reach the other side, through the reconciliation timer alone (every 5 s
+here), and once they have, the passes that keep running write nothing (cheap and idempotent).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.graph import content as sp_content
+from shared.graph import items as sp_items
+from shared.procore.client import ProcoreClient
+from shared.procore.models import DocumentItem
+from shared.procore.scope import Scope
+from shared.procore.uploads import FileSource
+from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
+
+PROJECT = 101
+SCOPE = Scope.project(PROJECT)
+EVERY_5_S = "*/5 * * * * *"
+NEVER = "0 0 0 1 1 *"
+ARRIVAL_TIMEOUT_S = 30
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+    run = start_stack(tmp_path_factory.mktemp("reconcile"), seed_size="small",
+                      host_env={"PCSYNC_RECONCILE_SCHEDULE": EVERY_5_S, "PCSYNC_RENEW_SCHEDULE": NEVER})
+    try:
+        ob = onboard(run, PROJECT)
+        wait_regular(run, ob, timeout=60)
+        yield run, ob
+    finally:
+        run.stop()
+
+
+def _procore_file(user: ProcoreClient, name: str) -> DocumentItem | None:
+    return next((i for i in user.documents.list_documents(SCOPE) if i.name == name and not i.is_folder), None)
+
+
+def _procore_bytes(user: ProcoreClient, file_id: int) -> bytes:
+    file = user.documents.file(SCOPE, file_id, latest_version_only=True)
+    assert file.latest_version is not None
+    return b"".join(user.downloads.iter_bytes(file.latest_version.url))
+
+
+def _writes(run: Running) -> tuple[dict[str, int], dict[str, int]]:
+    """Write calls the product (the app identities) made so far: (Graph, Procore), by route template."""
+    graph: dict[str, Any] = run.emulator("graph", "/_emulator/stats")
+    procore: dict[str, Any] = run.emulator("procore", "/_emulator/stats")
+    g = graph["clients"][run.doc["graph"]["app"]["client_id"]]["routes"]
+    p = procore["by_client"][run.doc["procore"]["app"]["client_id"]]["routes"]
+    writes = ("POST", "PUT", "PATCH", "DELETE")
+    return ({r: n for r, n in g.items() if r.split(" ")[0] in writes},
+            {r: v["calls"] for r, v in p.items() if r.split(" ")[0] in writes})
+
+
+def _delivered(run: Running) -> int:
+    """Graph notifications actually POSTed to the product (not dropped)."""
+    log = run.emulator("graph", "/_emulator/notifications/log")["deliveries"]
+    return sum(1 for entry in log if entry["status"] != "dropped")
+
+
+def test_changes_arrive_through_reconciliation_when_every_notification_is_lost(
+        stack: tuple[Running, Onboarded], tmp_path: Path) -> None:
+    run, ob = stack
+    run.emulator("graph", "/_emulator/notifications", {"drop_rate": 1.0})
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})
+    run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the test's own reads
+    user, graph = run.procore_client("user"), run.graph_session("user")
+    drive = run.site["drive_id"]
+    docs = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents")
+    assert docs is not None
+    delivered = _delivered(run)
+    app = run.procore_client("app")
+    hook_id = next(h.id for h in app.webhooks.list_hooks(SCOPE) if h.destination_url.endswith(ob.link_id))
+    attempts = len(list(app.webhooks.deliveries(SCOPE, hook_id)))
+
+    from_sp = b"written in SharePoint while Graph lost every notification\n" * 40
+    sp_content.put_new_small(graph, drive, docs.id, "Missed Notification.txt", from_sp, "fail")
+    from_procore = b"uploaded in Procore while every webhook was lost\n" * 40
+    source = tmp_path / "missed.txt"
+    source.write_bytes(from_procore)
+    root = user.documents.root(SCOPE, exclude_files=True)
+    user.documents.create_file(SCOPE, name="Missed Webhook.txt", parent_id=root.id,
+                               upload_uuid=user.uploads.upload(SCOPE, FileSource(source), filename="m.txt").uuid)
+
+    arrived = wait_for(lambda: _procore_file(user, "Missed Notification.txt"), ARRIVAL_TIMEOUT_S,
+                       "the SharePoint file in Procore")
+    assert _procore_bytes(user, arrived.id) == from_sp
+    in_sp = wait_for(lambda: sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents/Missed Webhook.txt"),
+                     ARRIVAL_TIMEOUT_S, "the Procore file in SharePoint")
+    assert in_sp.quick_xor_hash == quickxor_of(iter([from_procore]))
+
+    # Nothing was delivered: both changes came through the timer.
+    assert _delivered(run) == delivered
+    assert len(list(app.webhooks.deliveries(SCOPE, hook_id))) == attempts
+    log = (run.stack.state_dir / "host.log").read_text(errors="replace")
+    assert "reconcile_links" in log and "Reason='Timer fired" in log
+
+    # Settled: more passes run (every 5 s) and none of them writes anything.
+    time.sleep(3)
+    before = _writes(run)
+    time.sleep(11)
+    assert _writes(run) == before
+    assert sum(1 for i in user.documents.list_documents(SCOPE) if i.name == "Missed Notification.txt") == 1
