@@ -33,6 +33,7 @@ from shared.sync.runners import (
     detect,
     detect_sp,
     initial,
+    initial_sp,
     metadata,
     notify,
     reconcile,
@@ -78,6 +79,8 @@ def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
         transfer.upload_file(ctx, msg)
     elif isinstance(msg, m.RecordResult):
         record.record_result(ctx, msg)
+    elif isinstance(msg, m.EnumerateSp):
+        initial_sp.enumerate_sp(ctx, msg)
     elif isinstance(msg, m.DriveDelta):
         delta.drive_delta(ctx, msg)
     elif isinstance(msg, m.SpChange):
@@ -100,7 +103,12 @@ def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
 
 
 def _item_of(msg: BaseModel) -> tuple[Any, str] | None:
+    """The items row a message is about (SharePoint-side steps: the provisional `sp:<id>` row, which a
+    from-SharePoint initial sync plans; for other SharePoint items no row is touched)."""
     tool, procore_id = getattr(msg, "tool", None), getattr(msg, "procore_id", None)
+    sp_item_id = getattr(msg, "sp_item_id", None)
+    if procore_id is None and sp_item_id is not None:
+        procore_id = initial_sp.provisional_id(sp_item_id)
     return (tool, procore_id) if tool is not None and procore_id is not None else None
 
 

@@ -20,33 +20,23 @@ from shared.sync.naming import sharepoint_name
 from tests.support.e2e import (
     Onboarded,
     Running,
-    onboard,
     procore_path,
     procore_tree,
     quickxor_of,
     sp_tree,
-    start_stack,
     wait_for,
-    wait_regular,
 )
+from tests.support.live import DELIVERY_MODES, live_link
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
-NEVER = "0 0 0 1 1 *"
 QUIET_S = 30
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    run = start_stack(tmp_path_factory.mktemp("burst"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER})
-    try:
-        ob = onboard(run, PROJECT)
-        wait_regular(run, ob, timeout=180)
-        run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})
-        yield run, ob
-    finally:
-        run.stop()
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
+def live(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+    yield from live_link(request.param, tmp_path_factory.mktemp("burst"))
 
 
 def _snapshot(run: Running, ob: Onboarded) -> tuple[dict[str, str], dict[str, str | None]]:

@@ -32,16 +32,17 @@ from tests.support.e2e import (
     start_stack,
     wait_regular,
 )
+from tests.support.live import DELIVERY, DELIVERY_MODES, NEVER
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
-NEVER = "0 0 0 1 1 *"
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     stack = start_stack(tmp_path_factory.mktemp("from-sp"), seed_size="small",
-                        host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER})
+                        host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
+                                  **DELIVERY[request.param]})
     try:
         stack.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})
         yield stack

@@ -17,24 +17,18 @@ from shared.graph.models import DriveItem
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
-from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
+from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
+from tests.support.live import DELIVERY_MODES, live_link
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
-NEVER = "0 0 0 1 1 *"  # 1 January, midnight: no safety-net timer fires during the test
 LIVE_TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    run = start_stack(tmp_path_factory.mktemp("live"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER})
-    try:
-        ob = onboard(run, PROJECT)
-        wait_regular(run, ob, timeout=180)
-        yield run, ob
-    finally:
-        run.stop()
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
+def live(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+    yield from live_link(request.param, tmp_path_factory.mktemp("live"))
 
 
 def _upload(user: ProcoreClient, tmp: Path, name: str, data: bytes) -> str:

@@ -17,24 +17,18 @@ from shared.graph import items as sp_items
 from shared.procore.client import ProcoreClient
 from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
-from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
+from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
+from tests.support.live import DELIVERY_MODES, live_link
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
-NEVER = "0 0 0 1 1 *"
 LIVE_TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    run = start_stack(tmp_path_factory.mktemp("live-sp"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER})
-    try:
-        ob = onboard(run, PROJECT)
-        wait_regular(run, ob, timeout=180)
-        yield run, ob
-    finally:
-        run.stop()
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
+def live(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+    yield from live_link(request.param, tmp_path_factory.mktemp("live-sp"))
 
 
 def _procore(user: ProcoreClient, name: str) -> DocumentItem | None:
@@ -59,7 +53,6 @@ def _procore_writes_by_app(run: Running) -> dict[str, int]:
 
 def test_person_edits_in_sharepoint_arrive_in_procore(live: tuple[Running, Onboarded]) -> None:
     run, ob = live
-    run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the test's own reads
     user = run.procore_client("user")
     graph = run.graph_session("user")
     drive = run.site["drive_id"]

@@ -20,7 +20,9 @@ from shared.sync.guards import DELETE_SETTLE_S, DeletePolicy, mass_delete_guard
 
 log = logging.getLogger("pcsync.sync")
 WINDOW = timedelta(hours=24)
-ACTIVE = ("pending", "applied", "held", "released")
+# What counts toward the limits: deletes not yet decided, applied or held. Deletes an operator
+# released do not count (they were approved), so the breaker does not trip again on the next one.
+ACTIVE = ("pending", "applied", "held")
 
 
 def register_delete(ctx: LinkContext, row: ItemRow, direction: str, message: BaseModel) -> bool:
@@ -51,9 +53,10 @@ def admit_delete(ctx: LinkContext, row: ItemRow) -> bool:
     repos = ctx.services.repos
     key = item_key(row.tool.value, row.procore_id)
     stored = repos.deletes.get(ctx.link.link_id, key)
-    if stored is not None and stored.row.state == "released":
-        _set_state(ctx, key, "applied")
-        return True
+    if stored is not None and stored.row.state in ("released", "applied"):
+        return True   # approved by an operator, or admitted already (a redelivered message)
+    if stored is not None and stored.row.state == "discarded":
+        return False  # the operator chose to keep the item: it is being copied back
     link = ctx.reload_link()
     since = datetime.now(UTC) - WINDOW
     recent = sum(1 for d in repos.deletes.query(ctx.link.link_id, "detected_at ge @t", {"t": since})

@@ -81,7 +81,7 @@ def _plan(ctx: LinkContext, item: SourceItem) -> None:
         ctx.send(Step.METADATA, MirrorFolder(**common))
     else:
         ctx.send(Step.TRANSFER, FetchFile(**common, version=item.version or "", download_url=item.download_url,
-                                          size=item.size))
+                                          size=item.size, modified_at=item.updated_at))
 
 
 def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:

@@ -1,0 +1,30 @@
+"""A linked, initially-synced small project on its own local stack, for the live e2e modules.
+
+Each module runs it in both delivery modes: once, and with every queue message delivered twice
+(the devhost switch), since Azure promises at-least-once delivery only. Safety-net timers are set
+to never fire, so what arrives came through webhooks and change notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.support.e2e import Onboarded, Running, onboard, start_stack, wait_regular
+
+NEVER = "0 0 0 1 1 *"  # 1 January, midnight
+DELIVERY = {"once": {}, "twice": {"DEVHOST_DUPLICATE_DELIVERY": "1"}}
+DELIVERY_MODES = list(DELIVERY)
+
+
+def live_link(mode: str, state_dir: Path, project_id: int = 101) -> Iterator[tuple[Running, Onboarded]]:
+    run = start_stack(state_dir, seed_size="small",
+                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
+                                **DELIVERY[mode]})
+    try:
+        ob = onboard(run, project_id)
+        wait_regular(run, ob, timeout=180)
+        run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the tests' own reads
+        yield run, ob
+    finally:
+        run.stop()
