@@ -31,6 +31,8 @@ log = logging.getLogger("devhost")
 FETCH_VISIBILITY_SECONDS = 600.0  # QueueListener: TimeSpan.FromMinutes(10)
 # Test switch: deliver every message twice (a copy is enqueued as the original starts, so the two may run
 # concurrently), to prove the functions are idempotent under the at-least-once delivery Azure promises.
+# Each distinct message text is doubled once: a step that re-enqueues itself (a retry with a delay)
+# would otherwise double at every attempt and grow exponentially, which no real queue does.
 DUPLICATE_DELIVERY_ENV = "DEVHOST_DUPLICATE_DELIVERY"
 MIN_POLL_SECONDS = 0.1
 RANDOMIZATION = 0.2
@@ -84,7 +86,7 @@ class QueueListener:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._backoff = Backoff(options.max_polling_interval)
         self._duplicate = os.environ.get(DUPLICATE_DELIVERY_ENV, "") == "1"
-        self._copies: set[str] = set()
+        self._doubled: set[int] = set()
 
     async def prepare(self) -> None:
         """Create the trigger queue if missing (done before the host reports ready)."""
@@ -150,10 +152,10 @@ class QueueListener:
                 await renewer
                 await self._poison(message, state.pop_receipt)
                 return
-            if self._duplicate and message.id not in self._copies:
-                copy_id = await self._invoker.io(functools.partial(
+            if self._duplicate and hash(message.content) not in self._doubled:
+                self._doubled.add(hash(message.content))
+                await self._invoker.io(functools.partial(
                     self._invoker.store.send_raw, self.trigger.connection, self.trigger.queue_name, message.content))
-                self._copies.add(copy_id)
             trigger_value = QueueMessage(  # type: ignore[no-untyped-call]
                 id=message.id, body=body, pop_receipt=state.pop_receipt, dequeue_count=message.dequeue_count,
                 insertion_time=message.inserted_on, expiration_time=message.expires_on,
@@ -194,7 +196,6 @@ class QueueListener:
     async def _complete(self, message: StorageMessage, pop_receipt: str, succeeded: bool) -> None:
         client = self._client()
         if succeeded:
-            self._copies.discard(message.id)
             await self._invoker.io(functools.partial(client.delete_message, message.id, pop_receipt))
         elif (message.dequeue_count or 0) >= self.options.max_dequeue_count:
             await self._poison(message, pop_receipt)
