@@ -116,7 +116,8 @@ class ItemRow(Row):
     sp_ctag: str | None = None
     sp_quickxor: str | None = None
     size: int = Field(0, ge=0)
-    upload_lease_until: datetime | None = None   # one upload of a new file at a time (no duplicate twins)
+    upload_lease_until: datetime | None = None   # one upload of an item at a time (no duplicate twins/versions)
+    awaiting_sp_copy: bool = False               # from_sharepoint: SharePoint's newer copy is on its way
     updated_at: datetime
 
 

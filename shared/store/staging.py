@@ -21,6 +21,11 @@ BLOCK_BYTES = 4 * 1024 * 1024
 READ_CHUNK_BYTES = 1024 * 1024
 
 
+class StagingMissing(errors.NotFound):
+    """The staging blob is gone: another delivery of the same step finished and cleaned it up (or it
+    expired). The step fetches again instead of failing; the fetch notices if nothing is left to do."""
+
+
 class StagedBlob(BaseModel):
     name: str
     size: int
@@ -82,7 +87,7 @@ class StagingArea:
         try:
             props = self.container.get_blob_client(name).get_blob_properties()
         except ResourceNotFoundError as exc:
-            raise errors.NotFound(f"staging blob {name} is missing") from exc
+            raise StagingMissing(f"staging blob {name} is missing") from exc
         meta = props.metadata or {}
         return StagedBlob(name=name, size=int(props.size), sha256=meta.get("sha256", ""))
 
@@ -93,7 +98,7 @@ class StagingArea:
                 offset=offset or None, length=length, max_concurrency=1
             )
         except ResourceNotFoundError as exc:
-            raise errors.NotFound(f"staging blob {name} is missing") from exc
+            raise StagingMissing(f"staging blob {name} is missing") from exc
         for chunk in downloader.chunks():
             for start in range(0, len(chunk), READ_CHUNK_BYTES):
                 yield chunk[start : start + READ_CHUNK_BYTES]

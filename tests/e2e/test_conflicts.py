@@ -20,7 +20,7 @@ from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
-from tests.support.live import live_link
+from tests.support.live import DELIVERY_MODES, live_link
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
@@ -28,10 +28,7 @@ TIMEOUT_S = 60
 DELAY = {"delay_ms": 6000}  # both edits must land before the product hears of either
 
 
-# Delivered once only for now: with every message delivered twice, a conflict can still resolve to the
-# older side (a race between the duplicated SharePoint->Procore copy and the person's Procore edit;
-# see the issue note). The other live modules run in both modes.
-@pytest.fixture(scope="module", params=["once"])
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
 def live(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
     yield from live_link(request.param, tmp_path_factory.mktemp("conflicts"))
@@ -83,16 +80,24 @@ def test_newest_wins_and_the_loser_is_a_prior_version(live: tuple[Running, Onboa
     run, ob = live
     user, graph = run.procore_client("user"), run.graph_session("user")
     procore_id, sp_id = _new_pair(run, ob, tmp_path, "Conflict Plan.txt", b"agreed\n" * 10)
-    _delay(run, True)
+    # Both people edit while the product hears nothing (notifications and webhooks dropped): a real
+    # conflict whatever the machine's load, not two changes in a row.
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})
+    run.emulator("graph", "/_emulator/notifications", {"drop_rate": 1.0})
     sharepoint_edit, procore_edit = b"sharepoint edit\n" * 20, b"procore edit, later\n" * 30
     sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, sharepoint_edit)
     time.sleep(1.1)  # Procore's edit is the newer one
     (tmp_path / "p.txt").write_bytes(procore_edit)
     up = user.uploads.upload(SCOPE, FileSource(tmp_path / "p.txt"), filename="Conflict Plan.txt")
     user.documents.add_version(SCOPE, procore_id, upload_uuid=up.uuid)
-    _delay(run, False)
+    # Now SharePoint's notifications flow again; an unrelated edit makes the product read the drive.
+    run.emulator("graph", "/_emulator/notifications", {"drop_rate": 0.0})
+    docs = sp_items.get_by_path(graph, run.site["drive_id"], f"{ob.folder_path}/Documents")
+    assert docs is not None
+    sp_content.put_new_small(graph, run.site["drive_id"], docs.id, "Nudge.txt", b"nudge\n", "replace")
     wait_for(lambda: _sp_hash(run, sp_id) == quickxor_of(iter([procore_edit])), TIMEOUT_S,
              "Procore's newer edit in SharePoint")
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
     time.sleep(4)  # let any late step run: the winner must stay
     assert _procore_bytes(user, procore_id) == procore_edit
     assert _sp_hash(run, sp_id) == quickxor_of(iter([procore_edit]))

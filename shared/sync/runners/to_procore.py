@@ -26,6 +26,7 @@ from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.procore.models import DocFile
 from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
+from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
 from shared.sync.runners.breaker import admit_delete
@@ -172,10 +173,50 @@ def quickxor_of(chunks: Iterator[bytes]) -> str:
     return digest.b64digest()
 
 
+def _lease_twin(ctx: LinkContext, twin: ItemRow) -> bool:
+    """One upload to Procore per item at a time: two deliveries of one change must not make two versions."""
+    now = datetime.now(UTC)
+    took: list[bool] = []
+
+    def change(current: ItemRow | None) -> ItemRow | None:
+        took.clear()
+        if current is None or (current.upload_lease_until is not None and current.upload_lease_until > now):
+            return None
+        took.append(True)
+        return current.model_copy(update={"upload_lease_until": now + CLAIM_TIMEOUT})
+
+    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(twin.tool.value, twin.procore_id), change)
+    return bool(took)
+
+
+def _release_twin(ctx: LinkContext, twin: ItemRow) -> None:
+    def change(current: ItemRow | None) -> ItemRow | None:
+        if current is None or current.upload_lease_until is None:
+            return None
+        return current.model_copy(update={"upload_lease_until": None})
+
+    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(twin.tool.value, twin.procore_id), change)
+
+
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
     assert msg.staged_blob is not None
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     twin = twin_of(ctx, msg.sp_item_id)
+    if twin is not None and twin.sp_quickxor != msg.quickxor:
+        if not _lease_twin(ctx, twin):
+            raise errors.TransientError(f"another upload of {msg.sp_item_id} to Procore is running", retry_after=3)
+        try:
+            _upload_onto(ctx, msg, item)
+        finally:
+            _release_twin(ctx, twin)  # a no-op once the record replaced the row
+        return
+    _upload_onto(ctx, msg, item)
+
+
+def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
+    """Upload the staged SharePoint bytes to the item's Procore twin (or as a new Procore file)."""
+    assert msg.staged_blob is not None
+    twin = twin_of(ctx, msg.sp_item_id)  # again, under the lease: another delivery may have finished
     if twin is not None and (twin.sp_quickxor == msg.quickxor or _procore_won(ctx, msg, twin, item)):
         ctx.services.staging.delete(msg.staged_blob)
         return  # already there (a redelivery), the same bytes, or Procore won the conflict
@@ -197,6 +238,12 @@ def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
         else:
             file = ctx.procore.documents.create_file(scope, name=name, upload_uuid=upload.uuid,
                                                      parent_id=int(parent))
+    except StagingMissing:
+        if twin is None:
+            ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
+        log.info("staged bytes of %s are gone (a duplicate delivery finished?); fetching again", msg.sp_item_id)
+        ctx.send(Step.TRANSFER, msg.model_copy(update={"phase": "fetch", "staged_blob": None}))
+        return
     except BaseException:
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)

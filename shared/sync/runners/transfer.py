@@ -25,6 +25,7 @@ from shared.models.api import InitialSync
 from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import ItemBySpRow, item_key
+from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
@@ -210,7 +211,8 @@ def adopt_newer_sp(ctx: LinkContext, row: ItemRow, existing: DriveItem) -> None:
     key = item_key(row.tool.value, row.procore_id)
     repos.items.upsert(row.model_copy(update={
         "state": ItemState.PENDING, "sp_item_id": existing.id, "sp_parent_id": existing.parent_id,
-        "sp_name": existing.name, "sp_etag": existing.etag, "sp_ctag": existing.ctag, "sp_quickxor": None}))
+        "sp_name": existing.name, "sp_etag": existing.etag, "sp_ctag": existing.ctag, "sp_quickxor": None,
+        "awaiting_sp_copy": True, "upload_lease_until": None}))
     repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=existing.id, item_key=key))
     ctx.forget_cached(row.tool, row.procore_id)
     ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane,
@@ -222,7 +224,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
     if stored is None:
         raise errors.InvariantBroken(f"upload of {msg.procore_id} without an items row")
     row = stored.row
-    if _already_synced(row, msg.version):
+    if _already_synced(row, msg.version) or row.awaiting_sp_copy:
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
@@ -244,6 +246,13 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
                 out.flush()
                 os.fsync(out.fileno())
             result = _upload(ctx, msg, row, parent_sp, name, src)
+    except StagingMissing:
+        _release_upload(ctx, msg)
+        log.info("staged bytes of %s are gone (a duplicate delivery finished?); fetching again", msg.procore_id)
+        ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                          tool=msg.tool, procore_id=msg.procore_id, version=msg.version,
+                                          name=msg.name, parent_id=msg.parent_id))
+        return
     except BaseException:
         _release_upload(ctx, msg)
         raise
