@@ -68,6 +68,7 @@ class ToolRootState(Row):
 
     procore_id: str
     sp_item_id: str
+    sp_folder_name: str | None = None   # the tool's folder under the link root (None: the root itself)
 
 
 class LinkRow(Row):

@@ -45,7 +45,7 @@ def start_initial_sync(ctx: LinkContext) -> None:
         sp_id = link.root_item_id
         if root.sp_folder_name:
             sp_id = sp_items.ensure_folder(ctx.graph, link.drive_id, link.root_item_id, root.sp_folder_name).id
-        roots[tool] = ToolRootState(procore_id=root.procore_id, sp_item_id=sp_id)
+        roots[tool] = ToolRootState(procore_id=root.procore_id, sp_item_id=sp_id, sp_folder_name=root.sp_folder_name)
 
     def change(current: LinkRow | None) -> LinkRow | None:
         if current is None:

@@ -45,16 +45,9 @@ def sp_path(ctx: LinkContext, tool: ToolKey, row: ItemRow, leaf_name: str) -> Pu
             break
         names.append(stored.row.sp_name or stored.row.procore_name)
         parent = stored.row.procore_parent_id
-    tool_folder = ctx.link.tool_roots[tool]
     prefix = [ctx.link.folder_path] if ctx.link.folder_path else []
-    sub = [n for n in (_tool_folder_name(ctx, tool),) if n] if tool_folder else []
-    return PurePosixPath("/", *prefix, *sub, *reversed(names))
-
-
-def _tool_folder_name(ctx: LinkContext, tool: ToolKey) -> str | None:
-    from shared.tools.documents import SP_FOLDER
-
-    return SP_FOLDER if ctx.link.procore_project_id is not None else None
+    tool_folder = ctx.link.tool_roots[tool].sp_folder_name
+    return PurePosixPath("/", *prefix, *([tool_folder] if tool_folder else []), *reversed(names))
 
 
 def legal_name(ctx: LinkContext, tool: ToolKey, row: ItemRow) -> str:
