@@ -30,7 +30,8 @@ class Onboarded:
 
 
 def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standard",
-            folder_path: str | None = None, notify: list[str] | None = None) -> Onboarded:
+            folder_path: str | None = None, notify: list[str] | None = None,
+            settings: dict[str, Any] | None = None) -> Onboarded:
     """Create a tenant with the stack's `app` credentials and link `project_id` to the first site."""
     p, g = run.doc["procore"], run.doc["graph"]
     api = run.api
@@ -43,6 +44,7 @@ def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standar
                       "client_secret": g["app"]["client_secret"], "graph_url": g["base_url"],
                       "authority": g["authority"]},
         "notify": notify or NOTIFY,
+        **({"settings": settings} if settings else {}),
     })
     if tenant.status_code != 201:
         raise DemoFailure(f"POST /api/tenants answered {tenant.status_code}: {tenant.text}")

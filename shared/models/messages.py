@@ -165,6 +165,7 @@ class SpToProcore(_Message):
     quickxor: str | None = None
     etag: str | None = None
     size: int | None = None
+    conflict_resolved: bool = False   # a conflict was already decided for SharePoint: do not re-check
 
 
 class ProcoreMetadata(_Message):

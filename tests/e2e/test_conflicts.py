@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -19,13 +20,12 @@ from shared.graph import items as sp_items
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
-from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
+from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, wait_for, wait_regular
 from tests.support.live import DELIVERY_MODES, live_link
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
-DELAY = {"delay_ms": 6000}  # both edits must land before the product hears of either
 
 
 @pytest.fixture(scope="module", params=DELIVERY_MODES)
@@ -70,52 +70,81 @@ def _activity(run: Running, ob: Onboarded) -> list[dict[str, object]]:
     return list(body.get("items", body.get("value", [])))
 
 
-def _delay(run: Running, on: bool) -> None:
-    body = DELAY if on else {"delay_ms": 0}
-    run.emulator("procore", "/_emulator/notifications", body)
-    run.emulator("graph", "/_emulator/notifications", body)
+def _edit_both(run: Running, ob: Onboarded, tmp_path: Path, procore_id: int, sp_id: str, name: str,
+               procore_edit: bytes, sharepoint_edit: bytes) -> None:
+    """Procore's edit first, while its webhooks are dropped (the product cannot know of it), then
+    SharePoint's, a second later: the SharePoint change finds both sides changed — a real conflict,
+    deterministic whatever the load, with SharePoint's edit the newer one."""
+    user, graph = run.procore_client("user"), run.graph_session("user")
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})
+    try:
+        (tmp_path / "p.txt").write_bytes(procore_edit)
+        up = user.uploads.upload(SCOPE, FileSource(tmp_path / "p.txt"), filename=name)
+        user.documents.add_version(SCOPE, procore_id, upload_uuid=up.uuid)
+        time.sleep(1.1)
+        sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, sharepoint_edit)
+        wait_for(lambda: _sp_hash(run, sp_id) == quickxor_of(iter([sharepoint_edit])), 10, "the edit in SharePoint")
+    finally:
+        time.sleep(2)  # the dropped webhook is gone for good; later ones must flow again
+        run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
 
 
 def test_newest_wins_and_the_loser_is_a_prior_version(live: tuple[Running, Onboarded], tmp_path: Path) -> None:
     run, ob = live
-    user, graph = run.procore_client("user"), run.graph_session("user")
+    user = run.procore_client("user")
     procore_id, sp_id = _new_pair(run, ob, tmp_path, "Conflict Plan.txt", b"agreed\n" * 10)
-    # Both people edit while the product hears nothing (notifications and webhooks dropped): a real
-    # conflict whatever the machine's load, not two changes in a row.
-    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})
-    run.emulator("graph", "/_emulator/notifications", {"drop_rate": 1.0})
-    sharepoint_edit, procore_edit = b"sharepoint edit\n" * 20, b"procore edit, later\n" * 30
-    sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, sharepoint_edit)
-    time.sleep(1.1)  # Procore's edit is the newer one
-    (tmp_path / "p.txt").write_bytes(procore_edit)
-    up = user.uploads.upload(SCOPE, FileSource(tmp_path / "p.txt"), filename="Conflict Plan.txt")
-    user.documents.add_version(SCOPE, procore_id, upload_uuid=up.uuid)
-    # Now SharePoint's notifications flow again; an unrelated edit makes the product read the drive.
-    run.emulator("graph", "/_emulator/notifications", {"drop_rate": 0.0})
-    docs = sp_items.get_by_path(graph, run.site["drive_id"], f"{ob.folder_path}/Documents")
-    assert docs is not None
-    sp_content.put_new_small(graph, run.site["drive_id"], docs.id, "Nudge.txt", b"nudge\n", "replace")
-    wait_for(lambda: _sp_hash(run, sp_id) == quickxor_of(iter([procore_edit])), TIMEOUT_S,
-             "Procore's newer edit in SharePoint")
-    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
+    procore_edit, sharepoint_edit = b"procore edit, earlier\n" * 30, b"sharepoint edit, later\n" * 20
+    _edit_both(run, ob, tmp_path, procore_id, sp_id, "Conflict Plan.txt", procore_edit, sharepoint_edit)
+    wait_for(lambda: _procore_bytes(user, procore_id) == sharepoint_edit, TIMEOUT_S,
+             "SharePoint's newer edit in Procore")
     time.sleep(4)  # let any late step run: the winner must stay
-    assert _procore_bytes(user, procore_id) == procore_edit
-    assert _sp_hash(run, sp_id) == quickxor_of(iter([procore_edit]))
-    versions = graph.request("GET", f"/drives/{run.site['drive_id']}/items/{sp_id}/versions",
-                             route="/drives/{d}/items/{i}/versions").json()["value"]
-    assert len(versions) >= 3  # agreed, the SharePoint edit (kept as a prior version), the winner
+    assert _procore_bytes(user, procore_id) == sharepoint_edit
+    assert _sp_hash(run, sp_id) == quickxor_of(iter([sharepoint_edit]))
+    versions = user.documents.file(SCOPE, procore_id).file_versions
+    assert len(versions) >= 3  # agreed, Procore's edit (kept as a prior version), the winner
     assert any(a.get("event") == "conflict" for a in _activity(run, ob))
+
+
+def test_keep_both_writes_the_loser_beside_the_winner_on_both_sides(live: tuple[Running, Onboarded],
+                                                                   tmp_path: Path) -> None:
+    run, _ = live
+    ob = onboard(run, PROJECT, settings={"conflict_policy": "keep_both"})  # a second tenant, same project
+    wait_regular(run, ob, timeout=180)
+    user, graph, drive = run.procore_client("user"), run.graph_session("user"), run.site["drive_id"]
+    procore_id, sp_id = _new_pair(run, ob, tmp_path, "Keep Both Plan.txt", b"agreed\n" * 10)
+    procore_edit, sharepoint_edit = b"procore's earlier edit\n" * 30, b"sharepoint's later edit\n" * 20
+    _edit_both(run, ob, tmp_path, procore_id, sp_id, "Keep Both Plan.txt", procore_edit, sharepoint_edit)
+    docs = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents")
+    assert docs is not None
+    loser = f"Keep Both Plan (Procore conflict {datetime.now(UTC).date().isoformat()}).txt"
+    copy = wait_for(lambda: sp_items.get_child(graph, drive, docs.id, loser), TIMEOUT_S, "the loser beside")
+    assert copy.quick_xor_hash == quickxor_of(iter([procore_edit]))
+    root = user.documents.root(SCOPE, exclude_files=True)
+
+    def procore_copy() -> int | None:
+        for item in user.documents.list_documents(SCOPE):
+            if item.name == loser and item.parent_id == root.id and not item.is_deleted and not item.is_recycle_bin:
+                return item.id
+        return None
+
+    copy_id = wait_for(procore_copy, TIMEOUT_S, "the loser beside the winner in Procore")
+    assert _procore_bytes(user, copy_id) == procore_edit
+    wait_for(lambda: _procore_bytes(user, procore_id) == sharepoint_edit, TIMEOUT_S, "the winner in Procore")
+    assert _sp_hash(run, sp_id) == quickxor_of(iter([sharepoint_edit]))
 
 
 def test_an_edit_beats_a_concurrent_delete(live: tuple[Running, Onboarded], tmp_path: Path) -> None:
     run, ob = live
     user, graph = run.procore_client("user"), run.graph_session("user")
     procore_id, sp_id = _new_pair(run, ob, tmp_path, "Edit Wins.txt", b"agreed\n" * 10)
-    _delay(run, True)
     edited = b"edited in SharePoint while deleted in Procore\n" * 5
-    sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, edited)
-    user.documents.delete_file(SCOPE, procore_id)
-    _delay(run, False)
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})  # the delete goes unheard
+    try:
+        user.documents.delete_file(SCOPE, procore_id)
+        sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, edited)
+    finally:
+        time.sleep(2)
+        run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
 
     def copied_back() -> int | None:
         for item in user.documents.list_documents(SCOPE):
@@ -126,6 +155,7 @@ def test_an_edit_beats_a_concurrent_delete(live: tuple[Running, Onboarded], tmp_
     new_id = wait_for(copied_back, TIMEOUT_S, "the edited file back in Procore")
     assert new_id != procore_id and _procore_bytes(user, new_id) == edited
     assert _sp_hash(run, sp_id) == quickxor_of(iter([edited]))  # not deleted in SharePoint
+    assert any(a.get("event") == "conflict" for a in _activity(run, ob))
 
 
 def test_a_locked_sharepoint_file_is_not_overwritten_until_released(live: tuple[Running, Onboarded],

@@ -20,7 +20,7 @@ from shared.graph import items as sp_items
 from shared.graph.content import download_to
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.api import ToolKey
+from shared.models.api import ConflictPolicy, ToolKey
 from shared.models.messages import FetchFile, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.procore.models import DocFile
@@ -147,7 +147,16 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
     """SharePoint and Procore both changed since the agreed state: apply the conflict policy.
     True when Procore keeps its content (its version is then copied to SharePoint instead)."""
     scope = scope_of(ctx.link)
-    file = ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True)
+    try:
+        file: DocFile | None = ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True)
+    except errors.NotFound:
+        file = None
+    if file is None or file.is_deleted:  # edit beats delete: SharePoint's file comes back as a new one
+        record_conflict(ctx, twin.tool, twin.procore_id, item.name,
+                        "edited in SharePoint, deleted in Procore: the edit wins and is copied back")
+        forget_twin(ctx, twin)
+        ctx.send(Step.TRANSFER, msg.model_copy(update={"phase": "fetch", "staged_blob": None}))
+        return True
     _writable(file)
     latest = file.latest_version
     if latest is None or twin.procore_version is None or str(latest.id) == twin.procore_version:
@@ -156,6 +165,11 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
     if same:
         _record_twin(ctx, twin.tool, twin.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                      file.name, twin.procore_parent_id or "", str(latest.id), msg.quickxor)
+        return True
+    if ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH:
+        # keep_both is applied by the Procore -> SharePoint step, which holds both contents at once
+        ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                          tool=twin.tool, procore_id=twin.procore_id, version=str(latest.id)))
         return True
     verdict = newest_wins(Side.SHAREPOINT, item.last_modified, latest.created_at or file.updated_at)
     record_conflict(ctx, twin.tool, twin.procore_id, item.name, verdict.reason)
@@ -217,7 +231,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
     """Upload the staged SharePoint bytes to the item's Procore twin (or as a new Procore file)."""
     assert msg.staged_blob is not None
     twin = twin_of(ctx, msg.sp_item_id)  # again, under the lease: another delivery may have finished
-    if twin is not None and (twin.sp_quickxor == msg.quickxor or _procore_won(ctx, msg, twin, item)):
+    if twin is not None and (twin.sp_quickxor == msg.quickxor or
+                             (not msg.conflict_resolved and _procore_won(ctx, msg, twin, item))):
         ctx.services.staging.delete(msg.staged_blob)
         return  # already there (a redelivery), the same bytes, or Procore won the conflict
     if twin is None and not _claim(ctx, msg.sp_item_id):

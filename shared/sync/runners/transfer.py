@@ -18,15 +18,15 @@ from pathlib import Path
 from shared import errors
 from shared.graph import items as sp_items
 from shared.graph import upload as sp_upload
-from shared.graph.content import Transfer
+from shared.graph.content import Transfer, download_to
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.api import InitialSync
+from shared.models.api import ConflictPolicy, InitialSync
 from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
-from shared.sync.conflict import Side, newest_wins
+from shared.sync.conflict import Side, conflict_name, newest_wins
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
@@ -166,12 +166,38 @@ def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src:
         return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=now)  # same bytes: just record
     if row.sp_quickxor and now.quick_xor_hash != row.sp_quickxor:
         verdict = newest_wins(Side.PROCORE, msg.modified_at, now.last_modified)
-        record_conflict(ctx, msg.tool, msg.procore_id, now.name, verdict.reason)
+        keep_both = ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH
+        record_conflict(ctx, msg.tool, msg.procore_id, now.name,
+                        verdict.reason if not keep_both else f"{verdict.reason}; kept both (keep_both)")
+        if keep_both:
+            _keep_loser_beside(ctx, msg, now, src, procore_lost=not verdict.incoming_wins)
         if not verdict.incoming_wins:
             ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                                tool=msg.tool, sp_item_id=sp_id))
+                                                tool=msg.tool, sp_item_id=sp_id, conflict_resolved=True))
             return None
     return sp_upload.upload_replace(ctx.graph, ctx.drive_id, sp_id, src)
+
+
+def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, procore_bytes: Path,
+                       procore_lost: bool) -> None:
+    """keep_both: write the losing side's content beside the winner as `name (<Side> conflict DATE).ext` in
+    SharePoint, then hand that new file to the SharePoint -> Procore path, so both trees hold it."""
+    loser = Side.PROCORE if procore_lost else Side.SHAREPOINT
+    name = conflict_name(sp_now.name or "file", loser, datetime.now(UTC).date().isoformat())
+    parent = sp_now.parent_id
+    if parent is None:
+        raise errors.InvariantBroken("a SharePoint file without a parent")
+    if procore_lost:
+        copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, name, procore_bytes, conflict="replace")
+    else:
+        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
+            loser_path = Path(tmp) / "sharepoint"
+            with open(loser_path, "wb") as out:
+                download_to(ctx.graph, ctx.drive_id, sp_now.id, out)
+            copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, name, loser_path, conflict="replace")
+    if copy.item is not None:
+        ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                            tool=msg.tool, sp_item_id=copy.item.id))
 
 
 def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
