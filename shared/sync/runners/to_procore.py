@@ -21,7 +21,7 @@ from shared.graph.content import download_to
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, ToolKey
-from shared.models.messages import FetchFile, ProcoreMetadata, RecordResult, SpToProcore
+from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.procore.models import DocFile
 from shared.procore.uploads import FileSource
@@ -30,6 +30,7 @@ from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
 from shared.sync.runners.breaker import admit_delete
+from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.record import forget_twin, record_conflict, record_result
 from shared.sync.runners.tree import tool_root
 from shared.tools.documents import scope_of
@@ -81,6 +82,8 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
                                          item_key=item_key(tool.value, procore_id)))
     repos.record_activity(repos.new_activity(ctx.link.link_id, "synced", tool=tool, item=procore_id,
                                              path=sp.name, detail="from SharePoint"))
+    if ctx.lane is Lane.INITIAL:  # an initial sync from SharePoint waits for this item too
+        request_completion_check(ctx)
 
 
 def procore_parent(ctx: LinkContext, tool: ToolKey, sp_parent_id: str | None, depth: int = 0) -> str:
