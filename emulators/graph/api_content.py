@@ -1,4 +1,5 @@
-"""File content: GET /content (302 to a pre-authenticated URL serving Range), simple PUT upload."""
+"""File content: GET /content (302 to a pre-authenticated URL serving Range), simple PUT upload
+(stored rewritten when it is an Office file and the `office_rewrite` switch is on, see office.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from emulators.graph import errors, tree
 from emulators.graph.api_items import CONFLICT_KEY, item_response
+from emulators.graph.office import rewrite_office_file
 from emulators.graph.runtime import Runtime
 from emulators.graph.web import Ctx, route
 
@@ -60,6 +62,8 @@ async def put_content(ctx: Ctx) -> Response:
     staging = ctx.store.blobs.new_staging()
     try:
         await stream_to_file(ctx.request, staging, limit)
+        if ctx.rt.config.office_rewrite:
+            await run_in_threadpool(rewrite_office_file, staging, name)
         digest = await run_in_threadpool(ctx.store.blobs.hash, staging)
         with ctx.store.lock:
             parent, name, existing = ctx.parent_and_name()

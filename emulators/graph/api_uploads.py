@@ -3,7 +3,8 @@
 Rules: uploadUrl rejects Authorization (401); fragments in order, each < 60 MiB and (except the last)
 a multiple of 320 KiB; Content-Range `bytes a-b/total` with a constant total and Content-Length equal
 to the range; 416 on overlap; 404 once expired; last fragment commits (201 new / 200 replaced) or 409
-on a name clash at commit; deferCommit commits on an empty POST.
+on a name clash at commit; deferCommit commits on an empty POST. With the `office_rewrite` switch an
+Office file is stored rewritten at commit (office.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import Response
 
 from emulators.graph import errors, ids, naming, tree
 from emulators.graph.api_items import CONFLICT_KEY, _parse_time
+from emulators.graph.office import rewrite_office_file
 from emulators.graph.runtime import Runtime
 from emulators.graph.serialize import item_json
 from emulators.graph.state import UploadSession, iso, utcnow
@@ -165,6 +167,8 @@ async def put_fragment(rt: Runtime, request: Request) -> Response:
 async def commit(rt: Runtime, session: UploadSession) -> Response:
     if session.total is None or session.received < session.total:
         raise errors.invalid_request("The upload session is incomplete.", "uploadSessionIncomplete")
+    if rt.config.office_rewrite and not session.rewritten:   # a commit retried after a 409 rewrites once
+        session.rewritten = await run_in_threadpool(rewrite_office_file, session.path, session.name)
     digest = await run_in_threadpool(rt.store.blobs.hash, session.path)
     store = rt.store
     with store.lock:

@@ -1,7 +1,8 @@
 """Tunable timings and limits of the emulator: real Graph values by default, shortened by tests.
 
 Tests change them through `POST /_emulator/config` (or the Python API) so retry windows and token
-lifetimes do not make the suite slow. Every field is a documented Graph/SharePoint value unless noted.
+lifetimes do not make the suite slow. Every field is a documented Graph/SharePoint value unless noted;
+`office_rewrite` is a behaviour switch (SharePoint rewriting Office files, see office.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class EmulatorConfig:
     max_top: int = 999
     max_path_chars: int = 400                     # decoded path incl. file name must be < 400
     batch_max_requests: int = 20
+    office_rewrite: bool = False                  # test switch: store Office uploads rewritten (office.py)
 
     def update(self, values: dict[str, object]) -> list[str]:
         """Apply known keys; return the unknown ones."""
@@ -39,6 +41,8 @@ class EmulatorConfig:
         for key, value in values.items():
             if key in known:
                 current = getattr(self, key)
+                if isinstance(current, bool) and isinstance(value, str):   # bool("false") is True
+                    value = value.strip().lower() in ("1", "true", "yes", "on")
                 setattr(self, key, type(current)(value))  # type: ignore[call-arg]
         return unknown
 

@@ -144,6 +144,7 @@ class UploadSession:
     fs_created: dt.datetime | None = None
     fs_modified: dt.datetime | None = None
     if_match: str | None = None
+    rewritten: bool = False      # the office_rewrite switch already rewrote the staged bytes
 
 
 @dataclass
