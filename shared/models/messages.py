@@ -152,6 +152,7 @@ class SpChange(_Message):
     quickxor: str | None = None
     size: int | None = None
     modified_by_app: str | None = None    # lastModifiedBy.application.id
+    modified_at: datetime | None = None   # lastModifiedDateTime: when the quiet period starts
 
 
 class SpToProcore(_Message):
@@ -166,6 +167,7 @@ class SpToProcore(_Message):
     etag: str | None = None
     size: int | None = None
     conflict_resolved: bool = False   # a conflict was already decided for SharePoint: do not re-check
+    seen_etag: str | None = None      # the eTag detect saw: a newer save by someone else supersedes this copy
 
 
 class ProcoreMetadata(_Message):

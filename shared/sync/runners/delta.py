@@ -57,7 +57,8 @@ def _view(item: DriveItem) -> SpChange:
     app = by.application.id if by is not None and by.application is not None else None
     return SpChange(tenant_id="", link_id="", sp_item_id=item.id, deleted=item.is_deleted,
                     is_folder=item.is_folder, name=item.name, parent_id=item.parent_id, etag=item.etag,
-                    quickxor=item.quick_xor_hash, size=item.size, modified_by_app=app)
+                    quickxor=item.quick_xor_hash, size=item.size, modified_by_app=app,
+                    modified_at=item.last_modified)
 
 
 def _known_folders(ctx: LinkContext) -> set[str]:

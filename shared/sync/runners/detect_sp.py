@@ -2,17 +2,20 @@
 
 The decision is the pure `decide_sp_to_procore`; our own writes (lastModifiedBy = our app) and
 states already agreed (same eTag) are no-ops, which is what keeps the two directions from echoing.
+A file's copy waits for the tenant's quiet period (shared/sync/quiet.py), so rapid saves coalesce.
 Never imports azure.functions.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import ProcoreMetadata, SpChange, SpToProcore
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
+from shared.sync.quiet import quiet_delay
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.to_procore import twin_of
 
@@ -32,7 +35,8 @@ def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
         log.info("%s %s: %s", action.kind.value, msg.sp_item_id, action.reason,
                  extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})
         if action.kind is ActionKind.COPY_TO_PROCORE:
-            ctx.send(Step.TRANSFER, SpToProcore(**common))
+            wait = quiet_delay(msg.modified_at, datetime.now(UTC), ctx.tenant.settings.quiet_period_s)
+            ctx.send(Step.TRANSFER, SpToProcore(**common, seen_etag=msg.etag), delay_s=wait)
         elif action.kind is ActionKind.MIRROR_FOLDER_PROCORE:
             ctx.send(Step.METADATA, ProcoreMetadata(**common, action="mirror_folder"))
         elif action.kind is ActionKind.MOVE_PROCORE:

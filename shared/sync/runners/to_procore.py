@@ -29,6 +29,7 @@ from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, newest_wins
 from shared.sync.context import LinkContext, Step
+from shared.sync.quiet import superseded
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.record import forget_twin, record_conflict, record_result
@@ -124,6 +125,11 @@ def mirror_folder(ctx: LinkContext, tool: ToolKey, folder: DriveItem, depth: int
 def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     if item.is_deleted or item.is_folder:
+        return
+    by = item.last_modified_by
+    app = by.application.id if by is not None and by.application is not None else None
+    if superseded(msg.seen_etag, item.etag, app, ctx.tenant.microsoft.client_id):
+        log.info("%s was saved again since; that save's own change copies it", msg.sp_item_id)
         return
     with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
         path = Path(tmp) / "content"

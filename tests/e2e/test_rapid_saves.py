@@ -1,0 +1,84 @@
+"""Issue 6 item 4, rapid saves: a file saved again and again in SharePoint (as Office autosave does) is
+copied to Procore once the saves pause for the tenant's quiet period (5 s by default), so Procore gets
+one version with the last bytes, not one per save — for a new file and for a new version alike, in
+both delivery modes (each queue message once / twice).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from shared.graph import content as sp_content
+from shared.graph import items as sp_items
+from shared.procore.client import ProcoreClient
+from shared.procore.models import DocFile
+from shared.procore.scope import Scope
+from tests.support.e2e import Onboarded, Running, wait_for
+from tests.support.live import DELIVERY_MODES, live_link
+
+PROJECT = 101
+SCOPE = Scope.project(PROJECT)
+SAVES = 6
+SAVE_EVERY_S = 0.3      # well inside the 5 s quiet period
+SETTLE_S = 12           # quiet period + a full pipeline pass: any extra version would have arrived
+LIVE_TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
+def live(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+    yield from live_link(request.param, tmp_path_factory.mktemp("rapid-saves"))
+
+
+def _procore_file(user: ProcoreClient, name: str) -> DocFile | None:
+    found = [i for i in user.documents.list_documents(SCOPE)
+             if i.name == name and not i.is_folder and not i.is_deleted and not i.is_recycle_bin]
+    assert len(found) <= 1, f"{name} exists {len(found)} times in Procore"
+    return user.documents.file(SCOPE, found[0].id) if found else None
+
+
+def _latest_bytes(user: ProcoreClient, file: DocFile) -> bytes:
+    assert file.latest_version is not None
+    return b"".join(user.downloads.iter_bytes(file.latest_version.url))
+
+
+def _save_burst(run: Running, item_id: str, tag: str) -> bytes:
+    graph = run.graph_session("user")
+    body = b""
+    for n in range(1, SAVES + 1):
+        body = f"{tag}: autosave {n}\n".encode() * (40 + n)
+        sp_content.put_replace_small(graph, run.site["drive_id"], item_id, body)
+        time.sleep(SAVE_EVERY_S)
+    return body
+
+
+def test_rapid_saves_make_one_procore_version(live: tuple[Running, Onboarded]) -> None:
+    run, ob = live
+    user = run.procore_client("user")
+    graph = run.graph_session("user")
+    drive = run.site["drive_id"]
+    docs = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents")
+    assert docs is not None
+
+    # A new file, saved six times within two seconds: one Procore file with one version, the last bytes.
+    item = sp_content.put_new_small(graph, drive, docs.id, "Autosaved Report.txt", b"first keystroke\n", "fail")
+    last = _save_burst(run, item.id, "new file")
+    arrived = wait_for(lambda: _procore_file(user, "Autosaved Report.txt"), LIVE_TIMEOUT_S, "the file in Procore")
+    time.sleep(SETTLE_S)
+    settled = _procore_file(user, "Autosaved Report.txt")
+    assert settled is not None and settled.id == arrived.id
+    assert _latest_bytes(user, settled) == last
+    assert len(settled.file_versions) == 1, [v.number for v in settled.file_versions]
+
+    # The same file edited again in a burst: exactly one new version.
+    last = _save_burst(run, item.id, "edit")
+    wait_for(lambda: (f := _procore_file(user, "Autosaved Report.txt")) is not None and len(f.file_versions) > 1,
+             LIVE_TIMEOUT_S, "the new version in Procore")
+    time.sleep(SETTLE_S)
+    settled = _procore_file(user, "Autosaved Report.txt")
+    assert settled is not None
+    assert _latest_bytes(user, settled) == last
+    assert len(settled.file_versions) == 2, [v.number for v in settled.file_versions]
