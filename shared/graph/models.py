@@ -85,6 +85,12 @@ class DriveItem(_Graph):
     def quick_xor_hash(self) -> str | None:
         return self.file.hashes.quick_xor_hash if self.file and self.file.hashes else None
 
+    @property
+    def modified_by_app(self) -> str | None:
+        """lastModifiedBy.application.id: the app whose write made this state (ours means: not a person's edit)."""
+        by = self.last_modified_by
+        return by.application.id if by is not None and by.application is not None else None
+
 
 class Site(_Graph):
     id: str

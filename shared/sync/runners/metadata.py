@@ -16,6 +16,7 @@ from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.sync.context import LinkContext, Step
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.record import ensure_item_row, forget_twin, record_conflict, record_result, record_skip
+from shared.sync.runners.transfer import written_by_us
 from shared.sync.runners.tree import ensure_folder, ensure_parent, legal_name
 
 log = logging.getLogger("pcsync.sync")
@@ -44,8 +45,8 @@ def _edited_in_sharepoint(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_id
         now = sp_items.get_item(ctx.graph, ctx.drive_id, sp_id)
     except errors.NotFound:
         return False
-    if now.is_deleted or not row.sp_quickxor or now.quick_xor_hash == row.sp_quickxor:
-        return False
+    if now.is_deleted or not row.sp_quickxor or now.quick_xor_hash == row.sp_quickxor or written_by_us(ctx, now):
+        return False  # unchanged since agreed, or changed by our own write (no person's edit to keep)
     record_conflict(ctx, msg.tool, msg.procore_id, now.name,
                     "edited in SharePoint, deleted in Procore: the edit wins and is copied back")
     forget_twin(ctx, row)

@@ -3,7 +3,10 @@
 Uploads are idempotent by (item, version): a version already recorded is not sent again, and a name
 that already exists in the target folder is adopted when it holds the same bytes (QuickXorHash) or
 when no other item owns it — a retried upload never leaves a duplicate. A file whose legal name is
-taken by a different item gets ` (<Procore id>)` appended. Never imports azure.functions.
+taken by a different item gets ` (<Procore id>)` appended. One upload of an item runs at a time.
+SharePoint may store other bytes than we sent (it rewrites Office files), so the agreed state recorded
+after an upload is what the server reports, and SharePoint content last written by our own app is never
+taken for a person's edit. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -69,14 +72,17 @@ def _follow_missed_move(ctx: LinkContext, msg: FetchFile | UploadFile, row: Item
                                            tool=msg.tool, procore_id=msg.procore_id, action="move"))
 
 
-def _lease_upload(ctx: LinkContext, msg: UploadFile) -> bool:
-    """Take the item's upload lease (new files only); False when another upload of it is running."""
+def _lease_upload(ctx: LinkContext, msg: UploadFile, twin: str | None) -> bool:
+    """Take the item's upload lease; False when another upload of it (either direction) is running or
+    the twin changed since `twin` was read. New versions need it as much as new files: SharePoint may
+    rewrite what we send, so two concurrent deliveries of one version would each take the other's
+    upload for an edit made in SharePoint (a false conflict) instead of recognising the same bytes."""
     now = datetime.now(UTC)
     took: list[bool] = []
 
     def change(current: ItemRow | None) -> ItemRow | None:
         took.clear()
-        if current is None or current.sp_item_id:
+        if current is None or current.sp_item_id != twin:
             return None
         if current.upload_lease_until is not None and current.upload_lease_until > now:
             return None
@@ -164,7 +170,7 @@ def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src:
     now = sp_items.get_item(ctx.graph, ctx.drive_id, sp_id)
     if now.quick_xor_hash == msg.quickxor:
         return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=now)  # same bytes: just record
-    if row.sp_quickxor and now.quick_xor_hash != row.sp_quickxor:
+    if row.sp_quickxor and now.quick_xor_hash != row.sp_quickxor and not written_by_us(ctx, now):
         verdict = newest_wins(Side.PROCORE, msg.modified_at, now.last_modified)
         keep_both = ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH
         record_conflict(ctx, msg.tool, msg.procore_id, now.name,
@@ -221,13 +227,21 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
                 continue  # another item's file: try the disambiguated name
             if existing.quick_xor_hash == msg.quickxor and existing.size == msg.size:
                 return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)  # identical: adopt
-            if owner is None and ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT:
+            if owner is None and ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT \
+                    and not written_by_us(ctx, existing):  # our own unrecorded upload is no newer SharePoint copy
                 verdict = newest_wins(Side.PROCORE, msg.modified_at, existing.last_modified)
                 if not verdict.incoming_wins:
                     adopt_newer_sp(ctx, row, existing)
                     return None
             return sp_upload.upload_replace(ctx.graph, drive, existing.id, src)
     raise errors.Conflict(f"no free name for {name!r} in its SharePoint folder")
+
+
+def written_by_us(ctx: LinkContext, item: DriveItem) -> bool:
+    """Is SharePoint's current state of the item our own write? Its hash can still differ from the bytes
+    we sent (SharePoint rewrites Office files) or from the recorded baseline (an upload whose record
+    was lost), but it is no person's edit: never a conflict, never a newer SharePoint copy."""
+    return item.modified_by_app is not None and item.modified_by_app == ctx.tenant.microsoft.client_id
 
 
 def adopt_newer_sp(ctx: LinkContext, row: ItemRow, existing: DriveItem) -> None:
@@ -254,7 +268,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
-    if not row.sp_item_id and not _lease_upload(ctx, msg):
+    if not _lease_upload(ctx, msg, row.sp_item_id):
         raise errors.TransientError(f"another upload of {msg.procore_id} is running", retry_after=3)
     try:
         parent_sp = ensure_parent(ctx, msg.tool, row)
@@ -290,12 +304,16 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
     if item is None:
         raise errors.InvariantBroken("Graph upload finished without returning the item")
     # Recorded inline, not through the record queue: until the twin's id is in the items row, another
-    # step for this item could not know the twin exists (and might upload a second one).
+    # step for this item could not know the twin exists (and might upload a second one). The baseline is
+    # the server's view of the write (eTag, cTag, quickXorHash, size), not the bytes we sent: SharePoint
+    # rewrites Office files as it stores them, and a baseline of the sent bytes would make the next delta,
+    # reconciliation or duplicate delivery see a change in SharePoint that nobody made.
     record_result(ctx, RecordResult(
         tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
         outcome="synced", version=msg.version, procore_name=row.procore_name,
         procore_parent_id=row.procore_parent_id, sp_item_id=item.id, sp_parent_id=item.parent_id or parent_sp,
         sp_name=item.name, sp_etag=item.etag, sp_ctag=item.ctag,
-        sp_quickxor=item.quick_xor_hash or result.quick_xor_hash, size=result.size))
+        sp_quickxor=item.quick_xor_hash or result.quick_xor_hash,
+        size=item.size if item.size is not None else result.size))
     _follow_missed_move(ctx, msg, row)
     ctx.services.staging.delete(msg.staged_blob)
