@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,46 +61,42 @@ def max_dequeue_count() -> int:
     return int(config.get("extensions", {}).get("queues", {}).get("maxDequeueCount", DEFAULT_MAX_DEQUEUE))
 
 
-def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
-    if isinstance(msg, m.StartInitialSync):
-        initial.start_initial_sync(ctx)
-    elif isinstance(msg, m.EnumeratePage):
-        initial.enumerate_pages(ctx, msg)
-    elif isinstance(msg, m.ProcoreChange):
-        detect.procore_change(ctx, msg)
-    elif isinstance(msg, m.CheckCompletion):
-        completion.check_completion(ctx)
-    elif isinstance(msg, m.MirrorFolder):
-        metadata.mirror_folder(ctx, msg)
-    elif isinstance(msg, m.SpMetadata):
-        metadata.sp_metadata(ctx, msg)
-    elif isinstance(msg, m.FetchFile):
-        transfer.fetch_file(ctx, msg)
-    elif isinstance(msg, m.UploadFile):
-        transfer.upload_file(ctx, msg)
-    elif isinstance(msg, m.RecordResult):
-        record.record_result(ctx, msg)
-    elif isinstance(msg, m.EnumerateSp):
-        initial_sp.enumerate_sp(ctx, msg)
-    elif isinstance(msg, m.DriveDelta):
-        delta.drive_delta(ctx, msg)
-    elif isinstance(msg, m.SpChange):
-        detect_sp.sp_change(ctx, msg)
-    elif isinstance(msg, m.SpToProcore):
-        if msg.phase == "fetch":
-            to_procore.fetch_from_sp(ctx, msg)
-        else:
-            to_procore.upload_to_procore(ctx, msg)
-    elif isinstance(msg, m.ProcoreMetadata):
-        to_procore.procore_metadata(ctx, msg)
-    elif isinstance(msg, m.RenewLink):
-        renew.renew_link(ctx, msg)
-    elif isinstance(msg, m.ReconcileLink):
-        reconcile.reconcile_link(ctx, msg)
-    elif isinstance(msg, m.SendNotification):
-        notify.send_notification(ctx, msg, delivery_id)
+def _sp_to_procore(ctx: LinkContext, msg: m.SpToProcore) -> None:
+    if msg.phase == "fetch":
+        to_procore.fetch_from_sp(ctx, msg)
     else:
+        to_procore.upload_to_procore(ctx, msg)
+
+
+# Every message kind and the step that runs it (a test checks that no kind is missing). Each runner
+# takes (context, message, delivery id); only the notification needs the delivery id.
+Runner = Callable[[LinkContext, Any, str], object]
+RUNNERS: dict[type[BaseModel], Runner] = {
+    m.StartInitialSync: lambda ctx, msg, _: initial.start_initial_sync(ctx),
+    m.EnumeratePage: lambda ctx, msg, _: initial.enumerate_pages(ctx, msg),
+    m.ProcoreChange: lambda ctx, msg, _: detect.procore_change(ctx, msg),
+    m.CheckCompletion: lambda ctx, msg, _: completion.check_completion(ctx),
+    m.MirrorFolder: lambda ctx, msg, _: metadata.mirror_folder(ctx, msg),
+    m.SpMetadata: lambda ctx, msg, _: metadata.sp_metadata(ctx, msg),
+    m.FetchFile: lambda ctx, msg, _: transfer.fetch_file(ctx, msg),
+    m.UploadFile: lambda ctx, msg, _: transfer.upload_file(ctx, msg),
+    m.RecordResult: lambda ctx, msg, _: record.record_result(ctx, msg),
+    m.EnumerateSp: lambda ctx, msg, _: initial_sp.enumerate_sp(ctx, msg),
+    m.DriveDelta: lambda ctx, msg, _: delta.drive_delta(ctx, msg),
+    m.SpChange: lambda ctx, msg, _: detect_sp.sp_change(ctx, msg),
+    m.SpToProcore: lambda ctx, msg, _: _sp_to_procore(ctx, msg),
+    m.ProcoreMetadata: lambda ctx, msg, _: to_procore.procore_metadata(ctx, msg),
+    m.RenewLink: lambda ctx, msg, _: renew.renew_link(ctx, msg),
+    m.ReconcileLink: lambda ctx, msg, _: reconcile.reconcile_link(ctx, msg),
+    m.SendNotification: notify.send_notification,
+}
+
+
+def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
+    runner = RUNNERS.get(type(msg))
+    if runner is None:
         raise errors.InvariantBroken(f"no runner for {type(msg).__name__}")
+    runner(ctx, msg, delivery_id)
 
 
 def _item_of(msg: BaseModel) -> tuple[Any, str] | None:

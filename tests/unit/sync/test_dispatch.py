@@ -1,0 +1,25 @@
+"""Every message any queue can carry has a step that runs it (style R4: no kind falls through to
+"no runner" at run time), and every runner belongs to a message a queue can carry."""
+
+from __future__ import annotations
+
+import typing
+
+from pydantic import BaseModel
+
+from shared.models import messages as m
+from shared.sync.dispatch import RUNNERS
+
+
+def _kinds(adapter_type: object) -> set[type[BaseModel]]:
+    args = typing.get_args(adapter_type)
+    union = args[0] if args and typing.get_origin(adapter_type) is typing.Annotated else adapter_type
+    members = typing.get_args(union) or (union,)
+    return {t for t in members if isinstance(t, type) and issubclass(t, BaseModel)}
+
+
+def test_every_queued_message_kind_has_a_runner() -> None:
+    queued = set().union(*(_kinds(a) for a in (m.DetectMessage, m.TransferMessage, m.MetadataMessage,
+                                               m.RecordResult, m.SendNotification)))
+    assert len(queued) == len(m._Message.__subclasses__())  # the unions name every message model
+    assert queued == set(RUNNERS)
