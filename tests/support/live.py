@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.support.e2e import Onboarded, Running, onboard, start_stack, wait_regular
 
@@ -17,12 +18,14 @@ DELIVERY = {"once": {}, "twice": {"DEVHOST_DUPLICATE_DELIVERY": "1"}}
 DELIVERY_MODES = list(DELIVERY)
 
 
-def live_link(mode: str, state_dir: Path, project_id: int = 101) -> Iterator[tuple[Running, Onboarded]]:
+def live_link(mode: str, state_dir: Path, project_id: int = 101, *,
+              settings: dict[str, Any] | None = None) -> Iterator[tuple[Running, Onboarded]]:
+    """The stack and its one link (the tenant created with `settings`, the onboarding API's own)."""
     run = start_stack(state_dir, seed_size="small",
                       host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
                                 **DELIVERY[mode]})
     try:
-        ob = onboard(run, project_id)
+        ob = onboard(run, project_id, settings=settings)
         wait_regular(run, ob, timeout=180)
         run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the tests' own reads
         yield run, ob
