@@ -95,6 +95,21 @@ def test_reuploading_the_stored_bytes_rewrites_again(app: GraphSession, drive_id
 
 
 @pytest.mark.usefixtures("rewriting")
+def test_a_commit_retried_after_a_409_rewrites_once(user: GraphSession, raw: httpx.Client, drive_id: str,
+                                                    folder: DriveItem) -> None:
+    resp = raw.post(f"/drives/{drive_id}/items/{folder.id}:/Clash.docx:/createUploadSession",
+                    json={"item": {"@microsoft.graph.conflictBehavior": "fail"}, "deferCommit": True})
+    url = resp.json()["uploadUrl"]
+    assert httpx.put(url, content=b"mine", headers={"Content-Range": "bytes 0-3/4"}).status_code == 202
+    theirs = content.put_new_small(user, drive_id, folder.id, "Clash.docx", b"someone else's", "fail")
+    assert httpx.post(url, content=b"").status_code == 409
+    items.delete_item(user, drive_id, theirs.id)
+    done = httpx.post(url, content=b"")
+    assert done.status_code == 201
+    _assert_describes(user, drive_id, DriveItem.model_validate(done.json()), b"mine" + REWRITE_TRAILER)
+
+
+@pytest.mark.usefixtures("rewriting")
 def test_delta_reports_the_stored_bytes(app: GraphSession, drive_id: str, folder: DriveItem) -> None:
     cursor = delta.latest_cursor(app, drive_id)
     sent = b"legacy workbook"
