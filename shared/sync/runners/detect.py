@@ -1,8 +1,11 @@
 """Detect (live, Procore side): re-read the resource a webhook hinted at and plan what SharePoint needs.
 
 The payload is only a hint: the current state comes from Procore with our own token, the last agreed
-state from the items row, and the pure `decide_procore_to_sp` turns the two into actions. Our own
-writes (source_application_id = our client id) are ignored. Never imports azure.functions.
+state from the items row, and the pure `decide_procore_to_sp` turns the two into actions.
+Our own writes are recognised by the version the items row recorded (an echo re-reads to exactly the
+agreed state, a no-op). The cheaper shortcut, source_application_id = our client id, is taken only
+when no other link of the tenant shares the Procore project: for that link, our write through a sibling
+link is a real change. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from shared.models.messages import FetchFile, MirrorFolder, ProcoreChange, RecordResult, SpMetadata
-from shared.sync.context import LinkContext, Step
+from shared.sync.context import ACTIVE_STAGES, LinkContext, Step
 from shared.sync.decide import ActionKind, decide_procore_to_sp
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.record import ensure_item_row, record_result
@@ -18,8 +21,18 @@ from shared.sync.runners.record import ensure_item_row, record_result
 log = logging.getLogger("pcsync.sync")
 
 
+def _sibling_links(ctx: LinkContext) -> bool:
+    """Does another live link of the tenant sync the same Procore project (or company Documents)?"""
+    own = ctx.link
+    return any(other.row.link_id != own.link_id and other.row.stage in ACTIVE_STAGES
+               and other.row.procore_company_id == own.procore_company_id
+               and other.row.procore_project_id == own.procore_project_id
+               for other in ctx.services.repos.links.query(own.tenant_id))
+
+
 def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
-    if msg.source_application_id and msg.source_application_id == ctx.tenant.procore.client_id:
+    if msg.source_application_id and msg.source_application_id == ctx.tenant.procore.client_id \
+            and not _sibling_links(ctx):
         log.info("ignored our own change to %s %s", msg.resource_name, msg.resource_id)
         return []
     adapter = ctx.adapter(msg.tool)
