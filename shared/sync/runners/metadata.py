@@ -15,6 +15,7 @@ from shared.models.messages import MirrorFolder, RecordResult, SpMetadata, SpToP
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.sync.context import LinkContext, Step
 from shared.sync.runners.breaker import admit_delete
+from shared.sync.runners.folder_delete import keep_edits_below
 from shared.sync.runners.record import ensure_item_row, forget_twin, record_conflict, record_result, record_skip
 from shared.sync.runners.transfer import written_by_us
 from shared.sync.runners.tree import ensure_folder, ensure_parent, legal_name
@@ -67,6 +68,8 @@ def sp_metadata(ctx: LinkContext, msg: SpMetadata) -> None:
         if row.kind is ItemKind.FILE and _edited_in_sharepoint(ctx, msg, row, sp_id):
             return
         if not admit_delete(ctx, row):
+            return
+        if row.kind is ItemKind.FOLDER and keep_edits_below(ctx, msg, row, sp_id):
             return
         sp_items.delete_item(ctx.graph, ctx.drive_id, sp_id)
         record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in Procore"))
