@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -17,8 +16,18 @@ from shared.graph import items as sp_items
 from shared.procore.client import ProcoreClient
 from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
-from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
+from tests.support.e2e import Onboarded, Running, link_status, quickxor_of, wait_for
 from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.trees import (
+    app_writes,
+    host_log,
+    procore_bytes,
+    procore_files,
+    procore_item,
+    procore_versions,
+    recycled_ids,
+    wait_identical,
+)
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
@@ -32,23 +41,19 @@ def live(request: pytest.FixtureRequest,
 
 
 def _procore(user: ProcoreClient, name: str) -> DocumentItem | None:
-    """The live Procore item with this name (names are unique in this test)."""
-    for item in user.documents.list_documents(SCOPE):
-        if item.name == name and not item.is_deleted and not item.is_recycle_bin:
-            return item
-    return None
+    return procore_item(user, SCOPE, name)  # names are unique in this module
 
 
-def _procore_bytes(user: ProcoreClient, file_id: int) -> bytes:
-    file = user.documents.file(SCOPE, file_id, latest_version_only=True)
-    assert file.latest_version is not None
-    return b"".join(user.downloads.iter_bytes(file.latest_version.url))
+def _procore_bytes(user: ProcoreClient, file_id: int) -> bytes | None:
+    return procore_bytes(user, SCOPE, file_id)
 
 
 def _procore_writes_by_app(run: Running) -> dict[str, int]:
-    stats: dict[str, Any] = run.emulator("procore", "/_emulator/stats")
-    routes = stats["by_client"][run.doc["procore"]["app"]["client_id"]]["routes"]
-    return {r: v["calls"] for r, v in routes.items() if r.split(" ")[0] in ("POST", "PUT", "PATCH", "DELETE")}
+    return app_writes(run)[1]
+
+
+def _no_timer_fired(run: Running) -> None:
+    assert "Reason='Timer fired" not in host_log(run)
 
 
 def test_person_edits_in_sharepoint_arrive_in_procore(live: tuple[Running, Onboarded]) -> None:
@@ -96,8 +101,121 @@ def test_person_edits_in_sharepoint_arrive_in_procore(live: tuple[Running, Onboa
     before = _procore_writes_by_app(run)
     time.sleep(8)
     assert _procore_writes_by_app(run) == before
-    log = (run.stack.state_dir / "host.log").read_text(errors="replace")
-    assert "Reason='Timer fired" not in log
+    _no_timer_fired(run)
+
+
+def test_folder_move_and_delete_in_sharepoint_arrive_in_procore(live: tuple[Running, Onboarded]) -> None:
+    """A folder moved in SharePoint moves its Procore twin (same id, contents along); a folder deleted in
+    SharePoint sends its twin and everything inside to Procore's recycle bin. Three deletes: below the
+    mass-delete breaker's share floor (guards.MIN_DELETES_FOR_SHARE)."""
+    run, ob = live
+    user, graph, drive = run.procore_client("user"), run.graph_session("user"), run.site["drive_id"]
+    docs = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents")
+    assert docs is not None
+    root = user.documents.root(SCOPE, exclude_files=True)
+
+    folder_a = sp_items.create_folder(graph, drive, docs.id, "Folder A", "fail")
+    folder_b = sp_items.create_folder(graph, drive, docs.id, "Folder B", "fail")
+    data = b"a file inside folder A\n" * 60
+    sp_content.put_new_small(graph, drive, folder_a.id, "Inside A.txt", data, "fail")
+    twin_a = wait_for(lambda: _procore(user, "Folder A"), LIVE_TIMEOUT_S, "folder A in Procore")
+    twin_b = wait_for(lambda: _procore(user, "Folder B"), LIVE_TIMEOUT_S, "folder B in Procore")
+    twin_file = wait_for(lambda: procore_item(user, SCOPE, "Inside A.txt", parent_id=twin_a.id), LIVE_TIMEOUT_S,
+                         "the file inside folder A in Procore")
+    assert twin_a.parent_id == root.id and twin_b.parent_id == root.id
+    assert _procore_bytes(user, twin_file.id) == data
+    versions = procore_versions(user, SCOPE, twin_file.id)
+
+    sp_items.update_item(graph, drive, folder_a.id, new_parent_id=folder_b.id)
+    moved = wait_for(lambda: (f := _procore(user, "Folder A")) is not None and f.parent_id == twin_b.id and f,
+                     LIVE_TIMEOUT_S, "folder A under folder B in Procore")
+    assert moved.id == twin_a.id
+    inside = _procore(user, "Inside A.txt")
+    assert inside is not None and inside.id == twin_file.id and inside.parent_id == twin_a.id
+    assert _procore_bytes(user, twin_file.id) == data
+    assert procore_versions(user, SCOPE, twin_file.id) == versions  # moved along, not copied again
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+
+    sp_items.delete_item(graph, drive, folder_b.id)
+    wait_for(lambda: {twin_a.id, twin_b.id, twin_file.id} <= recycled_ids(user, SCOPE), LIVE_TIMEOUT_S,
+             "folder B and everything inside in Procore's recycle bin")
+    assert _procore(user, "Folder B") is None and _procore(user, "Folder A") is None
+    assert _procore(user, "Inside A.txt") is None
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+    assert not link_status(run, ob)["deletes_held"]
+    _no_timer_fired(run)
+
+
+def test_a_delta_resync_brings_the_change_and_nothing_else(live: tuple[Running, Onboarded]) -> None:
+    """Graph answers the product's next delta with 410 resyncRequired: the full enumeration that follows
+    brings the changes made meanwhile (an edit, a new file) to Procore, and re-examining every other
+    item writes nothing: no new Procore versions, no duplicates, no writes to SharePoint."""
+    run, ob = live
+    user, graph, drive = run.procore_client("user"), run.graph_session("user"), run.site["drive_id"]
+    docs = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents")
+    assert docs is not None
+    root = user.documents.root(SCOPE, exclude_files=True)
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+    files = {i.id: procore_versions(user, SCOPE, i.id) for i in user.documents.list_documents(SCOPE)
+             if not i.is_folder and not i.is_deleted and not i.is_recycle_bin}
+    path, twin_id = sorted(procore_files(user, SCOPE, root.id).items())[0]
+    target = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents{path}")
+    assert target is not None and len(files) >= 10
+    resyncs = host_log(run).count("delta resync for link")
+    time.sleep(2)
+    graph_before, procore_before = app_writes(run)
+
+    run.emulator("graph", "/_emulator/delta/resync", {"drive_id": drive})
+    edited = b"edited in SharePoint after the delta token expired\n" * 30
+    sp_content.put_replace_small(graph, drive, target.id, edited)
+    new = b"created in SharePoint after the delta token expired\n" * 20
+    sp_content.put_new_small(graph, drive, docs.id, "After Resync.txt", new, "fail")
+
+    arrived = wait_for(lambda: _procore(user, "After Resync.txt"), LIVE_TIMEOUT_S, "the new file in Procore")
+    assert _procore_bytes(user, arrived.id) == new
+    wait_for(lambda: _procore_bytes(user, twin_id) == edited, LIVE_TIMEOUT_S, "the edit in Procore")
+    wait_for(lambda: host_log(run).count("delta resync for link") > resyncs, 10, "the resync in the host log")
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+    time.sleep(5)  # let every re-examined item finish: none may write
+
+    after = {i.id: procore_versions(user, SCOPE, i.id) for i in user.documents.list_documents(SCOPE)
+             if not i.is_folder and not i.is_deleted and not i.is_recycle_bin}
+    assert set(after) == set(files) | {arrived.id}
+    assert len(after[twin_id]) == len(files[twin_id]) + 1
+    assert {i: v for i, v in after.items() if i not in (arrived.id, twin_id)} == \
+        {i: v for i, v in files.items() if i != twin_id}, "re-examined files got new Procore versions"
+    graph_after, procore_after = app_writes(run)
+    assert graph_after == graph_before, "the product wrote to SharePoint during the resync"
+    added = {r: n - procore_before.get(r, 0) for r, n in procore_after.items() if n != procore_before.get(r, 0)}
+    assert not [r for r in added if r.startswith("DELETE")], added
+    assert sum(n for r, n in added.items() if r.startswith("POST") and r.endswith("/files")) == 1, added
+    assert sum(n for r, n in added.items() if r.startswith(("PATCH", "PUT")) and r.endswith("/files/{id}")) == 1, \
+        added
+    _no_timer_fired(run)
+
+
+def test_a_delete_hidden_by_a_delta_resync_still_arrives(live: tuple[Running, Onboarded]) -> None:
+    """Graph's full enumeration after 410 resyncRequired lists live items only ("replace any local items
+    with the server's version, including deletes"): a file deleted while the token was refused is absent
+    from it, not reported as deleted, and must still go to Procore's recycle bin."""
+    run, ob = live
+    user, graph, drive = run.procore_client("user"), run.graph_session("user"), run.site["drive_id"]
+    docs = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents")
+    assert docs is not None
+    root = user.documents.root(SCOPE, exclude_files=True)
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+    path, twin_id = sorted(procore_files(user, SCOPE, root.id).items())[-1]
+    doomed = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents{path}")
+    assert doomed is not None
+    resyncs = host_log(run).count("delta resync for link")
+
+    run.emulator("graph", "/_emulator/delta/resync", {"drive_id": drive})
+    sp_items.delete_item(graph, drive, doomed.id)
+    wait_for(lambda: host_log(run).count("delta resync for link") > resyncs, LIVE_TIMEOUT_S, "the resync")
+    wait_for(lambda: twin_id in recycled_ids(user, SCOPE), LIVE_TIMEOUT_S, "the delete in Procore's recycle bin")
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+    assert not link_status(run, ob)["deletes_held"]
+    _no_timer_fired(run)
 
 
 def test_renaming_the_link_root_keeps_syncing(live: tuple[Running, Onboarded]) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from shared import errors
 from shared.graph import delta as sp_delta
+from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import DriveDelta, SpChange
 from shared.models.rows import CursorRow
@@ -90,6 +92,27 @@ def _ours(ctx: LinkContext, item: DriveItem, batch: dict[str, DriveItem], memo: 
     return answer
 
 
+def _vanished(ctx: LinkContext, msg: DriveDelta, listed: dict[str, DriveItem]) -> int:
+    """After a 410 resync the full enumeration lists live items only, so an item deleted while the old
+    token was refused is simply absent ("replace any local items with the server's version, including
+    deletes"): each twin missing from it, and gone when asked by id (it may have been created after its
+    page was read), is handed to detect as deleted. Without this such a delete was never applied."""
+    sent = 0
+    for stored in ctx.services.repos.items_by_sp.query(ctx.link.link_id):
+        row = stored.row
+        if not row.item_key or row.sp_item_id in listed:
+            continue
+        try:
+            if not sp_items.get_item(ctx.graph, ctx.drive_id, row.sp_item_id).is_deleted:
+                continue
+        except errors.NotFound:
+            pass
+        ctx.send(Step.DETECT, SpChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                       sp_item_id=row.sp_item_id, deleted=True))
+        sent += 1
+    return sent
+
+
 def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
     """Read and hand on the drive's changes; returns how many SpChange messages were sent."""
     if _set_lease(ctx, RUNNING) in (RUNNING, AGAIN):
@@ -114,6 +137,7 @@ def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
             ctx.services.repos.cursors.upsert(CursorRow(scope=ctx.link.link_id, kind=CURSOR,
                                                         value=result.delta_link, updated_at=datetime.now(UTC)))
             if result.resynced:
+                sent += _vanished(ctx, msg, batch)
                 log.info("delta resync for link %s: %d items re-examined", ctx.link.link_id, sent)
             if _set_lease(ctx, IDLE) != AGAIN:
                 return sent
