@@ -98,9 +98,10 @@ def _vanished(ctx: LinkContext, msg: DriveDelta, listed: dict[str, DriveItem]) -
     deletes"): each twin missing from it, and gone when asked by id (it may have been created after its
     page was read), is handed to detect as deleted. Without this such a delete was never applied."""
     sent = 0
+    own = {ctx.link.root_item_id, *_known_folders(ctx)}  # the link's own folders: never handed on (as in _ours)
     for stored in ctx.services.repos.items_by_sp.query(ctx.link.link_id):
         row = stored.row
-        if not row.item_key or row.sp_item_id in listed:
+        if not row.item_key or row.sp_item_id in listed or row.sp_item_id in own:
             continue
         try:
             if not sp_items.get_item(ctx.graph, ctx.drive_id, row.sp_item_id).is_deleted:
