@@ -89,3 +89,43 @@ def test_a_folder_deleted_in_procore_keeps_what_was_edited_in_sharepoint(live: t
     assert docs is not None and untouched is not None
     wait_identical(run, SCOPE, root.id, docs.id)
     assert any(a.get("event") == "conflict" for a in activity(run, ob))
+
+
+def test_a_folder_deleted_in_sharepoint_keeps_what_was_edited_in_procore(live: tuple[Running, Onboarded],
+                                                                         tmp_path: Path) -> None:
+    run, ob = live
+    user, graph = run.procore_client("user"), run.graph_session("user")
+    drive = run.site["drive_id"]
+    docs = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents")
+    assert docs is not None
+    zone = sp_items.create_folder(graph, drive, docs.id, "Zone D", "fail")
+    sub = sp_items.create_folder(graph, drive, zone.id, "Zone D Sub", "fail")
+    sp_content.put_new_small(graph, drive, zone.id, "Plain D.txt", b"nobody edits this\n" * 9, "fail")
+    sp_content.put_new_small(graph, drive, sub.id, "Procore Edit.txt", b"agreed\n" * 9, "fail")
+    p_zone = wait_for(lambda: procore_item(user, SCOPE, "Zone D"), TIMEOUT_S, "Zone D in Procore")
+    p_plain = wait_for(lambda: procore_item(user, SCOPE, "Plain D.txt"), TIMEOUT_S, "Plain D.txt in Procore")
+    p_edit = wait_for(lambda: procore_item(user, SCOPE, "Procore Edit.txt"), TIMEOUT_S, "the file in Procore")
+
+    edited = b"edited in Procore while its folder was deleted in SharePoint\n" * 6
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})  # the edit goes unheard
+    try:
+        (tmp_path / "Procore Edit.txt").write_bytes(edited)
+        up = user.uploads.upload(SCOPE, FileSource(tmp_path / "Procore Edit.txt"), filename="Procore Edit.txt")
+        user.documents.update_file(SCOPE, p_edit.id, upload_uuid=up.uuid)
+        time.sleep(1)
+    finally:
+        run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
+    sp_items.delete_item(graph, drive, zone.id)
+
+    # Procore keeps the edited file with the folders above it (same ids); the unchanged file is deleted.
+    wait_for(lambda: p_plain.id in recycled_ids(user, SCOPE), TIMEOUT_S, "the unchanged file deleted in Procore")
+    assert procore_item(user, SCOPE, "Zone D") is not None
+    assert procore_bytes(user, SCOPE, p_edit.id) == edited
+    # ... and SharePoint gets them back: new folders of the same names, the edited bytes.
+    wanted = quickxor_of(iter([edited]))
+    back = wait_for(lambda: sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents/Zone D/Zone D Sub/"
+                                                 "Procore Edit.txt"), TIMEOUT_S, "the edited file back in SharePoint")
+    assert back.quick_xor_hash == wanted
+    root = user.documents.root(SCOPE, exclude_files=True)
+    wait_identical(run, SCOPE, root.id, docs.id)
+    assert procore_item(user, SCOPE, "Zone D") is not None and p_zone.id == procore_item(user, SCOPE, "Zone D").id

@@ -17,7 +17,7 @@ from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
 from shared.sync.quiet import quiet_delay
 from shared.sync.runners.breaker import register_delete
-from shared.sync.runners.to_procore import twin_of
+from shared.sync.runners.record import twin_of
 
 log = logging.getLogger("pcsync.sync")
 

@@ -1,10 +1,10 @@
-"""Edit beats delete, for a whole folder: a folder deleted in Procore whose SharePoint copy holds a
-person's changes made since the agreed state (an edited file, or a file Procore never had).
+"""Edit beats delete, for a whole folder: a folder deleted on one side whose twin on the other side
+holds a person's changes made since the agreed state (an edited file, or a file never synced).
 
-Those files stay in SharePoint with the folders above them, and come back to Procore as new items
-(the deleted Procore folders are in its recycle bin, so their twins are forgotten and mirrored
-anew); everything else below the folder is deleted as the Procore user asked. Nothing a person
-wrote is lost, and nothing unchanged survives the delete. Never imports azure.functions.
+Those files stay with the folders above them, and come back to the deleting side as new items (its
+deleted folders are in its recycle bin, so their twins are forgotten and mirrored anew); everything
+else below the folder is deleted as asked. Nothing a person wrote is lost, and nothing unchanged
+survives the delete. Both directions, each in its own function. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import logging
 from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
-from shared.models.messages import ProcoreMetadata, SpMetadata, SpToProcore
+from shared.models.messages import ProcoreChange, ProcoreMetadata, SpMetadata, SpToProcore
 from shared.models.rows import ItemRow
+from shared.procore.models import DocFile, FolderRef
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
-from shared.sync.runners.record import forget_twin, record_conflict
-from shared.sync.runners.to_procore import twin_of
+from shared.sync.runners.record import forget_twin, record_conflict, twin_of
 from shared.sync.runners.transfer import written_by_us
+from shared.tools.documents import scope_of
 
 log = logging.getLogger("pcsync.sync")
 MAX_ITEMS = 50_000
@@ -79,4 +80,71 @@ def keep_edits_below(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_folder_
                     f"deleted in Procore with {len(edited)} file(s) changed in SharePoint inside: the edits win "
                     "and are copied back; the rest is deleted")
     log.info("folder %s deleted in Procore: %d edited file(s) kept", row.procore_id, len(edited))
+    return True
+
+
+def _procore_subtree(ctx: LinkContext, folder_id: int) -> list[FolderRef | DocFile]:
+    """Every live item below the Procore folder (breadth first, parents before children)."""
+    scope = scope_of(ctx.link)
+    found: list[FolderRef | DocFile] = []
+    pending = [folder_id]
+    while pending and len(found) < MAX_ITEMS:
+        folder = ctx.procore.documents.folder(scope, pending.pop(0))
+        for sub in folder.folders:
+            if not sub.is_deleted:
+                found.append(sub)
+                pending.append(sub.id)
+        found.extend(f for f in folder.files if not f.is_deleted)
+    return found
+
+
+def _new_procore_version(ctx: LinkContext, row: ItemRow | None, file: DocFile) -> bool:
+    latest = file.latest_version
+    if row is None:
+        return True  # made in Procore and not synced yet
+    return latest is not None and row.procore_version is not None and str(latest.id) != row.procore_version
+
+
+def keep_procore_edits_below(ctx: LinkContext, twin: ItemRow) -> bool:
+    """Apply a SharePoint folder delete around the Procore edits below it; False when there are none
+    (the caller then deletes the Procore folder whole)."""
+    scope = scope_of(ctx.link)
+    items = _procore_subtree(ctx, int(twin.procore_id))
+    rows = {i.id: (ctx.item(twin.tool, str(i.id), fresh=True)) for i in items}
+    edited = [i for i in items if isinstance(i, DocFile)
+              and _new_procore_version(ctx, r.row if (r := rows[i.id]) else None, i)]
+    if not edited:
+        return False
+    top = int(twin.procore_id)
+    by_id = {i.id: i for i in items}
+    kept: set[int] = {top}
+    for file in edited:
+        node: FolderRef | DocFile | None = file
+        while node is not None and node.id not in kept:
+            kept.add(node.id)
+            node = by_id.get(node.parent_id or -1)
+    for item in items:  # the largest unchanged subtrees: one delete each
+        if item.id not in kept and item.parent_id in kept:
+            try:
+                if isinstance(item, DocFile):
+                    ctx.procore.documents.delete_file(scope, item.id)
+                else:
+                    ctx.procore.documents.delete_folder(scope, item.id)
+            except errors.NotFound:
+                pass
+    forget_twin(ctx, twin)
+    for item in items:
+        stored = rows[item.id]
+        if stored is not None:
+            forget_twin(ctx, stored.row)
+    prefix = "Company" if ctx.link.procore_project_id is None else "Project"
+    common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": ctx.lane, "tool": twin.tool}
+    for item_id in sorted(kept):  # re-detected: no twin now, so each is copied to SharePoint as new
+        is_file = isinstance(by_id.get(item_id), DocFile)
+        ctx.send(Step.DETECT, ProcoreChange(**common, resource_name=f"{prefix} {'Files' if is_file else 'Folders'}",
+                                            resource_id=item_id, event_type="update"))
+    record_conflict(ctx, twin.tool, twin.procore_id, twin.procore_name or twin.sp_name,
+                    f"deleted in SharePoint with {len(edited)} file(s) changed in Procore inside: the edits win "
+                    "and are copied back; the rest is deleted")
+    log.info("folder %s deleted in SharePoint: %d Procore edit(s) kept", twin.procore_id, len(edited))
     return True

@@ -138,3 +138,12 @@ def forget_twin(ctx: LinkContext, row: ItemRow) -> None:
     if row.sp_item_id:
         repos.items_by_sp.delete(ctx.link.link_id, row.sp_item_id)
     ctx.forget_cached(row.tool, row.procore_id)
+
+
+def twin_of(ctx: LinkContext, sp_item_id: str) -> ItemRow | None:
+    """The items row of a SharePoint item (through the reverse index), if it has a twin."""
+    by_sp = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
+    if by_sp is None or not by_sp.row.item_key:
+        return None
+    stored = ctx.services.repos.items.get(ctx.link.link_id, by_sp.row.item_key)
+    return stored.row if stored else None

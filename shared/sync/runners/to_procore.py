@@ -32,7 +32,8 @@ from shared.sync.context import LinkContext, Step
 from shared.sync.quiet import superseded
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.completion import request_completion_check
-from shared.sync.runners.record import forget_twin, record_conflict, record_result
+from shared.sync.runners.folder_delete import keep_procore_edits_below
+from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.tools.documents import scope_of
 
@@ -41,15 +42,6 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_DEPTH = 200
 PROVISIONAL = "sp:"  # items rows planned by the from-SharePoint initial sync before a twin exists
 LOCK_RETRY_CAP_S = 300.0
-
-
-def twin_of(ctx: LinkContext, sp_item_id: str) -> ItemRow | None:
-    """The items row of a SharePoint item (through the reverse index), if it has a twin."""
-    by_sp = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
-    if by_sp is None or not by_sp.row.item_key:
-        return None
-    stored = ctx.services.repos.items.get(ctx.link.link_id, by_sp.row.item_key)
-    return stored.row if stored else None
 
 
 def _claim(ctx: LinkContext, sp_item_id: str) -> bool:
@@ -293,6 +285,8 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     if msg.action == "recycle":
         if twin.kind is ItemKind.FOLDER:
             if not admit_delete(ctx, twin):
+                return
+            if keep_procore_edits_below(ctx, twin):
                 return
             ctx.procore.documents.delete_folder(scope, int(twin.procore_id))
         else:
