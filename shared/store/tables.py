@@ -162,15 +162,31 @@ class TableRepository(Generic[RowT]):
     ) -> Stored[RowT] | None:
         """Read-modify-write with retries on a lost race. `change(current)` returns the new row,
         or None to leave the table untouched. It may run several times, so it must be pure."""
+        return self._mutate(partition_key, row_key, change, attempts)[0]
+
+    def mutate_won(
+        self,
+        partition_key: str,
+        row_key: str,
+        change: Callable[[RowT | None], RowT | None],
+        *,
+        attempts: int = DEFAULT_MUTATE_ATTEMPTS,
+    ) -> bool:
+        """`mutate` for claims, leases and one-way flags: True when this call wrote the row, False when
+        `change` declined on the row as it finally stood (another writer got there first)."""
+        return self._mutate(partition_key, row_key, change, attempts)[1]
+
+    def _mutate(self, partition_key: str, row_key: str, change: Callable[[RowT | None], RowT | None],
+                attempts: int) -> tuple[Stored[RowT] | None, bool]:
         for _ in range(attempts):
             current = self.get(partition_key, row_key)
             new = change(current.row if current else None)
             if new is None:
-                return current
+                return current, False
             if self.keys_of(new) != (partition_key, row_key):
                 raise errors.InvariantBroken("mutate() must not change a row's keys")
             try:
-                return self.create(new) if current is None else self.replace(new, current.etag)
+                return (self.create(new) if current is None else self.replace(new, current.etag)), True
             except errors.Conflict:
                 continue
         raise errors.Conflict(f"{self._table_name} row {partition_key}/{row_key}: too many concurrent writers")

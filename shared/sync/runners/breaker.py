@@ -82,17 +82,14 @@ def admit_delete(ctx: LinkContext, row: ItemRow) -> bool:
 
 def _trip(ctx: LinkContext, reason: str) -> bool:
     """Mark the link's deletes held; True for the call that tripped it."""
-    tripped: list[bool] = []
 
     def change(current: LinkRow | None) -> LinkRow | None:
-        tripped.clear()
         if current is None or current.deletes_held:
             return None
-        tripped.append(True)
         return current.model_copy(update={"deletes_held": True, "deletes_held_reason": reason,
                                           "updated_at": datetime.now(UTC)})
 
-    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
+    tripped = ctx.services.repos.links.mutate_won(ctx.link.tenant_id, ctx.link.link_id, change)
     if tripped:
         repos = ctx.services.repos
         repos.record_activity(repos.new_activity(ctx.link.link_id, "deletes_held", detail=reason))

@@ -22,17 +22,13 @@ CHECK_DELAY_S = 2
 
 def _flip(ctx: LinkContext, value: bool) -> bool:
     """Set the link's check flag; True if this call changed it."""
-    changed: list[bool] = []
 
     def change(current: LinkRow | None) -> LinkRow | None:
-        changed.clear()
         if current is None or current.completion_check_pending == value or current.stage is not Stage.INITIAL_SYNC:
             return None
-        changed.append(True)
         return current.model_copy(update={"completion_check_pending": value})
 
-    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
-    return bool(changed)
+    return ctx.services.repos.links.mutate_won(ctx.link.tenant_id, ctx.link.link_id, change)
 
 
 def request_completion_check(ctx: LinkContext) -> None:
@@ -49,17 +45,13 @@ def _has_pending(ctx: LinkContext) -> bool:
 
 def _start_sp_phase(ctx: LinkContext) -> None:
     """From SharePoint: every Procore item is settled, now copy what exists only in SharePoint (once)."""
-    started: list[bool] = []
 
     def change(current: LinkRow | None) -> LinkRow | None:
-        started.clear()
         if current is None or current.sp_enumeration is not None:
             return None
-        started.append(True)
         return current.model_copy(update={"sp_enumeration": "started"})
 
-    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
-    if started:
+    if ctx.services.repos.links.mutate_won(ctx.link.tenant_id, ctx.link.link_id, change):
         ctx.send(Step.DETECT, EnumerateSp(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id))
 
 
@@ -74,18 +66,13 @@ def check_completion(ctx: LinkContext) -> bool:
     if link.initial_sync is InitialSync.FROM_SHAREPOINT and link.sp_enumeration != "done":
         _start_sp_phase(ctx)
         return False
-    won: list[bool] = []
-
     def change(current: LinkRow | None) -> LinkRow | None:
-        won.clear()
         if current is None or current.stage is not Stage.INITIAL_SYNC:
             return None
-        won.append(True)
         return current.model_copy(update={"stage": Stage.REGULAR, "notified_initial_sync": True,
                                           "updated_at": datetime.now(UTC)})
 
-    ctx.services.repos.links.mutate(link.tenant_id, link.link_id, change)
-    if not won:
+    if not ctx.services.repos.links.mutate_won(link.tenant_id, link.link_id, change):
         return False
     repos = ctx.services.repos
     repos.record_activity(repos.new_activity(link.link_id, "initial_sync_complete",

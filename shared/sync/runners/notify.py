@@ -21,19 +21,15 @@ CLAIM_TIMEOUT = timedelta(minutes=10)
 
 def _claim(ctx: LinkContext, msg: SendNotification, owner: str) -> bool:
     now = datetime.now(UTC)
-    mine: list[bool] = []
 
     def change(current: NotificationRow | None) -> NotificationRow | None:
-        mine.clear()
         if current is not None and (current.state == "sent" or (
                 current.owner != owner and now - current.claimed_at < CLAIM_TIMEOUT)):
             return None
-        mine.append(True)
         return NotificationRow(link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=owner,
                                state="sending", claimed_at=now)
 
-    ctx.services.repos.notifications.mutate(ctx.link.link_id, msg.notification_id, change)
-    return bool(mine)
+    return ctx.services.repos.notifications.mutate_won(ctx.link.link_id, msg.notification_id, change)
 
 
 def send_notification(ctx: LinkContext, msg: SendNotification, delivery_id: str) -> None:

@@ -47,19 +47,15 @@ LOCK_RETRY_CAP_S = 300.0
 def _claim(ctx: LinkContext, sp_item_id: str) -> bool:
     """Claim the creation of a twin; False if someone else holds a live claim or it exists."""
     now = datetime.now(UTC)
-    won: list[bool] = []
 
     def change(current: ItemBySpRow | None) -> ItemBySpRow | None:
-        won.clear()
         live_claim = current is not None and current.claimed_at is not None and \
             now - current.claimed_at < CLAIM_TIMEOUT
         if current is not None and (current.item_key or live_claim):
             return None
-        won.append(True)
         return ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp_item_id, item_key="", claimed_at=now)
 
-    ctx.services.repos.items_by_sp.mutate(ctx.link.link_id, sp_item_id, change)
-    return bool(won)
+    return ctx.services.repos.items_by_sp.mutate_won(ctx.link.link_id, sp_item_id, change)
 
 
 def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKind, sp: DriveItem,

@@ -97,6 +97,29 @@ def test_mutate_serialises_many_concurrent_increments(storage: StorageClients) -
     assert final is not None and final.row.value == workers * per_worker
 
 
+def test_mutate_won_tells_exactly_one_of_many_claimants(storage: StorageClients) -> None:
+    """A claim: the first writer takes an empty row; everyone after declines. One True, the rest False."""
+    repo = _repo(storage)
+    barrier = threading.Barrier(4)
+    results: dict[str, bool] = {}
+
+    def claim(current: Counter | None, who: str) -> Counter | None:
+        return None if current is not None else Counter(group="g", name="claim", writers=[who])
+
+    def run(who: str) -> None:
+        barrier.wait()
+        results[who] = repo.mutate_won("g", "claim", lambda c: claim(c, who), attempts=100)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in "abcd"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [w for w, won in results.items() if won]
+    final = repo.get("g", "claim")
+    assert len(winners) == 1 and final is not None and final.row.writers == winners
+
+
 def test_query_filters_within_a_partition(storage: StorageClients) -> None:
     repo = _repo(storage)
     for i in range(5):
