@@ -41,9 +41,7 @@ def count_items(repos: Repositories, link_id: str) -> tuple[StateCounts, dict[st
     """(all items by state, the same per kind); the items partition is the link id (repositories.py)."""
     total: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {}
-    entities = repos.items.table.query_entities("PartitionKey eq @pk", parameters={"pk": link_id},
-                                                select=["state", "kind"], results_per_page=1000)
-    for entity in entities:
+    for entity in repos.items.select(link_id, ["state", "kind"]):
         state = str(entity.get("state") or ItemState.PENDING.value)
         state = state if state in _STATES else ItemState.FAILED.value
         total[state] += 1

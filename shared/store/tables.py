@@ -11,7 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Generic
+from typing import Any, Generic
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -151,6 +151,13 @@ class TableRepository(Generic[RowT]):
         params = {"_pk": check_key(partition_key), **(parameters or {})}
         for entity in self.table.query_entities(flt, parameters=params, results_per_page=page_size):
             yield Stored(from_entity(self._model, entity), _etag(entity.metadata))
+
+    def select(self, partition_key: str, fields: list[str], *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Only `fields` of every row of a partition, raw (a few bytes per row: counting large partitions)."""
+        entities = self.table.query_entities("PartitionKey eq @pk", parameters={"pk": check_key(partition_key)},
+                                             select=fields, results_per_page=page_size)
+        for entity in entities:
+            yield {name: entity.get(name) for name in fields}
 
     def mutate(
         self,

@@ -23,6 +23,7 @@ WINDOW = timedelta(hours=24)
 # What counts toward the limits: deletes not yet decided, applied or held. Deletes an operator
 # released do not count (they were approved), so the breaker does not trip again on the next one.
 ACTIVE = ("pending", "applied", "held")
+FORGET_AFTER = 2 * WINDOW  # a delete older than this no longer counts toward the breaker's window
 
 
 def register_delete(ctx: LinkContext, row: ItemRow, direction: str, message: BaseModel) -> bool:
@@ -101,3 +102,15 @@ def _trip(ctx: LinkContext, reason: str) -> bool:
 def held_paths(ctx: LinkContext) -> list[str]:
     return sorted(d.row.path or d.row.item_key for d in ctx.services.repos.deletes.query(ctx.link.link_id)
                   if d.row.state == "held")
+
+
+def forget_old_deletes(ctx: LinkContext, now: datetime) -> int:
+    """Drop delete rows that no longer count toward the breaker (the reconcile pass calls this, so the
+    table stays the size of two windows). Held deletes stay, whatever their age: they wait for an operator."""
+    repos = ctx.services.repos
+    forgotten = 0
+    for stored in repos.deletes.query(ctx.link.link_id, "detected_at lt @t", {"t": now - FORGET_AFTER}):
+        if stored.row.state != "held":
+            repos.deletes.delete(ctx.link.link_id, stored.row.item_key, stored.etag)
+            forgotten += 1
+    return forgotten

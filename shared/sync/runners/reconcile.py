@@ -6,6 +6,7 @@ tool's watermark (cursors row `procore_watermark:<tool>`), each handed to detect
 hint (event "update", no source application, so detect re-reads and decides); the watermark moves
 only after the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now"
 (the initial sync sets it when it starts, so the first pass never re-plans the whole project).
+Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker.
 Never imports azure.functions.
 """
 
@@ -22,6 +23,7 @@ from shared.onboarding.registration import needs_graph
 from shared.safety.feeds import FEEDS
 from shared.safety.watermark import Watermark, plan_pass, window
 from shared.sync.context import LinkContext, Step
+from shared.sync.runners.breaker import forget_old_deletes
 
 log = logging.getLogger("pcsync.safety")
 
@@ -49,6 +51,7 @@ def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     """Run one pass; returns how many Procore hints were enqueued."""
     if ctx.link.stage is not Stage.REGULAR:
         return 0                        # paused or still in its initial sync: the next timer run comes back
+    forget_old_deletes(ctx, datetime.now(UTC))
     if msg.graph and needs_graph(ctx.link.tools):
         ctx.send(Step.DETECT, DriveDelta(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane))
     hinted, more = 0, False

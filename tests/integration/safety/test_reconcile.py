@@ -6,12 +6,12 @@ sync left alone. The timers' fan-out sends one message per link of the right sta
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from shared.models.messages import ReconcileLink, StartInitialSync
-from shared.models.rows import LinkRow, Stage
+from shared.models.rows import DeleteRow, LinkRow, Stage
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from shared.safety import fanout
@@ -91,6 +91,20 @@ def test_procore_changes_since_the_watermark_become_hints_once(env: Env, tmp_pat
     again = _reconcile(env, link)                        # nothing changed since: only the delta run
     assert [m["kind"] for m in again] == ["drive_delta"]
     assert _mark(env, link).until >= mark.until
+
+
+def test_a_pass_forgets_delete_rows_too_old_to_count_but_keeps_held_ones(env: Env) -> None:
+    link = _stage(env, env.new_link(), Stage.REGULAR)
+    env.take()
+    now = datetime.now(UTC)
+    rows = {"old-applied": ("applied", 72), "old-discarded": ("discarded", 50), "old-pending": ("pending", 49),
+            "old-held": ("held", 24 * 30), "recent-applied": ("applied", 47)}
+    for key, (state, hours) in rows.items():
+        env.repos.deletes.upsert(DeleteRow(link_id=link.link_id, item_key=key, direction="to_procore", state=state,
+                                           detected_at=now - timedelta(hours=hours)))
+    _reconcile(env, link)
+    left = {d.row.item_key for d in env.repos.deletes.query(link.link_id)}
+    assert left == {"old-held", "recent-applied"}
 
 
 def test_links_not_in_regular_sync_are_not_reconciled(env: Env) -> None:
