@@ -1,6 +1,6 @@
 """Per-tool Procore change feeds for the reconciliation pass: what changed in a closed `updated_at`
 range, sorted ascending and de-duplicated by id, deleted items included (they leave the normal listing
-for the recycle bin, so both are read and merged), and the webhook resource_name a hint for it carries.
+for the recycle bin, so both are read and merged). The hint's resource_name comes from the tool adapter.
 
 One entry per tool in FEEDS; a tool without one is simply not reconciled on the Procore side.
 Never imports azure.functions.
@@ -42,12 +42,6 @@ def documents_changes(client: ProcoreClient, link: LinkRow, since: datetime, unt
     return dedupe(merged, key=lambda change: change.procore_id)
 
 
-def documents_resource(link: LinkRow, kind: ItemKind) -> str:
-    """The webhook resource_name Procore would have sent for this item."""
-    level = "Project" if link.procore_project_id is not None else "Company"
-    return f"{level} {'Files' if kind is ItemKind.FILE else 'Folders'}"
-
-
-FEEDS: dict[ToolKey, tuple[ChangeFeed, Callable[[LinkRow, ItemKind], str]]] = {
-    ToolKey.DOCUMENTS: (documents_changes, documents_resource),
+FEEDS: dict[ToolKey, ChangeFeed] = {
+    ToolKey.DOCUMENTS: documents_changes,
 }

@@ -69,3 +69,8 @@ class ToolAdapter(Protocol):
     def kind_of_resource(self, resource_name: str) -> ItemKind | None:
         """Which item kind a webhook `resource_name` refers to, or None if not this tool's."""
         ...
+
+    def resource_name(self, link: LinkRow, kind: ItemKind) -> str:
+        """The webhook `resource_name` Procore sends for an item of this kind (the inverse of the above):
+        steps that hand an item to detect without a webhook (reconcile, edit beats delete) say it this way."""
+        ...

@@ -106,3 +106,7 @@ class DocumentsAdapter:
         if name.endswith(" folders"):
             return ItemKind.FOLDER
         return None
+
+    def resource_name(self, link: LinkRow, kind: ItemKind) -> str:
+        level = "Project" if link.procore_project_id is not None else "Company"
+        return f"{level} {'Files' if kind is ItemKind.FILE else 'Folders'}"

@@ -15,7 +15,7 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import ProcoreChange, ProcoreMetadata, SpMetadata, SpToProcore
-from shared.models.rows import ItemRow
+from shared.models.rows import ItemKind, ItemRow
 from shared.procore.models import DocFile, FolderRef
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
@@ -137,11 +137,11 @@ def keep_procore_edits_below(ctx: LinkContext, twin: ItemRow) -> bool:
         stored = rows[item.id]
         if stored is not None:
             forget_twin(ctx, stored.row)
-    prefix = "Company" if ctx.link.procore_project_id is None else "Project"
+    adapter = ctx.adapter(twin.tool)
     common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": ctx.lane, "tool": twin.tool}
     for item_id in sorted(kept):  # re-detected: no twin now, so each is copied to SharePoint as new
-        is_file = isinstance(by_id.get(item_id), DocFile)
-        ctx.send(Step.DETECT, ProcoreChange(**common, resource_name=f"{prefix} {'Files' if is_file else 'Folders'}",
+        kind = ItemKind.FILE if isinstance(by_id.get(item_id), DocFile) else ItemKind.FOLDER
+        ctx.send(Step.DETECT, ProcoreChange(**common, resource_name=adapter.resource_name(ctx.link, kind),
                                             resource_id=item_id, event_type="update"))
     record_conflict(ctx, twin.tool, twin.procore_id, twin.procore_name or twin.sp_name,
                     f"deleted in SharePoint with {len(edited)} file(s) changed in Procore inside: the edits win "

@@ -78,12 +78,12 @@ def _procore_pass(ctx: LinkContext, msg: ReconcileLink, tool: ToolKey) -> tuple[
     if mark is None:
         log.warning("reconcile: unreadable %s watermark restarted at now", tool.value)
         mark = Watermark(until=now)
-    feed, resource_of = FEEDS[tool]
+    feed, adapter = FEEDS[tool], ctx.adapter(tool)
     since, until = window(mark, now)
     result = plan_pass(mark, feed(ctx.procore, ctx.link, since, until), until)
     for change in result.hints:
         ctx.send(Step.DETECT, ProcoreChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=tool,
-                                            resource_name=resource_of(ctx.link, change.kind),
+                                            resource_name=adapter.resource_name(ctx.link, change.kind),
                                             resource_id=int(change.procore_id), event_type="update"))
     if result.next != mark:
         row = CursorRow(scope=ctx.link.link_id, kind=kind, value=result.next.dump(), updated_at=datetime.now(UTC))

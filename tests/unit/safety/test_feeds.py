@@ -1,5 +1,5 @@
-"""Procore change feeds: a hint carries the resource_name the tool's adapter maps back to the item's
-kind, for project and company links, and every feed belongs to a registered tool."""
+"""Procore change feeds and hints: the resource_name an adapter gives an item kind maps back to that kind
+(for project and company links), and every feed belongs to a registered tool."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ def _link(project: int | None) -> LinkRow:
 @pytest.mark.parametrize("project", [101, None])
 @pytest.mark.parametrize("kind", list(ItemKind))
 def test_hint_resource_names_map_back_to_the_item_kind(project: int | None, kind: ItemKind) -> None:
-    for tool, (_feed, resource_of) in FEEDS.items():
-        name = resource_of(_link(project), kind)
-        assert TOOLS[tool].kind_of_resource(name) is kind
+    for adapter in TOOLS.values():
+        name = adapter.resource_name(_link(project), kind)
+        assert adapter.kind_of_resource(name) is kind
         assert name.startswith("Project " if project else "Company ")
 
 
