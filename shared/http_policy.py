@@ -20,6 +20,10 @@ from shared import errors
 MAX_INLINE_WAIT_S = 5.0
 MAX_BACKOFF_S = 60.0
 BASE_BACKOFF_S = 0.5
+# A locked item (open in Office, checked out in Procore) can stay locked all day: it is looked at again
+# at most every LOCKED_MAX_BACKOFF_S, for about a day (MAX_LOCKED_ATTEMPTS), before the item is failed.
+LOCKED_MAX_BACKOFF_S = 300.0
+MAX_LOCKED_ATTEMPTS = 400
 
 
 class Action(enum.Enum):
@@ -103,6 +107,15 @@ def backoff_delay(attempt: int, retry_after: float | None = None, *, rng: random
         return min(retry_after, MAX_BACKOFF_S)
     rng = rng or random.Random()
     return rng.uniform(0, min(MAX_BACKOFF_S, BASE_BACKOFF_S * (2 ** max(0, attempt - 1))))
+
+
+def locked_delay(attempt: int, retry_after: float | None = None, *, rng: random.Random | None = None) -> float:
+    """When to look at a locked item again: the lock's end if known, else doubling up to the cap (half
+    jitter: never sooner than half the step, so a day of tries stays a day)."""
+    if retry_after is not None:
+        return min(max(retry_after, BASE_BACKOFF_S), LOCKED_MAX_BACKOFF_S)
+    step = min(LOCKED_MAX_BACKOFF_S, BASE_BACKOFF_S * (2 ** max(0, attempt - 1)))
+    return (rng or random.Random()).uniform(step / 2, step)
 
 
 def to_error(resolution: Resolution, message: str) -> errors.SyncError:

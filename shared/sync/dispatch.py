@@ -3,7 +3,8 @@
 Failure policy (style R6/R7), in one place:
 - TransientError (throttled, unavailable, locked): the message goes back on its queue with a delay
   (Retry-After, else capped exponential backoff) and the invocation succeeds; after
-  MAX_TRANSIENT_ATTEMPTS it is treated as a failure.
+  MAX_TRANSIENT_ATTEMPTS it is treated as a failure. A locked item is not overwritten and is looked
+  at again for about a day (http_policy.locked_delay), since files stay open in Office for hours.
 - ItemSkipped: recorded as skipped with its reason; not retried.
 - ConfigError: the link is paused with a reason the admin can read; the message is deferred, not lost.
 - Anything else propagates, so the host retries it and finally moves it to `<queue>-poison`; on the
@@ -22,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 
 from shared import errors
-from shared.http_policy import backoff_delay
+from shared.http_policy import MAX_LOCKED_ATTEMPTS, backoff_delay, locked_delay
 from shared.models import messages as m
 from shared.models.rows import LinkRow, Stage
 from shared.runtime import Services
@@ -139,9 +140,10 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
         _run(ctx, msg, delivery_id)
     except errors.TransientError as exc:
         attempt = msg.attempt + 1  # type: ignore[attr-defined]
-        if attempt > MAX_TRANSIENT_ATTEMPTS:
+        locked = isinstance(exc, errors.Locked)
+        if attempt > (MAX_LOCKED_ATTEMPTS if locked else MAX_TRANSIENT_ATTEMPTS):
             raise
-        delay = backoff_delay(attempt, exc.retry_after)
+        delay = locked_delay(attempt, exc.retry_after) if locked else backoff_delay(attempt, exc.retry_after)
         log.info("%s deferred %.1f s (attempt %d): %s", type(msg).__name__, delay, attempt, exc)
         services.queues.send(queue, msg.model_copy(update={"attempt": attempt}), delay_s=delay)
     except errors.ItemSkipped as exc:

@@ -11,11 +11,14 @@ import pytest
 
 from shared import errors
 from shared.http_policy import (
+    LOCKED_MAX_BACKOFF_S,
     MAX_BACKOFF_S,
+    MAX_LOCKED_ATTEMPTS,
     Action,
     Failure,
     backoff_delay,
     classify,
+    locked_delay,
     parse_retry_after,
     to_error,
 )
@@ -66,6 +69,16 @@ def test_transport_errors_are_transient_and_others_are_bugs() -> None:
     assert classify(httpx.ConnectError("boom")).failure is Failure.TRANSIENT
     assert classify(httpx.ReadTimeout("slow")).action is Action.RETRY
     assert classify(ValueError("ours")).failure is Failure.BUG
+
+
+def test_a_locked_item_is_retried_for_about_a_day_at_most_every_five_minutes() -> None:
+    assert locked_delay(1, 42.0) == 42.0                       # the checkout's end, when Procore says it
+    assert locked_delay(1, 10_000.0) == LOCKED_MAX_BACKOFF_S
+    rng = random.Random(7)
+    delays = [locked_delay(n, rng=rng) for n in range(1, MAX_LOCKED_ATTEMPTS + 1)]
+    assert all(0 < d <= LOCKED_MAX_BACKOFF_S for d in delays)
+    assert delays[0] <= 1.0                                    # a short lock syncs soon after release
+    assert 20 * 3600 <= sum(delays) <= 28 * 3600               # about a day before the item is failed
 
 
 def test_backoff_honours_retry_after_and_caps() -> None:
