@@ -2,6 +2,7 @@
 Procore emulator dropping every webhook, a file made in SharePoint and one made in Procore (by the
 *user* identities) still reach the other side, through the reconciliation timer alone (every 5 s
 here), and once they have, the passes that keep running write nothing (cheap and idempotent).
+Runs in both delivery modes (once, and every queue message delivered twice).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,18 +20,21 @@ from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
+from tests.support.live import DELIVERY, DELIVERY_MODES, NEVER
+from tests.support.trees import app_writes, host_log, procore_bytes
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 EVERY_5_S = "*/5 * * * * *"
-NEVER = "0 0 0 1 1 *"
 ARRIVAL_TIMEOUT_S = 30
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
+def stack(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
     run = start_stack(tmp_path_factory.mktemp("reconcile"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": EVERY_5_S, "PCSYNC_RENEW_SCHEDULE": NEVER})
+                      host_env={"PCSYNC_RECONCILE_SCHEDULE": EVERY_5_S, "PCSYNC_RENEW_SCHEDULE": NEVER,
+                                **DELIVERY[request.param]})
     try:
         ob = onboard(run, PROJECT)
         wait_regular(run, ob, timeout=60)
@@ -44,21 +47,9 @@ def _procore_file(user: ProcoreClient, name: str) -> DocumentItem | None:
     return next((i for i in user.documents.list_documents(SCOPE) if i.name == name and not i.is_folder), None)
 
 
-def _procore_bytes(user: ProcoreClient, file_id: int) -> bytes:
-    file = user.documents.file(SCOPE, file_id, latest_version_only=True)
-    assert file.latest_version is not None
-    return b"".join(user.downloads.iter_bytes(file.latest_version.url))
-
-
 def _writes(run: Running) -> tuple[dict[str, int], dict[str, int]]:
     """Write calls the product (the app identities) made so far: (Graph, Procore), by route template."""
-    graph: dict[str, Any] = run.emulator("graph", "/_emulator/stats")
-    procore: dict[str, Any] = run.emulator("procore", "/_emulator/stats")
-    g = graph["clients"][run.doc["graph"]["app"]["client_id"]]["routes"]
-    p = procore["by_client"][run.doc["procore"]["app"]["client_id"]]["routes"]
-    writes = ("POST", "PUT", "PATCH", "DELETE")
-    return ({r: n for r, n in g.items() if r.split(" ")[0] in writes},
-            {r: v["calls"] for r, v in p.items() if r.split(" ")[0] in writes})
+    return app_writes(run)
 
 
 def _delivered(run: Running) -> int:
@@ -93,7 +84,7 @@ def test_changes_arrive_through_reconciliation_when_every_notification_is_lost(
 
     arrived = wait_for(lambda: _procore_file(user, "Missed Notification.txt"), ARRIVAL_TIMEOUT_S,
                        "the SharePoint file in Procore")
-    assert _procore_bytes(user, arrived.id) == from_sp
+    assert procore_bytes(user, SCOPE, arrived.id) == from_sp
     in_sp = wait_for(lambda: sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents/Missed Webhook.txt"),
                      ARRIVAL_TIMEOUT_S, "the Procore file in SharePoint")
     assert in_sp.quick_xor_hash == quickxor_of(iter([from_procore]))
@@ -101,7 +92,7 @@ def test_changes_arrive_through_reconciliation_when_every_notification_is_lost(
     # Nothing was delivered: both changes came through the timer.
     assert _delivered(run) == delivered
     assert len(list(app.webhooks.deliveries(SCOPE, hook_id))) == attempts
-    log = (run.stack.state_dir / "host.log").read_text(errors="replace")
+    log = host_log(run)
     assert "reconcile_links" in log and "Reason='Timer fired" in log
 
     # Settled: more passes run (every 5 s) and none of them writes anything.
@@ -110,3 +101,5 @@ def test_changes_arrive_through_reconciliation_when_every_notification_is_lost(
     time.sleep(11)
     assert _writes(run) == before
     assert sum(1 for i in user.documents.list_documents(SCOPE) if i.name == "Missed Notification.txt") == 1
+    sp_names = [c.name or "" for c in sp_items.iter_children(graph, drive, docs.id)]
+    assert sum(1 for n in sp_names if n.startswith("Missed Webhook")) == 1, sp_names
