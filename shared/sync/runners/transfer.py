@@ -72,13 +72,14 @@ def _follow_missed_move(ctx: LinkContext, msg: FetchFile | UploadFile, row: Item
                                            tool=msg.tool, procore_id=msg.procore_id, action="move"))
 
 
-def _lease_upload(ctx: LinkContext, msg: UploadFile, twin: str | None) -> bool:
-    """Take the item's upload lease; False when another upload of it (either direction) is running or
-    the twin changed since `twin` was read. New versions need it as much as new files: SharePoint may
-    rewrite what we send, so two concurrent deliveries of one version would each take the other's
-    upload for an edit made in SharePoint (a false conflict) instead of recognising the same bytes."""
+def _lease_upload(ctx: LinkContext, msg: UploadFile, twin: str | None) -> ItemRow | None:
+    """Take the item's upload lease: the row as leased, or None when another upload of it (either
+    direction) is running or the twin changed since `twin` was read. New versions need it as much as
+    new files: SharePoint may rewrite what we send, so a second delivery of one version that worked
+    from a row read before the first one recorded would take the first upload for an edit made in
+    SharePoint instead of recognising it (an extra version, or a false conflict)."""
     now = datetime.now(UTC)
-    took: list[bool] = []
+    took: list[ItemRow] = []
 
     def change(current: ItemRow | None) -> ItemRow | None:
         took.clear()
@@ -86,12 +87,12 @@ def _lease_upload(ctx: LinkContext, msg: UploadFile, twin: str | None) -> bool:
             return None
         if current.upload_lease_until is not None and current.upload_lease_until > now:
             return None
-        took.append(True)
-        return current.model_copy(update={"upload_lease_until": now + UPLOAD_LEASE})
+        took.append(current.model_copy(update={"upload_lease_until": now + UPLOAD_LEASE}))
+        return took[0]
 
     ctx.services.repos.items.mutate(ctx.link.link_id, item_key(msg.tool.value, msg.procore_id), change)
     ctx.forget_cached(msg.tool, msg.procore_id)
-    return bool(took)
+    return took[0] if took else None
 
 
 def _release_upload(ctx: LinkContext, msg: UploadFile) -> None:
@@ -268,8 +269,15 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
-    if not _lease_upload(ctx, msg, row.sp_item_id):
+    leased = _lease_upload(ctx, msg, row.sp_item_id)
+    if leased is None:
         raise errors.TransientError(f"another upload of {msg.procore_id} is running", retry_after=3)
+    row = leased  # read again under the lease: a delivery of this version may have finished meanwhile
+    if _already_synced(row, msg.version) or row.awaiting_sp_copy:
+        _release_upload(ctx, msg)
+        _follow_missed_move(ctx, msg, row)
+        ctx.services.staging.delete(msg.staged_blob)
+        return
     try:
         parent_sp = ensure_parent(ctx, msg.tool, row)
         name = legal_name(ctx, msg.tool, row) if not row.sp_item_id else (row.sp_name or row.procore_name)
