@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,10 +22,12 @@ from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, wait_for, wait_regular
 from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.trees import activity, host_log, procore_bytes, procore_versions, sp_hash
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
+CHECKOUT_S = 50
 
 
 @pytest.fixture(scope="module", params=DELIVERY_MODES)
@@ -48,26 +50,15 @@ def _new_pair(run: Running, ob: Onboarded, tmp: Path, name: str, data: bytes) ->
 
 
 def _procore_bytes(user: ProcoreClient, file_id: int) -> bytes | None:
-    file = user.documents.file(SCOPE, file_id, latest_version_only=True)
-    if file.is_deleted or file.latest_version is None:
-        return None
-    return b"".join(user.downloads.iter_bytes(file.latest_version.url))
+    return procore_bytes(user, SCOPE, file_id)
 
 
 def _sp_hash(run: Running, sp_id: str) -> str | None:
-    try:
-        item = sp_items.get_item(run.graph_session("user"), run.site["drive_id"], sp_id)
-    except Exception:
-        return None
-    return item.quick_xor_hash
+    return sp_hash(run, sp_id)
 
 
 def _activity(run: Running, ob: Onboarded) -> list[dict[str, object]]:
-    resp = run.api.get(f"/api/tenants/{ob.tenant_id}/links/{ob.link_id}/activity", headers=ob.auth,
-                       params={"limit": 200})
-    assert resp.status_code == 200, resp.text
-    body = resp.json()
-    return list(body.get("items", body.get("value", [])))
+    return activity(run, ob)
 
 
 def _edit_both(run: Running, ob: Onboarded, tmp_path: Path, procore_id: int, sp_id: str, name: str,
@@ -175,3 +166,41 @@ def test_a_locked_sharepoint_file_is_not_overwritten_until_released(live: tuple[
     httpx.request("DELETE", run.graph_emulator_url + "/_emulator/locks", json={"drive_id": drive, "item_id": sp_id},
                   timeout=10).raise_for_status()
     wait_for(lambda: _sp_hash(run, sp_id) == quickxor_of(iter([new])), 120, "the new version after release")
+
+
+def test_a_file_checked_out_in_procore_is_not_overwritten_until_checked_in(live: tuple[Running, Onboarded],
+                                                                           tmp_path: Path) -> None:
+    """Someone checked the file out in Procore (PATCH checked_out_until, as in Procore's API) and it is
+    edited in SharePoint meanwhile: Procore keeps its version while the checkout lasts; once checked in,
+    SharePoint's bytes arrive as exactly one new Procore version.
+
+    The product looks at a checked-out file again when the checkout would end (at most every 5 min,
+    http_policy.LOCKED_MAX_BACKOFF_S); it is not told of a check-in. So the checkout here is short
+    (CHECKOUT_S) and checked in before it ends: the edit must arrive by the time it would have ended."""
+    run, ob = live
+    user, graph = run.procore_client("user"), run.graph_session("user")
+    agreed = b"agreed\n" * 10
+    procore_id, sp_id = _new_pair(run, ob, tmp_path, "Checked Out Spec.txt", agreed)
+    versions = procore_versions(user, SCOPE, procore_id)
+    deferred = host_log(run).count("checked out in Procore")
+    until = datetime.now(UTC) + timedelta(seconds=CHECKOUT_S)
+    user.documents.update_file(SCOPE, procore_id, checked_out_until=until)
+    assert user.documents.file(SCOPE, procore_id).checked_out_until is not None
+
+    edited = b"edited in SharePoint while checked out in Procore\n" * 12
+    sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, edited)
+    wait_for(lambda: host_log(run).count("checked out in Procore") > deferred, CHECKOUT_S / 2,
+             "the upload to Procore deferred by the checkout")
+    time.sleep(4)
+    assert procore_versions(user, SCOPE, procore_id) == versions, "a checked-out Procore file was overwritten"
+    assert _procore_bytes(user, procore_id) == agreed
+    assert _sp_hash(run, sp_id) == quickxor_of(iter([edited]))  # SharePoint keeps its edit meanwhile
+    assert datetime.now(UTC) < until - timedelta(seconds=5), "too slow: the checkout nearly ended while checking"
+
+    user.documents.update_file(SCOPE, procore_id, release_checkout=True)  # checked in
+    left = (until - datetime.now(UTC)).total_seconds()
+    wait_for(lambda: _procore_bytes(user, procore_id) == edited, left + TIMEOUT_S,
+             "SharePoint's edit in Procore after check-in")
+    time.sleep(4)  # a second delivery must not add a second version
+    assert len(procore_versions(user, SCOPE, procore_id)) == len(versions) + 1
+    assert _sp_hash(run, sp_id) == quickxor_of(iter([edited]))
