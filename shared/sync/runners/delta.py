@@ -1,10 +1,17 @@
-"""The SharePoint change feed of a link: one delta run at a time, coalescing notifications.
+"""The SharePoint change feed of a drive: one delta run at a time per drive, coalescing notifications.
 
-A notification arriving while a run is going sets `again` on the link's lease row instead of
-starting a second run; the running step then reads once more before it lets go. Only items under
-the link (known by id, or whose parent is a known folder or another item of the batch under the link)
-are handed on, one SpChange each; the cursor is saved only after they are enqueued (it moves last).
-Never imports azure.functions.
+Many links can live on one drive (a "Projects" library with a folder per project), each with its own
+subscription; a notification for any of them starts a run for the whole drive, reading from the
+drive's cursor once and handing each item to every link it belongs to. A notification arriving while
+a run is going sets `again` on the drive's lease row instead of starting a second run; the running
+step then reads once more before it lets go. Only items under a link (known by id, or whose parent is
+a known folder or another item of the batch under the link) are handed on, one SpChange each; the
+cursor is saved only after they are enqueued (it moves last).
+
+A link starts with its own cursor (token=latest, taken when it registered, before its initial sync).
+The first run that sees the link reads once from that cursor for it alone, then drops it: from then on
+the drive's cursor serves it. So a link created while a run was going loses nothing. The first link
+of a drive lends its cursor to the drive. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import DriveDelta, SpChange
 from shared.models.rows import CursorRow
-from shared.sync.context import LinkContext, Step
+from shared.onboarding.registration import needs_graph
+from shared.sync.context import ACTIVE_STAGES, LinkContext, Step, load_context
 
 log = logging.getLogger("pcsync.sync")
 CURSOR = "graph_delta"
@@ -29,9 +37,15 @@ MAX_DEPTH = 200
 IDLE, RUNNING, AGAIN, FORCE_IDLE = "idle", "running", "again", "force_idle"
 
 
+def drive_scope(ctx: LinkContext) -> str:
+    """The cursors partition of the link's drive (its cursor and lease), per tenant."""
+    return f"drive|{ctx.tenant.tenant_id}|{ctx.drive_id}"
+
+
 def _set_lease(ctx: LinkContext, want: str) -> str:
-    """Move the lease to `want` per the protocol and return the state it was in."""
+    """Move the drive's lease to `want` per the protocol and return the state it was in."""
     now = datetime.now(UTC)
+    scope = drive_scope(ctx)
     seen: list[str] = []
 
     def change(current: CursorRow | None) -> CursorRow | None:
@@ -48,9 +62,9 @@ def _set_lease(ctx: LinkContext, want: str) -> str:
             new = RUNNING if state == AGAIN else IDLE
         if current is not None and new == current.value and new == IDLE:
             return None
-        return CursorRow(scope=ctx.link.link_id, kind=LEASE, value=new, updated_at=now)
+        return CursorRow(scope=scope, kind=LEASE, value=new, updated_at=now)
 
-    ctx.services.repos.cursors.mutate(ctx.link.link_id, LEASE, change)
+    ctx.services.repos.cursors.mutate(scope, LEASE, change)
     return seen[0] if seen else IDLE
 
 
@@ -108,9 +122,80 @@ def _vanished(ctx: LinkContext, msg: DriveDelta, listed: dict[str, DriveItem]) -
                 continue
         except errors.NotFound:
             pass
-        ctx.send(Step.DETECT, SpChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+        ctx.send(Step.DETECT, SpChange(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=msg.lane,
                                        sp_item_id=row.sp_item_id, deleted=True))
         sent += 1
+    return sent
+
+
+def _drive_links(ctx: LinkContext) -> list[LinkContext]:
+    """Every live link of the tenant on this drive that follows SharePoint changes (read now, so a
+    link created since the run began is served)."""
+    found = []
+    for stored in ctx.services.repos.links.query(ctx.link.tenant_id):
+        row = stored.row
+        if row.drive_id != ctx.drive_id or row.stage not in ACTIVE_STAGES or not needs_graph(row.tools):
+            continue
+        sibling = ctx if row.link_id == ctx.link.link_id else \
+            load_context(ctx.services, row.tenant_id, row.link_id, ctx.lane)
+        if sibling is not None:
+            found.append(sibling)
+    return found
+
+
+def _hand_on(ctx: LinkContext, msg: DriveDelta, result: sp_delta.DeltaResult) -> int:
+    """Send one SpChange per item of the result under this link; returns how many."""
+    batch = {item.id: item for item in result.items}
+    memo: dict[str, bool] = {}
+    sent = 0
+    for item in result.items:
+        if not _ours(ctx, item, batch, memo):
+            continue
+        view = _view(item)
+        if view.modified_by_app == ctx.tenant.microsoft.client_id:
+            continue  # our own write (the decision would be a no-op): no message for it
+        ctx.send(Step.DETECT, view.model_copy(update={"tenant_id": ctx.link.tenant_id,
+                                                      "link_id": ctx.link.link_id, "lane": msg.lane}))
+        sent += 1
+    if result.resynced:
+        sent += _vanished(ctx, msg, batch)
+        log.info("delta resync for link %s: %d items re-examined", ctx.link.link_id, sent)
+    return sent
+
+
+def _catch_up(link: LinkContext, msg: DriveDelta, cursor: CursorRow) -> int:
+    """A link's first run: what changed since its own cursor, for it alone; then the drive's cursor serves it."""
+    result = sp_delta.fetch_changes(link.graph, link.drive_id, cursor.value)
+    sent = _hand_on(link, msg, result)
+    link.services.repos.cursors.delete(link.link.link_id, CURSOR)
+    return sent
+
+
+def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
+    repos = ctx.services.repos
+    scope = drive_scope(ctx)
+    links = _drive_links(ctx)
+    own_cursors = {link.link.link_id: stored.row for link in links
+                   if (stored := repos.cursors.get(link.link.link_id, CURSOR)) is not None}
+    drive_cursor = repos.cursors.get(scope, CURSOR)
+    sent = 0
+    lender = None
+    if drive_cursor is None and own_cursors:  # the drive's first run: a link lends its cursor
+        lender = next(link for link in links if link.link.link_id in own_cursors)
+    for link in links:
+        cursor = own_cursors.get(link.link.link_id)
+        if cursor is not None and link is not lender:
+            sent += _catch_up(link, msg, cursor)
+    start = drive_cursor.row.value if drive_cursor else \
+        own_cursors[lender.link.link_id].value if lender else None
+    if start is None:  # no cursor anywhere (every link's and the drive's were lost): from now on
+        start = sp_delta.latest_cursor(ctx.graph, ctx.drive_id)
+    result = sp_delta.fetch_changes(ctx.graph, ctx.drive_id, start)
+    for link in links:
+        sent += _hand_on(link, msg, result)
+    repos.cursors.upsert(CursorRow(scope=scope, kind=CURSOR, value=result.delta_link, updated_at=datetime.now(UTC)))
+    if lender is not None:
+        repos.cursors.delete(lender.link.link_id, CURSOR)
     return sent
 
 
@@ -121,25 +206,7 @@ def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
     sent = 0
     try:
         for _ in range(MAX_ROUNDS):
-            stored = ctx.services.repos.cursors.get(ctx.link.link_id, CURSOR)
-            result = sp_delta.fetch_changes(ctx.graph, ctx.drive_id, stored.row.value if stored else None)
-            batch = {item.id: item for item in result.items}
-            memo: dict[str, bool] = {}
-            for item in result.items:
-                if not _ours(ctx, item, batch, memo):
-                    continue
-                view = _view(item)
-                if view.modified_by_app == ctx.tenant.microsoft.client_id:
-                    continue  # our own write (the decision would be a no-op): no message for it
-                change = view.model_copy(update={"tenant_id": msg.tenant_id, "link_id": msg.link_id,
-                                                        "lane": msg.lane})
-                ctx.send(Step.DETECT, change)
-                sent += 1
-            ctx.services.repos.cursors.upsert(CursorRow(scope=ctx.link.link_id, kind=CURSOR,
-                                                        value=result.delta_link, updated_at=datetime.now(UTC)))
-            if result.resynced:
-                sent += _vanished(ctx, msg, batch)
-                log.info("delta resync for link %s: %d items re-examined", ctx.link.link_id, sent)
+            sent += _one_round(ctx, msg)
             if _set_lease(ctx, IDLE) != AGAIN:
                 return sent
     except BaseException:
