@@ -35,6 +35,7 @@ from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.folder_delete import keep_procore_edits_below
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
+from shared.sync.runners.upload_lease import lease_upload, release_upload
 from shared.tools.documents import scope_of
 
 log = logging.getLogger("pcsync.sync")
@@ -184,42 +185,17 @@ def quickxor_of(chunks: Iterator[bytes]) -> str:
     return digest.b64digest()
 
 
-def _lease_twin(ctx: LinkContext, twin: ItemRow) -> bool:
-    """One upload to Procore per item at a time: two deliveries of one change must not make two versions."""
-    now = datetime.now(UTC)
-    took: list[bool] = []
-
-    def change(current: ItemRow | None) -> ItemRow | None:
-        took.clear()
-        if current is None or (current.upload_lease_until is not None and current.upload_lease_until > now):
-            return None
-        took.append(True)
-        return current.model_copy(update={"upload_lease_until": now + CLAIM_TIMEOUT})
-
-    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(twin.tool.value, twin.procore_id), change)
-    return bool(took)
-
-
-def _release_twin(ctx: LinkContext, twin: ItemRow) -> None:
-    def change(current: ItemRow | None) -> ItemRow | None:
-        if current is None or current.upload_lease_until is None:
-            return None
-        return current.model_copy(update={"upload_lease_until": None})
-
-    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(twin.tool.value, twin.procore_id), change)
-
-
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
     assert msg.staged_blob is not None
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     twin = twin_of(ctx, msg.sp_item_id)
     if twin is not None and twin.sp_quickxor != msg.quickxor:
-        if not _lease_twin(ctx, twin):
+        if lease_upload(ctx, twin.tool, twin.procore_id, twin.sp_item_id) is None:
             raise errors.TransientError(f"another upload of {msg.sp_item_id} to Procore is running", retry_after=3)
         try:
             _upload_onto(ctx, msg, item)
         finally:
-            _release_twin(ctx, twin)  # a no-op once the record replaced the row
+            release_upload(ctx, twin.tool, twin.procore_id)
         return
     _upload_onto(ctx, msg, item)
 

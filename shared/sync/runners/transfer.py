@@ -15,7 +15,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shared import errors
@@ -34,11 +34,11 @@ from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
+from shared.sync.runners.upload_lease import lease_upload, release_upload
 from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
 MAX_FILE_BYTES = 250 * 1000**3  # SharePoint's per-file limit
-UPLOAD_LEASE = timedelta(minutes=10)
 
 
 def staged_name(msg: FetchFile | UploadFile, version: str) -> str:
@@ -70,39 +70,6 @@ def _follow_missed_move(ctx: LinkContext, msg: FetchFile | UploadFile, row: Item
     if msg.name is not None and (msg.name, msg.parent_id) != (row.procore_name, row.procore_parent_id):
         ctx.send(Step.METADATA, SpMetadata(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
                                            tool=msg.tool, procore_id=msg.procore_id, action="move"))
-
-
-def _lease_upload(ctx: LinkContext, msg: UploadFile, twin: str | None) -> ItemRow | None:
-    """Take the item's upload lease: the row as leased, or None when another upload of it (either
-    direction) is running or the twin changed since `twin` was read. New versions need it as much as
-    new files: SharePoint may rewrite what we send, so a second delivery of one version that worked
-    from a row read before the first one recorded would take the first upload for an edit made in
-    SharePoint instead of recognising it (an extra version, or a false conflict)."""
-    now = datetime.now(UTC)
-    took: list[ItemRow] = []
-
-    def change(current: ItemRow | None) -> ItemRow | None:
-        took.clear()
-        if current is None or current.sp_item_id != twin:
-            return None
-        if current.upload_lease_until is not None and current.upload_lease_until > now:
-            return None
-        took.append(current.model_copy(update={"upload_lease_until": now + UPLOAD_LEASE}))
-        return took[0]
-
-    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(msg.tool.value, msg.procore_id), change)
-    ctx.forget_cached(msg.tool, msg.procore_id)
-    return took[0] if took else None
-
-
-def _release_upload(ctx: LinkContext, msg: UploadFile) -> None:
-    def change(current: ItemRow | None) -> ItemRow | None:
-        if current is None or current.upload_lease_until is None:
-            return None
-        return current.model_copy(update={"upload_lease_until": None})
-
-    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(msg.tool.value, msg.procore_id), change)
-    ctx.forget_cached(msg.tool, msg.procore_id)
 
 
 def _listed(msg: FetchFile, row: ItemRow | None) -> SourceItem | None:
@@ -269,12 +236,12 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
-    leased = _lease_upload(ctx, msg, row.sp_item_id)
+    leased = lease_upload(ctx, msg.tool, msg.procore_id, row.sp_item_id)
     if leased is None:
         raise errors.TransientError(f"another upload of {msg.procore_id} is running", retry_after=3)
     row = leased  # read again under the lease: a delivery of this version may have finished meanwhile
     if _already_synced(row, msg.version) or row.awaiting_sp_copy:
-        _release_upload(ctx, msg)
+        release_upload(ctx, msg.tool, msg.procore_id)
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
@@ -295,17 +262,17 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
                 os.fsync(out.fileno())
             result = _upload(ctx, msg, row, parent_sp, name, src)
     except StagingMissing:
-        _release_upload(ctx, msg)
+        release_upload(ctx, msg.tool, msg.procore_id)
         log.info("staged bytes of %s are gone (a duplicate delivery finished?); fetching again", msg.procore_id)
         ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
                                           tool=msg.tool, procore_id=msg.procore_id, version=msg.version,
                                           name=msg.name, parent_id=msg.parent_id))
         return
     except BaseException:
-        _release_upload(ctx, msg)
+        release_upload(ctx, msg.tool, msg.procore_id)
         raise
     if result is None:
-        _release_upload(ctx, msg)
+        release_upload(ctx, msg.tool, msg.procore_id)
         ctx.services.staging.delete(msg.staged_blob)
         return
     item = result.item
