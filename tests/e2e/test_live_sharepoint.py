@@ -127,8 +127,8 @@ def test_folder_move_and_delete_in_sharepoint_arrive_in_procore(live: tuple[Runn
     versions = procore_versions(user, SCOPE, twin_file.id)
 
     sp_items.update_item(graph, drive, folder_a.id, new_parent_id=folder_b.id)
-    moved = wait_for(lambda: (f := _procore(user, "Folder A")) is not None and f.parent_id == twin_b.id and f,
-                     LIVE_TIMEOUT_S, "folder A under folder B in Procore")
+    moved = wait_for(lambda: procore_item(user, SCOPE, "Folder A", parent_id=twin_b.id), LIVE_TIMEOUT_S,
+                     "folder A under folder B in Procore")
     assert moved.id == twin_a.id
     inside = _procore(user, "Inside A.txt")
     assert inside is not None and inside.id == twin_file.id and inside.parent_id == twin_a.id
@@ -226,7 +226,7 @@ def test_renaming_the_link_root_keeps_syncing(live: tuple[Running, Onboarded]) -
     drive = run.site["drive_id"]
     root = sp_items.get_by_path(graph, drive, ob.folder_path)
     assert root is not None
-    renamed = sp_items.update_item(graph, drive, root.id, name=root.name + " (renamed)")
+    renamed = sp_items.update_item(graph, drive, root.id, name=(root.name or "") + " (renamed)")
     docs = sp_items.get_child(graph, drive, renamed.id, "Documents")
     assert docs is not None
     sp_content.put_new_small(graph, drive, docs.id, "After Root Rename.txt", b"still syncing\n", "fail")

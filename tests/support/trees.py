@@ -117,12 +117,12 @@ def tree_differences(run: Running, scope: Scope, procore_folder_id: int, sp_fold
     out += [f"folder only in SharePoint: {p}" for p in sorted(s_folders - p_folders)]
     out += [f"file only in Procore: {p}" for p in sorted(set(p_files) - set(s_files))]
     out += [f"file only in SharePoint: {p}" for p in sorted(set(s_files) - set(p_files))]
-    for path in sorted(set(p_files) & set(s_files)):
-        file = user.documents.file(scope, p_files[path], latest_version_only=True)
+    for both in sorted(set(p_files) & set(s_files)):
+        file = user.documents.file(scope, p_files[both], latest_version_only=True)
         latest = file.latest_version
         digest = quickxor_of(user.downloads.iter_bytes(latest.url)) if latest is not None else None
-        if digest != s_files[path]:
-            out.append(f"different bytes: {path}")
+        if digest != s_files[both]:
+            out.append(f"different bytes: {both}")
     return out
 
 
