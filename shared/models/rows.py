@@ -119,6 +119,8 @@ class ItemRow(Row):
     size: int = Field(0, ge=0)
     upload_lease_until: datetime | None = None   # one upload of an item at a time (no duplicate twins/versions)
     awaiting_sp_copy: bool = False               # from_sharepoint: SharePoint's newer copy is on its way
+    checkout_wait: str | None = None             # a SharePoint change waiting on a Procore checkout:
+                                                 # "upload" | "move" | "recycle" (resumed by the check-in)
     updated_at: datetime
 
 

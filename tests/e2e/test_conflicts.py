@@ -27,7 +27,8 @@ from tests.support.trees import activity, host_log, procore_bytes, procore_versi
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
-CHECKOUT_S = 50
+CHECKOUT_S = 3600            # checked out for an hour: only the check-in can end the wait in this test
+CHECKIN_ARRIVAL_S = 30       # well below the 5-minute lock retry: the check-in's webhook resumes the edit
 
 
 @pytest.fixture(scope="module", params=DELIVERY_MODES)
@@ -174,9 +175,9 @@ def test_a_file_checked_out_in_procore_is_not_overwritten_until_checked_in(live:
     edited in SharePoint meanwhile: Procore keeps its version while the checkout lasts; once checked in,
     SharePoint's bytes arrive as exactly one new Procore version.
 
-    The product looks at a checked-out file again when the checkout would end (at most every 5 min,
-    http_policy.LOCKED_MAX_BACKOFF_S); it is not told of a check-in. So the checkout here is short
-    (CHECKOUT_S) and checked in before it ends: the edit must arrive by the time it would have ended."""
+    While waiting, the product looks at the file again at most every 5 minutes (a checkout has no end
+    we are told of early); the check-in's own webhook resumes the waiting edit at once, so it arrives in
+    seconds, not minutes."""
     run, ob = live
     user, graph = run.procore_client("user"), run.graph_session("user")
     agreed = b"agreed\n" * 10
@@ -189,18 +190,16 @@ def test_a_file_checked_out_in_procore_is_not_overwritten_until_checked_in(live:
 
     edited = b"edited in SharePoint while checked out in Procore\n" * 12
     sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, edited)
-    wait_for(lambda: host_log(run).count("checked out in Procore") > deferred, CHECKOUT_S / 2,
+    wait_for(lambda: host_log(run).count("checked out in Procore") > deferred, TIMEOUT_S,
              "the upload to Procore deferred by the checkout")
     time.sleep(4)
     assert procore_versions(user, SCOPE, procore_id) == versions, "a checked-out Procore file was overwritten"
     assert _procore_bytes(user, procore_id) == agreed
     assert _sp_hash(run, sp_id) == quickxor_of(iter([edited]))  # SharePoint keeps its edit meanwhile
-    assert datetime.now(UTC) < until - timedelta(seconds=5), "too slow: the checkout nearly ended while checking"
 
     user.documents.update_file(SCOPE, procore_id, release_checkout=True)  # checked in
-    left = (until - datetime.now(UTC)).total_seconds()
-    wait_for(lambda: _procore_bytes(user, procore_id) == edited, left + TIMEOUT_S,
-             "SharePoint's edit in Procore after check-in")
+    wait_for(lambda: _procore_bytes(user, procore_id) == edited, CHECKIN_ARRIVAL_S,
+             "SharePoint's edit in Procore soon after check-in")
     time.sleep(4)  # a second delivery must not add a second version
     assert len(procore_versions(user, SCOPE, procore_id)) == len(versions) + 1
     assert _sp_hash(run, sp_id) == quickxor_of(iter([edited]))

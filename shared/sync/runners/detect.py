@@ -17,6 +17,7 @@ from shared.sync.context import ACTIVE_STAGES, LinkContext, Step
 from shared.sync.decide import ActionKind, decide_procore_to_sp
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.record import ensure_item_row, record_result
+from shared.sync.runners.to_procore import resume_after_checkin
 
 log = logging.getLogger("pcsync.sync")
 
@@ -42,6 +43,8 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
     procore_id = str(msg.resource_id)
     current = adapter.get(ctx.procore, ctx.link, procore_id, kind)
     base = ctx.item(msg.tool, procore_id, fresh=True)
+    if base is not None and resume_after_checkin(ctx, base.row, msg.lane):
+        log.info("resumed the SharePoint change to %s that waited on its checkout", procore_id)
     actions = decide_procore_to_sp(current, base.row if base else None)
     dims = {"tenant_id": msg.tenant_id, "link_id": msg.link_id}
     common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": msg.tool,

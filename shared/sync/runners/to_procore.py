@@ -132,13 +132,44 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
         "etag": item.etag, "size": staged.size}))
 
 
-def _writable(file: DocFile) -> None:
-    """A file checked out in Procore is not overwritten: retry after the checkout (capped)."""
+def _writable(ctx: LinkContext, twin: ItemRow, file: DocFile, action: str) -> None:
+    """A file checked out in Procore is not overwritten: retry after the checkout (capped), and mark the
+    row so that the check-in's webhook resumes the change at once (resume_after_checkin)."""
     until = file.checked_out_until
     now = datetime.now(UTC)
-    if until is not None and until > now:
-        wait = min((until - now).total_seconds(), LOCK_RETRY_CAP_S)
-        raise errors.Locked(f"checked out in Procore until {until.isoformat()}", retry_after=wait)
+    if until is None or until <= now:
+        return
+
+    def mark(current: ItemRow | None) -> ItemRow | None:
+        if current is None or current.checkout_wait == action:
+            return None
+        return current.model_copy(update={"checkout_wait": action})
+
+    ctx.services.repos.items.mutate(ctx.link.link_id, item_key(twin.tool.value, twin.procore_id), mark)
+    wait = min((until - now).total_seconds(), LOCK_RETRY_CAP_S)
+    raise errors.Locked(f"checked out in Procore until {until.isoformat()}", retry_after=wait)
+
+
+def resume_after_checkin(ctx: LinkContext, row: ItemRow, lane: Lane) -> bool:
+    """A Procore change to an item whose SharePoint change waits on a checkout: try that change again now
+    (if the file is still checked out, it waits again). True when something was resumed."""
+    if row.checkout_wait is None or not row.sp_item_id:
+        return False
+
+    def clear(current: ItemRow | None) -> ItemRow | None:
+        if current is None or current.checkout_wait is None:
+            return None
+        return current.model_copy(update={"checkout_wait": None})
+
+    if not ctx.services.repos.items.mutate_won(ctx.link.link_id, item_key(row.tool.value, row.procore_id), clear):
+        return False  # another step resumed it
+    common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": lane, "tool": row.tool,
+              "sp_item_id": row.sp_item_id}
+    if row.checkout_wait == "upload":
+        ctx.send(Step.TRANSFER, SpToProcore(**common))
+    elif row.checkout_wait in ("move", "recycle"):
+        ctx.send(Step.METADATA, ProcoreMetadata(**common, action=row.checkout_wait))
+    return True
 
 
 def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveItem) -> bool:
@@ -155,7 +186,7 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
         forget_twin(ctx, twin)
         ctx.send(Step.TRANSFER, msg.model_copy(update={"phase": "fetch", "staged_blob": None}))
         return True
-    _writable(file)
+    _writable(ctx, twin, file, "upload")
     latest = file.latest_version
     if latest is None or twin.procore_version is None or str(latest.id) == twin.procore_version:
         return False
@@ -276,7 +307,7 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
             if not admit_delete(ctx, twin):
                 return
             if file is not None and not file.is_deleted:
-                _writable(file)
+                _writable(ctx, twin, file, "recycle")
                 ctx.procore.documents.delete_file(scope, int(twin.procore_id))
         record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in SharePoint"))
         return
@@ -287,7 +318,8 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     new_parent = int(parent) if parent != twin.procore_parent_id else None
     if new_name is not None or new_parent is not None:
         if twin.kind is ItemKind.FILE:
-            _writable(ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True))
+            _writable(ctx, twin, ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True),
+                      "move")
         if twin.kind is ItemKind.FOLDER:
             ctx.procore.documents.update_folder(scope, int(twin.procore_id), name=new_name, parent_id=new_parent)
         else:
