@@ -219,6 +219,12 @@ def quickxor_of(chunks: Iterator[bytes]) -> str:
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
     assert msg.staged_blob is not None
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    if item.quick_xor_hash and msg.quickxor and item.quick_xor_hash != msg.quickxor:
+        # SharePoint holds other bytes than these by now (saved again, or a late duplicate delivery):
+        # the newer state went through detect itself; older bytes must never overwrite newer ones.
+        log.info("%s changed since it was fetched; these bytes are stale", msg.sp_item_id)
+        ctx.services.staging.delete(msg.staged_blob)
+        return
     twin = twin_of(ctx, msg.sp_item_id)
     if twin is not None and twin.sp_quickxor != msg.quickxor:
         if lease_upload(ctx, twin.tool, twin.procore_id, twin.sp_item_id) is None:

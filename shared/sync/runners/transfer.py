@@ -59,8 +59,14 @@ class _Hashing:
 
 
 def _already_synced(row: ItemRow | None, version: str) -> bool:
-    return row is not None and row.state is ItemState.SYNCED and bool(row.sp_item_id) and \
-        row.procore_version == version
+    """This version, or a newer one, is in SharePoint already: a late step for it (a duplicate delivery,
+    a retry that waited) has nothing to do, and must not put older bytes over newer ones. Procore's file
+    version ids grow with time, so a smaller id is an older version."""
+    if row is None or row.state is not ItemState.SYNCED or not row.sp_item_id or row.procore_version is None:
+        return False
+    if row.procore_version == version:
+        return True
+    return version.isdigit() and row.procore_version.isdigit() and int(version) < int(row.procore_version)
 
 
 def _follow_missed_move(ctx: LinkContext, msg: FetchFile | UploadFile, row: ItemRow) -> None:
@@ -90,6 +96,8 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     current = _listed(msg, stored.row if stored else None)
     if current is None:
         current = adapter.get(ctx.procore, ctx.link, msg.procore_id, ItemKind.FILE)
+        if current is None and stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id:
+            return  # gone after it was copied: the delete's own webhook recycles the twin (breaker and all)
         if current is None:
             record_result(ctx, RecordResult(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
                                             tool=msg.tool, procore_id=msg.procore_id, outcome="deleted",
