@@ -43,6 +43,17 @@ class Action:
     reason: str
 
 
+def version_already_synced(row: ItemRow | None, version: str) -> bool:
+    """This Procore version, or a newer one, is in SharePoint already: a late step for it (a duplicate
+    delivery, a retry that waited) has nothing to do, and must not put older bytes over newer ones.
+    Procore's file version ids grow with time, so a smaller id is an older version."""
+    if row is None or row.state is not ItemState.SYNCED or not row.sp_item_id or row.procore_version is None:
+        return False
+    if row.procore_version == version:
+        return True
+    return version.isdigit() and row.procore_version.isdigit() and int(version) < int(row.procore_version)
+
+
 def procore_changes(current: SourceItem | None, base: ItemRow | None) -> frozenset[Change]:
     """What changed on the Procore side since the last agreed state."""
     if current is None:

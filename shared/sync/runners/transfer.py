@@ -31,6 +31,7 @@ from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, conflict_name, newest_wins
 from shared.sync.context import LinkContext, Step
+from shared.sync.decide import version_already_synced
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
@@ -58,17 +59,6 @@ class _Hashing:
             yield chunk
 
 
-def _already_synced(row: ItemRow | None, version: str) -> bool:
-    """This version, or a newer one, is in SharePoint already: a late step for it (a duplicate delivery,
-    a retry that waited) has nothing to do, and must not put older bytes over newer ones. Procore's file
-    version ids grow with time, so a smaller id is an older version."""
-    if row is None or row.state is not ItemState.SYNCED or not row.sp_item_id or row.procore_version is None:
-        return False
-    if row.procore_version == version:
-        return True
-    return version.isdigit() and row.procore_version.isdigit() and int(version) < int(row.procore_version)
-
-
 def _follow_missed_move(ctx: LinkContext, msg: FetchFile | UploadFile, row: ItemRow) -> None:
     """This version is already in SharePoint, but the step was planned with another name or parent
     than the agreed one (a rename raced an earlier copy that did not carry it): follow it now. The
@@ -90,7 +80,7 @@ def _listed(msg: FetchFile, row: ItemRow | None) -> SourceItem | None:
 def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     adapter = ctx.adapter(msg.tool)
     stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
-    if stored is not None and _already_synced(stored.row, msg.version):
+    if stored is not None and version_already_synced(stored.row, msg.version):
         _follow_missed_move(ctx, msg, stored.row)
         return
     current = _listed(msg, stored.row if stored else None)
@@ -104,7 +94,7 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
                                             reason="deleted in Procore before it was copied"))
             return
         stored = ensure_item_row(ctx, current, replan=True)
-        if _already_synced(stored.row, current.version or ""):
+        if version_already_synced(stored.row, current.version or ""):
             return
     version = current.version or ""
     reason = unsupported_reason(current.name)
@@ -240,7 +230,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
     if stored is None:
         raise errors.InvariantBroken(f"upload of {msg.procore_id} without an items row")
     row = stored.row
-    if _already_synced(row, msg.version) or row.awaiting_sp_copy:
+    if version_already_synced(row, msg.version) or row.awaiting_sp_copy:
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
@@ -248,7 +238,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
     if leased is None:
         raise errors.TransientError(f"another upload of {msg.procore_id} is running", retry_after=3)
     row = leased  # read again under the lease: a delivery of this version may have finished meanwhile
-    if _already_synced(row, msg.version) or row.awaiting_sp_copy:
+    if version_already_synced(row, msg.version) or row.awaiting_sp_copy:
         release_upload(ctx, msg.tool, msg.procore_id)
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)

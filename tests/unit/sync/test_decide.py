@@ -9,7 +9,15 @@ import pytest
 
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.sync.decide import ActionKind, Change, SpView, decide_procore_to_sp, decide_sp_to_procore, procore_changes
+from shared.sync.decide import (
+    ActionKind,
+    Change,
+    SpView,
+    decide_procore_to_sp,
+    decide_sp_to_procore,
+    procore_changes,
+    version_already_synced,
+)
 from shared.tools.base import SourceItem
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -147,3 +155,21 @@ def test_sharepoint_new_items_and_deletes() -> None:
     same_etag = _sp_view(ItemKind.FILE, name="renamed-but-same-etag.pdf")
     assert [a.kind for a in decide_sp_to_procore(same_etag, _sp_base(ItemKind.FILE, ItemState.SYNCED),
                                                  OUR_APP)] == [ActionKind.NOOP]
+
+
+@pytest.mark.parametrize(
+    ("agreed", "state", "synced", "incoming", "done"),
+    [
+        ("500", ItemState.SYNCED, True, "500", True),     # this version: a duplicate delivery
+        ("500", ItemState.SYNCED, True, "499", True),     # an older one arriving late: never over the newer
+        ("500", ItemState.SYNCED, True, "501", False),    # a newer one: copy it
+        ("500", ItemState.PENDING, True, "499", False),   # not agreed yet: the step decides
+        ("500", ItemState.SYNCED, False, "500", False),   # no SharePoint twin yet
+        ("v9", ItemState.SYNCED, True, "v1", False),      # ids that are not numbers: only equality counts
+    ],
+)
+def test_a_version_already_synced_or_superseded_is_not_copied_again(agreed: str, state: ItemState, synced: bool,
+                                                                    incoming: str, done: bool) -> None:
+    row = _base(ItemKind.FILE, state, synced).model_copy(update={"procore_version": agreed})
+    assert version_already_synced(row, incoming) is done
+    assert version_already_synced(None, incoming) is False
