@@ -6,11 +6,8 @@ product makes no writes on either side for 30 s (no echo loop).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
-
-import pytest
 
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
@@ -26,17 +23,14 @@ from tests.support.e2e import (
     sp_tree,
     wait_for,
 )
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 QUIET_S = 30
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("burst"))
+live = live_fixture("burst")
 
 
 def _snapshot(run: Running, ob: Onboarded) -> tuple[dict[str, str], dict[str, str | None]]:

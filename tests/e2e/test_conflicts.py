@@ -8,12 +8,10 @@ product hears of either: a real conflict, not two changes in a row.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
@@ -21,7 +19,7 @@ from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, wait_for, wait_regular
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 from tests.support.trees import activity, host_log, procore_bytes, procore_versions, sp_hash
 
 PROJECT = 101
@@ -31,10 +29,7 @@ CHECKOUT_S = 3600            # checked out for an hour: only the check-in can en
 CHECKIN_ARRIVAL_S = 30       # well below the 5-minute lock retry: the check-in's webhook resumes the edit
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("conflicts"))
+live = live_fixture("conflicts")
 
 
 def _new_pair(run: Running, ob: Onboarded, tmp: Path, name: str, data: bytes) -> tuple[int, str]:

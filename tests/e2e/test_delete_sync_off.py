@@ -7,10 +7,7 @@ keeps syncing both ways. Runs in both delivery modes (once, and every queue mess
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
@@ -18,7 +15,7 @@ from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from shared.sync.guards import DELETE_SETTLE_S
 from tests.support.e2e import Onboarded, Running, link_status, quickxor_of, wait_for
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 from tests.support.trees import (
     activity,
     app_writes,
@@ -34,10 +31,7 @@ SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("delete-sync-off"), settings={"delete_sync": False})
+live = live_fixture("delete-sync-off", settings={"delete_sync": False})
 
 
 def _not_synced(run: Running, ob: Onboarded, procore_id: int) -> bool:

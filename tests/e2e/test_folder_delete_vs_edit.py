@@ -9,10 +9,7 @@ Both delivery modes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
@@ -20,7 +17,7 @@ from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 from tests.support.trees import activity, procore_bytes, procore_item, recycled_ids, wait_identical
 
 PROJECT = 101
@@ -28,10 +25,7 @@ SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("folder-vs-edit"))
+live = live_fixture("folder-vs-edit")
 
 
 def _upload(user: ProcoreClient, tmp: Path, parent_id: int, name: str, data: bytes) -> int:

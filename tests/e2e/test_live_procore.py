@@ -6,11 +6,8 @@ applied, the product makes no further writes (no echo loop). Folders included.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
@@ -18,17 +15,14 @@ from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 LIVE_TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("live"))
+live = live_fixture("live")
 
 
 def _upload(user: ProcoreClient, tmp: Path, name: str, data: bytes) -> str:

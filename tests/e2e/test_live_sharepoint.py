@@ -7,9 +7,6 @@ no further writes on either side (no echo loop).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
@@ -17,7 +14,7 @@ from shared.procore.client import ProcoreClient
 from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
 from tests.support.e2e import Onboarded, Running, link_status, quickxor_of, wait_for
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 from tests.support.trees import (
     app_writes,
     host_log,
@@ -34,10 +31,7 @@ SCOPE = Scope.project(PROJECT)
 LIVE_TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("live-sp"))
+live = live_fixture("live-sp")
 
 
 def _procore(user: ProcoreClient, name: str) -> DocumentItem | None:

@@ -5,10 +5,6 @@ shows it — and an operator's release then applies the deletes (to Procore's re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from shared.graph import items as sp_items
 from shared.procore.scope import Scope
 from tests.support.e2e import (
@@ -19,16 +15,13 @@ from tests.support.e2e import (
     sp_tree,
     wait_for,
 )
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("mass-delete"))
+live = live_fixture("mass-delete")
 
 
 def _live_procore_files(run: Running) -> set[int]:

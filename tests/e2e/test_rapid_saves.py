@@ -7,9 +7,6 @@ both delivery modes (each queue message once / twice).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
@@ -17,7 +14,7 @@ from shared.procore.client import ProcoreClient
 from shared.procore.models import DocFile
 from shared.procore.scope import Scope
 from tests.support.e2e import Onboarded, Running, wait_for
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import live_fixture
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
@@ -27,10 +24,7 @@ SETTLE_S = 12           # quiet period + a full pipeline pass: any extra version
 LIVE_TIMEOUT_S = 60
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    yield from live_link(request.param, tmp_path_factory.mktemp("rapid-saves"))
+live = live_fixture("rapid-saves")
 
 
 def _procore_file(user: ProcoreClient, name: str) -> DocFile | None:

@@ -7,9 +7,11 @@ to never fire, so what arrives came through webhooks and change notifications.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.support.e2e import Onboarded, Running, onboard, start_stack, wait_regular
 
@@ -31,3 +33,15 @@ def live_link(mode: str, state_dir: Path, project_id: int = 101, *,
         yield run, ob
     finally:
         run.stop()
+
+
+def live_fixture(name: str, *, settings: dict[str, Any] | None = None) -> Callable[..., Any]:
+    """A module's `live` fixture (`live = live_fixture("burst")`): its own stack and link, set up once
+    per delivery mode, in a temporary folder named after the module."""
+
+    @pytest.fixture(scope="module", params=DELIVERY_MODES)
+    def live(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+        yield from live_link(request.param, tmp_path_factory.mktemp(name), settings=settings)
+
+    return live
