@@ -193,6 +193,10 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
                 continue  # another item's file: try the disambiguated name
             if existing.quick_xor_hash == msg.quickxor and existing.size == msg.size:
                 return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)  # identical: adopt
+            if owner is None and written_by_us(ctx, existing):
+                # Other bytes we wrote a moment ago, not recorded yet: another Procore item whose name maps
+                # to the same SharePoint name (Plan.pdf / plan.pdf) is being copied. Never replace it.
+                continue
             if owner is None and ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT \
                     and not written_by_us(ctx, existing):  # our own unrecorded upload is no newer SharePoint copy
                 verdict = newest_wins(Side.PROCORE, msg.modified_at, existing.last_modified)
