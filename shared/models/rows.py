@@ -157,12 +157,17 @@ class SubscriptionRow(Row):
 
 
 class CursorRow(Row):
-    """Where a link's change feed was last read up to: moves only after what it covers is recorded."""
+    """Where a change feed was last read up to: moves only after what it covers is recorded."""
 
-    scope: str                               # link id or drive id
-    kind: str                                # "graph_delta" | "procore_watermark:<tool>"
+    scope: str                               # link id, or drive_scope(...) for a drive's delta and its lease
+    kind: str                                # "graph_delta" | "graph_delta_lease" | "procore_watermark:<tool>"
     value: str
     updated_at: datetime
+
+
+def drive_scope(tenant_id: str, drive_id: str) -> str:
+    """The cursors partition of a tenant's drive: its delta cursor and run lease, shared by its links."""
+    return f"drive|{tenant_id}|{drive_id}"
 
 
 class NotificationRow(Row):

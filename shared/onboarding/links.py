@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from shared.models.api import CreateLinkRequest
 from shared.models.messages import StartInitialSync
-from shared.models.rows import LinkRow, Stage, TenantRow
+from shared.models.rows import LinkRow, Stage, TenantRow, drive_scope
 from shared.onboarding.access import check_procore, check_sharepoint
 from shared.onboarding.registration import Undo, register, unregister
 from shared.onboarding.web import ApiProblem, not_found
@@ -73,6 +73,17 @@ def _refuse_second_link(repos: Repositories, tenant_id: str, drive_id: str, fold
                 "another folder_path.")
 
 
+def _forget_drive_feed(repos: Repositories, tenant_id: str, drive_id: str, gone: str) -> None:
+    """The last link on a drive is gone: drop the drive's delta cursor and lease, so a link made there
+    later starts from its own cursor instead of a stale one (which Graph would answer with a resync)."""
+    if any(row.row.link_id != gone and row.row.stage is not Stage.DELETED and row.row.drive_id == drive_id
+           for row in repos.links.query(tenant_id)):
+        return
+    scope = drive_scope(tenant_id, drive_id)
+    for stored in list(repos.cursors.query(scope)):
+        repos.cursors.delete(scope, stored.row.kind)
+
+
 def delete_link(services: Services, tenant: TenantRow, link_id: str) -> None:
     """Stop the link (idempotent: deleting a deleted link finishes any removal left over)."""
     repos = services.repos
@@ -87,4 +98,5 @@ def delete_link(services: Services, tenant: TenantRow, link_id: str) -> None:
         repos.record_activity(repos.new_activity(link_id, "link_deleted", detail="stopped through the API"))
     unregister(repos, services.procore(tenant), services.graph(tenant), tenant_id=tenant.tenant_id, link_id=link_id,
                hook_id=current.row.procore_hook_id, subscription_id=current.row.graph_subscription_id)
+    _forget_drive_feed(repos, tenant.tenant_id, current.row.drive_id, link_id)
     _log.info("link deleted", extra={"tenant_id": tenant.tenant_id, "link_id": link_id})

@@ -24,7 +24,7 @@ from shared.graph import delta as sp_delta
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import DriveDelta, SpChange
-from shared.models.rows import CursorRow
+from shared.models.rows import CursorRow, drive_scope
 from shared.onboarding.registration import needs_graph
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step, load_context
 
@@ -37,15 +37,10 @@ MAX_DEPTH = 200
 IDLE, RUNNING, AGAIN, FORCE_IDLE = "idle", "running", "again", "force_idle"
 
 
-def drive_scope(ctx: LinkContext) -> str:
-    """The cursors partition of the link's drive (its cursor and lease), per tenant."""
-    return f"drive|{ctx.tenant.tenant_id}|{ctx.drive_id}"
-
-
 def _set_lease(ctx: LinkContext, want: str) -> str:
     """Move the drive's lease to `want` per the protocol and return the state it was in."""
     now = datetime.now(UTC)
-    scope = drive_scope(ctx)
+    scope = drive_scope(ctx.tenant.tenant_id, ctx.drive_id)
     seen: list[str] = []
 
     def change(current: CursorRow | None) -> CursorRow | None:
@@ -173,7 +168,7 @@ def _catch_up(link: LinkContext, msg: DriveDelta, cursor: CursorRow) -> int:
 
 def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     repos = ctx.services.repos
-    scope = drive_scope(ctx)
+    scope = drive_scope(ctx.tenant.tenant_id, ctx.drive_id)
     links = _drive_links(ctx)
     own_cursors = {link.link.link_id: stored.row for link in links
                    if (stored := repos.cursors.get(link.link.link_id, CURSOR)) is not None}

@@ -1,7 +1,8 @@
 """The drive's change feed with several links on one drive (a "Projects" library, a folder per project):
 one delta read serves every link, each change reaches exactly the link it is under, a run that is
-going coalesces the next notifications, and a link that registered while the drive's cursor moved on
-without it still gets its changes (its own cursor is read once, then dropped).
+going coalesces the next notifications, a link that registered while the drive's cursor moved on
+without it still gets its changes (its own cursor is read once, then dropped), and the drive's cursor
+goes with the drive's last link.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from datetime import UTC, datetime
 from shared.graph import content as sp_content
 from shared.graph import delta as sp_delta
 from shared.models.messages import DriveDelta, StartInitialSync
-from shared.models.rows import CursorRow, LinkRow
+from shared.models.rows import CursorRow, LinkRow, Stage, drive_scope
+from shared.onboarding.links import delete_link
 from tests.integration.safety.conftest import Env
 
 LEASE = "graph_delta_lease"
@@ -34,7 +36,7 @@ def _put(env: Env, folder_id: str, name: str) -> None:
 
 
 def _drive(link: LinkRow) -> str:
-    return f"drive|{link.tenant_id}|{link.drive_id}"
+    return drive_scope(link.tenant_id, link.drive_id)
 
 
 def _changes(sent: list[dict[str, object]]) -> dict[str, str]:
@@ -89,3 +91,16 @@ def test_a_link_the_drive_cursor_passed_by_still_gets_its_changes(env: Env) -> N
     env.run(DriveDelta(tenant_id=older.tenant_id, link_id=older.link_id))
     assert _changes(env.take()) == {"Made early.txt": late.link_id}
     assert env.repos.cursors.get(late.link_id, "graph_delta") is None
+
+
+def test_the_drive_cursor_goes_with_the_last_link_on_the_drive(env: Env) -> None:
+    keeper, _ = _linked(env)
+    env.run(DriveDelta(tenant_id=keeper.tenant_id, link_id=keeper.link_id))
+    env.take()
+    others = [s.row for s in env.repos.links.query(keeper.tenant_id)
+              if s.row.link_id != keeper.link_id and s.row.stage is not Stage.DELETED]
+    for link in others:
+        delete_link(env.services, env.tenant, link.link_id)
+    assert env.repos.cursors.get(_drive(keeper), "graph_delta") is not None   # still serves the keeper
+    delete_link(env.services, env.tenant, keeper.link_id)
+    assert list(env.repos.cursors.query(_drive(keeper))) == []
