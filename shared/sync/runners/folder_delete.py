@@ -15,7 +15,7 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import ProcoreChange, ProcoreMetadata, SpMetadata, SpToProcore
-from shared.models.rows import ItemKind, ItemRow
+from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.procore.models import DocFile, FolderRef
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
@@ -40,7 +40,9 @@ def _subtree(ctx: LinkContext, folder_id: str) -> list[DriveItem]:
 
 
 def _changed_by_a_person(ctx: LinkContext, item: DriveItem) -> bool:
-    if item.is_folder or written_by_us(ctx, item):
+    """A file whose SharePoint content is not the agreed one, or that Procore never had (temporary and
+    lock files, never synced anyway, go with the folder)."""
+    if item.is_folder or written_by_us(ctx, item) or unsupported_reason(item.name or ""):
         return False
     twin = twin_of(ctx, item.id)
     return twin is None or bool(twin.sp_quickxor) and item.quick_xor_hash != twin.sp_quickxor
@@ -72,7 +74,7 @@ def keep_edits_below(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_folder_
         twin = twin_of(ctx, item.id)
         if twin is not None:
             forget_twin(ctx, twin)
-        if item.id in kept and not item.is_folder and not unsupported_reason(item.name or ""):
+        if item.id in kept and not item.is_folder:
             ctx.send(Step.TRANSFER, SpToProcore(**common, sp_item_id=item.id))
     # the folder itself comes back even when it holds nothing but edits in subfolders
     ctx.send(Step.METADATA, ProcoreMetadata(**common, sp_item_id=sp_folder_id, action="mirror_folder"))
@@ -99,8 +101,10 @@ def _procore_subtree(ctx: LinkContext, folder_id: int) -> list[FolderRef | DocFi
 
 
 def _new_procore_version(ctx: LinkContext, row: ItemRow | None, file: DocFile) -> bool:
+    """A Procore file SharePoint has not seen as it is: new, on its way, or with a newer version
+    (skipped files, which SharePoint never gets, go with the folder)."""
     latest = file.latest_version
-    if row is None:
+    if row is None or row.state in (ItemState.PENDING, ItemState.FAILED):
         return True  # made in Procore and not synced yet
     return latest is not None and row.procore_version is not None and str(latest.id) != row.procore_version
 
