@@ -168,6 +168,7 @@ class SpToProcore(_Message):
     size: int | None = None
     conflict_resolved: bool = False   # a conflict was already decided for SharePoint: do not re-check
     seen_etag: str | None = None      # the eTag detect saw: a newer save by someone else supersedes this copy
+    sp_quickxor: str | None = None    # SharePoint's own hash of the item when fetched (server to server compares)
 
 
 class ProcoreMetadata(_Message):

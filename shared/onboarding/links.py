@@ -76,7 +76,8 @@ def _refuse_second_link(repos: Repositories, tenant_id: str, drive_id: str, fold
 def _forget_drive_feed(repos: Repositories, tenant_id: str, drive_id: str, gone: str) -> None:
     """The last link on a drive is gone: drop the drive's delta cursor and lease, so a link made there
     later starts from its own cursor instead of a stale one (which Graph would answer with a resync)."""
-    if any(row.row.link_id != gone and row.row.stage is not Stage.DELETED and row.row.drive_id == drive_id
+    live = (Stage.INITIAL_SYNC, Stage.REGULAR, Stage.PAUSED)  # a failed link is served by no delta run
+    if any(row.row.link_id != gone and row.row.stage in live and row.row.drive_id == drive_id
            for row in repos.links.query(tenant_id)):
         return
     scope = drive_scope(tenant_id, drive_id)

@@ -24,7 +24,7 @@ from shared.graph import delta as sp_delta
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import DriveDelta, SpChange
-from shared.models.rows import CursorRow, drive_scope
+from shared.models.rows import CursorRow, Stage, drive_scope
 from shared.onboarding.registration import needs_graph
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step, load_context
 
@@ -123,19 +123,33 @@ def _vanished(ctx: LinkContext, msg: DriveDelta, listed: dict[str, DriveItem]) -
     return sent
 
 
-def _drive_links(ctx: LinkContext) -> list[LinkContext]:
-    """Every live link of the tenant on this drive that follows SharePoint changes (read now, so a
-    link created since the run began is served)."""
-    found = []
+def _drive_links(ctx: LinkContext) -> tuple[list[LinkContext], list[str]]:
+    """The tenant's links on this drive that follow SharePoint changes, read now (so a link created since
+    the run began is served): (those served now, the ids of paused ones)."""
+    served: list[LinkContext] = []
+    paused: list[str] = []
     for stored in ctx.services.repos.links.query(ctx.link.tenant_id):
         row = stored.row
         if row.drive_id != ctx.drive_id or row.stage not in ACTIVE_STAGES or not needs_graph(row.tools):
             continue
+        if row.stage is Stage.PAUSED:
+            paused.append(row.link_id)
+            continue
         sibling = ctx if row.link_id == ctx.link.link_id else \
             load_context(ctx.services, row.tenant_id, row.link_id, ctx.lane)
         if sibling is not None:
-            found.append(sibling)
-    return found
+            served.append(sibling)
+    return served, paused
+
+
+def _hold(ctx: LinkContext, link_id: str, position: str) -> None:
+    """A paused link is not served (its messages would only bounce until it resumes): it keeps its own
+    cursor at the drive's position before this round, and catches up from there once it resumes."""
+    try:
+        ctx.services.repos.cursors.create(CursorRow(scope=link_id, kind=CURSOR, value=position,
+                                                    updated_at=datetime.now(UTC)))
+    except errors.Conflict:
+        pass  # it holds a position already
 
 
 def _hand_on(ctx: LinkContext, msg: DriveDelta, result: sp_delta.DeltaResult) -> int:
@@ -169,10 +183,13 @@ def _catch_up(link: LinkContext, msg: DriveDelta, cursor: CursorRow) -> int:
 def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     repos = ctx.services.repos
     scope = drive_scope(ctx.tenant.tenant_id, ctx.drive_id)
-    links = _drive_links(ctx)
+    links, paused = _drive_links(ctx)
     own_cursors = {link.link.link_id: stored.row for link in links
                    if (stored := repos.cursors.get(link.link.link_id, CURSOR)) is not None}
-    drive_cursor = repos.cursors.get(scope, CURSOR)
+    stored_drive = repos.cursors.get(scope, CURSOR)
+    drive_cursor = stored_drive
+    if drive_cursor is not None and links and len(own_cursors) == len(links):
+        drive_cursor = None  # no link served now was ever served from it: left behind by deleted links
     sent = 0
     lender = None
     if drive_cursor is None and own_cursors:  # the drive's first run: a link lends its cursor
@@ -185,6 +202,8 @@ def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
         own_cursors[lender.link.link_id].value if lender else None
     if start is None:  # no cursor anywhere (every link's and the drive's were lost): from now on
         start = sp_delta.latest_cursor(ctx.graph, ctx.drive_id)
+    for link_id in paused:
+        _hold(ctx, link_id, stored_drive.row.value if stored_drive else start)
     result = sp_delta.fetch_changes(ctx.graph, ctx.drive_id, start)
     for link in links:
         sent += _hand_on(link, msg, result)

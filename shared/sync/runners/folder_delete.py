@@ -25,6 +25,9 @@ from shared.tools.documents import scope_of
 
 log = logging.getLogger("pcsync.sync")
 MAX_ITEMS = 50_000
+# The follow-ups are sent before the twins are forgotten (so a crash in between repeats the whole step
+# instead of losing them) and run a moment later, once the twins are gone.
+FOLLOW_UP_DELAY_S = 3.0
 
 
 def _subtree(ctx: LinkContext, folder_id: str) -> list[DriveItem]:
@@ -69,18 +72,20 @@ def keep_edits_below(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_folder_
             except errors.NotFound:
                 pass
     common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": row.tool}
-    forget_twin(ctx, row)
+    for item in items:
+        if item.id in kept and not item.is_folder:
+            ctx.send(Step.TRANSFER, SpToProcore(**common, sp_item_id=item.id), delay_s=FOLLOW_UP_DELAY_S)
+    # the folder itself comes back even when it holds nothing but edits in subfolders
+    ctx.send(Step.METADATA, ProcoreMetadata(**common, sp_item_id=sp_folder_id, action="mirror_folder"),
+             delay_s=FOLLOW_UP_DELAY_S)
+    record_conflict(ctx, row.tool, row.procore_id, row.sp_name or row.procore_name,
+                    f"deleted in Procore with {len(edited)} file(s) changed in SharePoint inside: the edits win "
+                    "and are copied back; the rest is deleted")
     for item in items:  # deleted ones: their delta echo finds no twin; kept ones: mirrored anew
         twin = twin_of(ctx, item.id)
         if twin is not None:
             forget_twin(ctx, twin)
-        if item.id in kept and not item.is_folder:
-            ctx.send(Step.TRANSFER, SpToProcore(**common, sp_item_id=item.id))
-    # the folder itself comes back even when it holds nothing but edits in subfolders
-    ctx.send(Step.METADATA, ProcoreMetadata(**common, sp_item_id=sp_folder_id, action="mirror_folder"))
-    record_conflict(ctx, row.tool, row.procore_id, row.sp_name or row.procore_name,
-                    f"deleted in Procore with {len(edited)} file(s) changed in SharePoint inside: the edits win "
-                    "and are copied back; the rest is deleted")
+    forget_twin(ctx, row)  # last: until then a redelivery of the delete does all of this again
     log.info("folder %s deleted in Procore: %d edited file(s) kept", row.procore_id, len(edited))
     return True
 
@@ -136,19 +141,19 @@ def keep_procore_edits_below(ctx: LinkContext, twin: ItemRow) -> bool:
                     ctx.procore.documents.delete_folder(scope, item.id)
             except errors.NotFound:
                 pass
-    forget_twin(ctx, twin)
+    adapter = ctx.adapter(twin.tool)
+    common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": ctx.lane, "tool": twin.tool}
+    for item_id in sorted(kept):  # re-detected once the twins are forgotten: each is copied to SharePoint as new
+        kind = ItemKind.FILE if isinstance(by_id.get(item_id), DocFile) else ItemKind.FOLDER
+        ctx.send(Step.DETECT, ProcoreChange(**common, resource_name=adapter.resource_name(ctx.link, kind),
+                                            resource_id=item_id, event_type="update"), delay_s=FOLLOW_UP_DELAY_S)
+    record_conflict(ctx, twin.tool, twin.procore_id, twin.procore_name or twin.sp_name,
+                    f"deleted in SharePoint with {len(edited)} file(s) changed in Procore inside: the edits win "
+                    "and are copied back; the rest is deleted")
     for item in items:
         stored = rows[item.id]
         if stored is not None:
             forget_twin(ctx, stored.row)
-    adapter = ctx.adapter(twin.tool)
-    common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": ctx.lane, "tool": twin.tool}
-    for item_id in sorted(kept):  # re-detected: no twin now, so each is copied to SharePoint as new
-        kind = ItemKind.FILE if isinstance(by_id.get(item_id), DocFile) else ItemKind.FOLDER
-        ctx.send(Step.DETECT, ProcoreChange(**common, resource_name=adapter.resource_name(ctx.link, kind),
-                                            resource_id=item_id, event_type="update"))
-    record_conflict(ctx, twin.tool, twin.procore_id, twin.procore_name or twin.sp_name,
-                    f"deleted in SharePoint with {len(edited)} file(s) changed in Procore inside: the edits win "
-                    "and are copied back; the rest is deleted")
+    forget_twin(ctx, twin)  # last: until then a redelivery of the delete does all of this again
     log.info("folder %s deleted in SharePoint: %d Procore edit(s) kept", twin.procore_id, len(edited))
     return True

@@ -111,13 +111,20 @@ def mirror_folder(ctx: LinkContext, tool: ToolKey, folder: DriveItem, depth: int
     return str(created.id)
 
 
+def _sp_state(msg: SpToProcore) -> str | None:
+    """What SharePoint said the item's hash was when these bytes were fetched. Whether SharePoint changed
+    is asked server to server: SharePoint may serve an Office file with other bytes than its hash says."""
+    return msg.sp_quickxor or msg.quickxor
+
+
 def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
-    item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    try:
+        item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    except errors.NotFound:
+        return  # gone meanwhile: its delete goes through detect
     if item.is_deleted or item.is_folder:
         return
-    by = item.last_modified_by
-    app = by.application.id if by is not None and by.application is not None else None
-    if superseded(msg.seen_etag, item.etag, app, ctx.tenant.microsoft.client_id):
+    if superseded(msg.seen_etag, item.etag, item.modified_by_app, ctx.tenant.microsoft.client_id):
         log.info("%s was saved again since; that save's own change copies it", msg.sp_item_id)
         return
     with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
@@ -129,7 +136,7 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
                                               iter(lambda: src.read(1 << 20), b""))
     ctx.send(Step.TRANSFER, msg.model_copy(update={
         "phase": "upload", "staged_blob": staged.name, "quickxor": transfer.quick_xor_hash,
-        "etag": item.etag, "size": staged.size}))
+        "sp_quickxor": item.quick_xor_hash, "etag": item.etag, "size": staged.size}))
 
 
 def _writable(ctx: LinkContext, twin: ItemRow, file: DocFile, action: str) -> None:
@@ -193,7 +200,7 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
     same = quickxor_of(ctx.procore.downloads.iter_bytes(latest.url)) == msg.quickxor
     if same:
         _record_twin(ctx, twin.tool, twin.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                     file.name, twin.procore_parent_id or "", str(latest.id), msg.quickxor)
+                     file.name, twin.procore_parent_id or "", str(latest.id), _sp_state(msg))
         return True
     if ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH:
         # keep_both is applied by the Procore -> SharePoint step, which holds both contents at once
@@ -219,14 +226,14 @@ def quickxor_of(chunks: Iterator[bytes]) -> str:
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
     assert msg.staged_blob is not None
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
-    if item.quick_xor_hash and msg.quickxor and item.quick_xor_hash != msg.quickxor:
+    if item.quick_xor_hash and _sp_state(msg) and item.quick_xor_hash != _sp_state(msg):
         # SharePoint holds other bytes than these by now (saved again, or a late duplicate delivery):
         # the newer state went through detect itself; older bytes must never overwrite newer ones.
         log.info("%s changed since it was fetched; these bytes are stale", msg.sp_item_id)
         ctx.services.staging.delete(msg.staged_blob)
         return
     twin = twin_of(ctx, msg.sp_item_id)
-    if twin is not None and twin.sp_quickxor != msg.quickxor:
+    if twin is not None and twin.sp_quickxor != _sp_state(msg):
         if lease_upload(ctx, twin.tool, twin.procore_id, twin.sp_item_id) is None:
             raise errors.TransientError(f"another upload of {msg.sp_item_id} to Procore is running", retry_after=3)
         try:
@@ -241,7 +248,7 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
     """Upload the staged SharePoint bytes to the item's Procore twin (or as a new Procore file)."""
     assert msg.staged_blob is not None
     twin = twin_of(ctx, msg.sp_item_id)  # again, under the lease: another delivery may have finished
-    if twin is not None and (twin.sp_quickxor == msg.quickxor or
+    if twin is not None and (twin.sp_quickxor == _sp_state(msg) or
                              (not msg.conflict_resolved and _procore_won(ctx, msg, twin, item))):
         ctx.services.staging.delete(msg.staged_blob)
         return  # already there (a redelivery), the same bytes, or Procore won the conflict
@@ -275,8 +282,17 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
         raise
     latest = file.latest_version
     _record_twin(ctx, msg.tool, str(file.id), ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                 file.name, parent, str(latest.id) if latest else None, msg.quickxor)
+                 file.name, parent, str(latest.id) if latest else None, _sp_state(msg))
     ctx.services.staging.delete(msg.staged_blob)
+
+
+def _back_in_sharepoint(ctx: LinkContext, sp_item_id: str) -> bool:
+    """A delete applied late (after the settle window, a held delete, a checkout) asks SharePoint again:
+    a file restored from its recycle bin meanwhile must not be deleted in Procore."""
+    try:
+        return not sp_items.get_item(ctx.graph, ctx.drive_id, sp_item_id).is_deleted
+    except errors.NotFound:
+        return False
 
 
 def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
@@ -292,6 +308,9 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": twin.tool,
               "procore_id": twin.procore_id}
     if msg.action == "recycle":
+        if _back_in_sharepoint(ctx, msg.sp_item_id):
+            log.info("%s is in SharePoint again (restored?): its delete is not applied", msg.sp_item_id)
+            return
         if twin.kind is ItemKind.FOLDER:
             if not admit_delete(ctx, twin):
                 return

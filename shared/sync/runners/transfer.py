@@ -32,7 +32,7 @@ from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, conflict_name, newest_wins
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import version_already_synced
-from shared.sync.naming import unsupported_reason
+from shared.sync.naming import sharepoint_name, unsupported_reason
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
 from shared.sync.runners.upload_lease import lease_upload, release_upload
@@ -191,12 +191,10 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
             owner = _owner_of(ctx, existing.id)
             if owner not in (None, own_key):
                 continue  # another item's file: try the disambiguated name
+            if owner is None and _uploading_elsewhere(ctx, msg, row, candidate):
+                continue  # another item's copy under the same SharePoint name, not recorded yet: never take it
             if existing.quick_xor_hash == msg.quickxor and existing.size == msg.size:
                 return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)  # identical: adopt
-            if owner is None and written_by_us(ctx, existing):
-                # Other bytes we wrote a moment ago, not recorded yet: another Procore item whose name maps
-                # to the same SharePoint name (Plan.pdf / plan.pdf) is being copied. Never replace it.
-                continue
             if owner is None and ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT \
                     and not written_by_us(ctx, existing):  # our own unrecorded upload is no newer SharePoint copy
                 verdict = newest_wins(Side.PROCORE, msg.modified_at, existing.last_modified)
@@ -205,6 +203,26 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
                     return None
             return sp_upload.upload_replace(ctx.graph, drive, existing.id, src)
     raise errors.Conflict(f"no free name for {name!r} in its SharePoint folder")
+
+
+def _uploading_elsewhere(ctx: LinkContext, msg: UploadFile, row: ItemRow, candidate: str) -> bool:
+    """Is another item of the link being copied to this SharePoint name right now (two Procore names that
+    map to one SharePoint name, Plan.pdf and plan.pdf, copied at once)? Its upload lease is live, it has the
+    same Procore parent and its name maps to this one. The unowned file is then its, not ours to replace."""
+    own = item_key(msg.tool.value, msg.procore_id)
+    wanted = candidate.lower()
+    for stored in ctx.services.repos.items.query(ctx.link.link_id, "upload_lease_until gt @now",
+                                                 {"now": datetime.now(UTC)}):
+        other = stored.row
+        if item_key(other.tool.value, other.procore_id) == own or other.procore_parent_id != row.procore_parent_id:
+            continue
+        try:
+            name = sharepoint_name(other.procore_name, is_folder=other.kind is ItemKind.FOLDER)
+        except errors.ItemSkipped:
+            continue
+        if name.lower() == wanted:
+            return True
+    return False
 
 
 def written_by_us(ctx: LinkContext, item: DriveItem) -> bool:

@@ -93,6 +93,26 @@ def test_a_link_the_drive_cursor_passed_by_still_gets_its_changes(env: Env) -> N
     assert env.repos.cursors.get(late.link_id, "graph_delta") is None
 
 
+def _set_stage(env: Env, link: LinkRow, stage: Stage) -> None:
+    env.repos.links.mutate(link.tenant_id, link.link_id, lambda r: r.model_copy(update={"stage": stage}))
+
+
+def test_a_paused_link_is_not_served_and_catches_up_when_it_resumes(env: Env) -> None:
+    served, _ = _linked(env)
+    paused, paused_docs = _linked(env)
+    env.run(DriveDelta(tenant_id=served.tenant_id, link_id=served.link_id))
+    env.take()
+    _set_stage(env, paused, Stage.PAUSED)
+    _put(env, paused_docs, "While paused.txt")
+    env.run(DriveDelta(tenant_id=served.tenant_id, link_id=served.link_id))
+    assert _changes(env.take()) == {}                # nothing for a paused link (it would only bounce)
+    assert env.repos.cursors.get(paused.link_id, "graph_delta") is not None    # it holds its position
+    _set_stage(env, paused, Stage.REGULAR)
+    env.run(DriveDelta(tenant_id=served.tenant_id, link_id=served.link_id))
+    assert _changes(env.take()) == {"While paused.txt": paused.link_id}
+    assert env.repos.cursors.get(paused.link_id, "graph_delta") is None
+
+
 def test_the_drive_cursor_goes_with_the_last_link_on_the_drive(env: Env) -> None:
     keeper, _ = _linked(env)
     env.run(DriveDelta(tenant_id=keeper.tenant_id, link_id=keeper.link_id))
