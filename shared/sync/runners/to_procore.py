@@ -234,12 +234,13 @@ def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
         return
     twin = twin_of(ctx, msg.sp_item_id)
     if twin is not None and twin.sp_quickxor != _sp_state(msg):
-        if lease_upload(ctx, twin.tool, twin.procore_id, twin.sp_item_id) is None:
+        leased = lease_upload(ctx, twin.tool, twin.procore_id, twin.sp_item_id)
+        if leased is None:
             raise errors.TransientError(f"another upload of {msg.sp_item_id} to Procore is running", retry_after=3)
         try:
             _upload_onto(ctx, msg, item)
         finally:
-            release_upload(ctx, twin.tool, twin.procore_id)
+            release_upload(ctx, leased)
         return
     _upload_onto(ctx, msg, item)
 

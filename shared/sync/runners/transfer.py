@@ -261,7 +261,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         raise errors.TransientError(f"another upload of {msg.procore_id} is running", retry_after=3)
     row = leased  # read again under the lease: a delivery of this version may have finished meanwhile
     if version_already_synced(row, msg.version) or row.awaiting_sp_copy:
-        release_upload(ctx, msg.tool, msg.procore_id)
+        release_upload(ctx, leased)
         _follow_missed_move(ctx, msg, row)
         ctx.services.staging.delete(msg.staged_blob)
         return
@@ -282,17 +282,17 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
                 os.fsync(out.fileno())
             result = _upload(ctx, msg, row, parent_sp, name, src)
     except StagingMissing:
-        release_upload(ctx, msg.tool, msg.procore_id)
+        release_upload(ctx, leased)
         log.info("staged bytes of %s are gone (a duplicate delivery finished?); fetching again", msg.procore_id)
         ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
                                           tool=msg.tool, procore_id=msg.procore_id, version=msg.version,
                                           name=msg.name, parent_id=msg.parent_id))
         return
     except BaseException:
-        release_upload(ctx, msg.tool, msg.procore_id)
+        release_upload(ctx, leased)
         raise
     if result is None:
-        release_upload(ctx, msg.tool, msg.procore_id)
+        release_upload(ctx, leased)
         ctx.services.staging.delete(msg.staged_blob)
         return
     item = result.item

@@ -38,11 +38,14 @@ def lease_upload(ctx: LinkContext, tool: ToolKey, procore_id: str, twin: str | N
     return leased.row if leased is not None else None
 
 
-def release_upload(ctx: LinkContext, tool: ToolKey, procore_id: str) -> None:
-    """Let go of the lease (a no-op once a record replaced the row without it)."""
+def release_upload(ctx: LinkContext, leased: ItemRow) -> None:
+    """Let go of the lease `lease_upload` returned (a no-op once a record replaced the row without it, or
+    when the lease expired and another upload holds a lease of its own now)."""
+    tool, procore_id = leased.tool, leased.procore_id
 
     def change(current: ItemRow | None) -> ItemRow | None:
-        if current is None or current.upload_lease_until is None:
+        if current is None or current.upload_lease_until is None or \
+                current.upload_lease_until != leased.upload_lease_until:
             return None
         return current.model_copy(update={"upload_lease_until": None})
 
