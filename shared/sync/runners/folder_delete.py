@@ -14,9 +14,11 @@ import logging
 from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
+from shared.models.api import ToolKey
 from shared.models.messages import ProcoreChange, ProcoreMetadata, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.procore.models import DocFile, FolderRef
+from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.record import forget_twin, record_conflict, twin_of
@@ -48,7 +50,10 @@ def _changed_by_a_person(ctx: LinkContext, item: DriveItem) -> bool:
     if item.is_folder or written_by_us(ctx, item) or unsupported_reason(item.name or ""):
         return False
     twin = twin_of(ctx, item.id)
-    return twin is None or bool(twin.sp_quickxor) and item.quick_xor_hash != twin.sp_quickxor
+    if twin is None:  # never synced, unless its own delete just dropped the mapping (deletes run concurrently)
+        return not any(True for _ in ctx.services.repos.deletes.query(ctx.link.link_id, "sp_item_id eq @s",
+                                                                      {"s": item.id}))
+    return bool(twin.sp_quickxor) and item.quick_xor_hash != twin.sp_quickxor
 
 
 def keep_edits_below(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_folder_id: str) -> bool:
@@ -105,12 +110,14 @@ def _procore_subtree(ctx: LinkContext, folder_id: int) -> list[FolderRef | DocFi
     return found
 
 
-def _new_procore_version(ctx: LinkContext, row: ItemRow | None, file: DocFile) -> bool:
+def _new_procore_version(ctx: LinkContext, tool: ToolKey, row: ItemRow | None, file: DocFile) -> bool:
     """A Procore file SharePoint has not seen as it is: new, on its way, or with a newer version
     (skipped files, which SharePoint never gets, go with the folder)."""
     latest = file.latest_version
-    if row is None or row.state in (ItemState.PENDING, ItemState.FAILED):
-        return True  # made in Procore and not synced yet
+    if row is None:  # made in Procore and not synced yet, unless its own delete just dropped the row
+        return ctx.services.repos.deletes.get(ctx.link.link_id, item_key(tool.value, str(file.id))) is None
+    if row.state in (ItemState.PENDING, ItemState.FAILED):
+        return True  # on its way to SharePoint
     return latest is not None and row.procore_version is not None and str(latest.id) != row.procore_version
 
 
@@ -121,7 +128,7 @@ def keep_procore_edits_below(ctx: LinkContext, twin: ItemRow) -> bool:
     items = _procore_subtree(ctx, int(twin.procore_id))
     rows = {i.id: (ctx.item(twin.tool, str(i.id), fresh=True)) for i in items}
     edited = [i for i in items if isinstance(i, DocFile)
-              and _new_procore_version(ctx, r.row if (r := rows[i.id]) else None, i)]
+              and _new_procore_version(ctx, twin.tool, r.row if (r := rows[i.id]) else None, i)]
     if not edited:
         return False
     top = int(twin.procore_id)
