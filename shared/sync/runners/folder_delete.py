@@ -30,6 +30,7 @@ MAX_ITEMS = 50_000
 # The follow-ups are sent before the twins are forgotten (so a crash in between repeats the whole step
 # instead of losing them) and run a moment later, once the twins are gone.
 FOLLOW_UP_DELAY_S = 3.0
+APPLIED = ("applied", "released")  # delete rows of deletes that went through (an edit-wins one stays pending)
 
 
 def _subtree(ctx: LinkContext, folder_id: str) -> list[DriveItem]:
@@ -50,9 +51,9 @@ def _changed_by_a_person(ctx: LinkContext, item: DriveItem) -> bool:
     if item.is_folder or written_by_us(ctx, item) or unsupported_reason(item.name or ""):
         return False
     twin = twin_of(ctx, item.id)
-    if twin is None:  # never synced, unless its own delete just dropped the mapping (deletes run concurrently)
-        return not any(True for _ in ctx.services.repos.deletes.query(ctx.link.link_id, "sp_item_id eq @s",
-                                                                      {"s": item.id}))
+    if twin is None:  # never synced, unless its own delete was just applied (deletes run concurrently)
+        return not any(d.row.state in APPLIED for d in ctx.services.repos.deletes.query(
+            ctx.link.link_id, "sp_item_id eq @s", {"s": item.id}))
     return bool(twin.sp_quickxor) and item.quick_xor_hash != twin.sp_quickxor
 
 
@@ -114,8 +115,9 @@ def _new_procore_version(ctx: LinkContext, tool: ToolKey, row: ItemRow | None, f
     """A Procore file SharePoint has not seen as it is: new, on its way, or with a newer version
     (skipped files, which SharePoint never gets, go with the folder)."""
     latest = file.latest_version
-    if row is None:  # made in Procore and not synced yet, unless its own delete just dropped the row
-        return ctx.services.repos.deletes.get(ctx.link.link_id, item_key(tool.value, str(file.id))) is None
+    if row is None:  # made in Procore and not synced yet, unless its own delete was just applied
+        applied = ctx.services.repos.deletes.get(ctx.link.link_id, item_key(tool.value, str(file.id)))
+        return applied is None or applied.row.state not in APPLIED
     if row.state in (ItemState.PENDING, ItemState.FAILED):
         return True  # on its way to SharePoint
     return latest is not None and row.procore_version is not None and str(latest.id) != row.procore_version
