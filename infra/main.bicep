@@ -108,6 +108,7 @@ var tableNames = [
   'activity'
   'notifications'
   'deletes'
+  'leases'
 ]
 var stagingContainerName = 'staging'
 

@@ -166,8 +166,20 @@ class CursorRow(Row):
 
 
 def drive_scope(tenant_id: str, drive_id: str) -> str:
-    """The cursors partition of a tenant's drive: its delta cursor and run lease, shared by its links."""
+    """The cursors and leases partition of a tenant's drive: its delta cursor and run lease, shared by its links."""
     return f"drive|{tenant_id}|{drive_id}"
+
+
+class LeaseRow(Row):
+    """One run at a time of a shared job (a drive's delta): who holds it, until when, and whether a
+    request came in while it was held. Only the holder extends `expires_at`, so a lease that a crash or
+    a lost race leaves behind expires by itself (shared/sync/lease.py)."""
+
+    scope: str                               # drive_scope(...) for a drive's delta run
+    name: str                                # "graph_delta"
+    holder: str | None = None                # the run holding it (random per run), None when free
+    expires_at: datetime | None = None       # a held lease past this time is free for the taking
+    again: bool = False                      # asked for while held: the holder runs once more
 
 
 class NotificationRow(Row):

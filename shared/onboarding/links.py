@@ -83,6 +83,8 @@ def _forget_drive_feed(repos: Repositories, tenant_id: str, drive_id: str, gone:
     scope = drive_scope(tenant_id, drive_id)
     for stored in list(repos.cursors.query(scope)):
         repos.cursors.delete(scope, stored.row.kind)
+    for lease in list(repos.leases.query(scope)):
+        repos.leases.delete(scope, lease.row.name)
 
 
 def delete_link(services: Services, tenant: TenantRow, link_id: str) -> None:

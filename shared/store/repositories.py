@@ -18,6 +18,7 @@ from shared.models.rows import (
     CursorRow,
     DeleteRow,
     ItemRow,
+    LeaseRow,
     LinkRow,
     NotificationRow,
     SubscriptionRow,
@@ -66,6 +67,7 @@ class Repositories:
             tables, "subscriptions", SubscriptionRow, lambda r: (r.kind.value, r.subscription_id)
         )
         self.cursors = TableRepository(tables, "cursors", CursorRow, lambda r: (r.scope, r.kind))
+        self.leases = TableRepository(tables, "leases", LeaseRow, lambda r: (r.scope, r.name))
         self.deletes = TableRepository(tables, "deletes", DeleteRow, lambda r: (r.link_id, r.item_key))
         self.notifications = TableRepository(
             tables, "notifications", NotificationRow, lambda r: (r.link_id, r.notification_id)

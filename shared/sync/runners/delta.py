@@ -3,10 +3,10 @@
 Many links can live on one drive (a "Projects" library with a folder per project), each with its own
 subscription; a notification for any of them starts a run for the whole drive, reading from the
 drive's cursor once and handing each item to every link it belongs to. A notification arriving while
-a run is going sets `again` on the drive's lease row instead of starting a second run; the running
-step then reads once more before it lets go. Only items under a link (known by id, or whose parent is
-a known folder or another item of the batch under the link) are handed on, one SpChange each; the
-cursor is saved only after they are enqueued (it moves last).
+a run is going marks the drive's lease (shared/sync/lease.py) `again` instead of starting a second run;
+the running step then reads once more before it lets go, and a lease whose run died expires by itself.
+Only items under a link (known by id, or whose parent is a known folder or another item of the batch
+under the link) are handed on, one SpChange each; the cursor is saved only after they are enqueued.
 
 A link starts with its own cursor (token=latest, taken when it registered, before its initial sync).
 The first run that sees the link reads once from that cursor for it alone, then drops it: from then on
@@ -27,40 +27,14 @@ from shared.models.messages import DriveDelta, SpChange
 from shared.models.rows import CursorRow, Stage, drive_scope
 from shared.onboarding.registration import needs_graph
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step, load_context
+from shared.sync.lease import RunLease
 
 log = logging.getLogger("pcsync.sync")
 CURSOR = "graph_delta"
-LEASE = "graph_delta_lease"
-LEASE_TIMEOUT = timedelta(minutes=5)
+LEASE = "graph_delta"                # the leases row of the drive's run
+LEASE_TTL = timedelta(minutes=5)     # renewed at each round; a run that dies frees the drive after this
 MAX_ROUNDS = 10
 MAX_DEPTH = 200
-IDLE, RUNNING, AGAIN, FORCE_IDLE = "idle", "running", "again", "force_idle"
-
-
-def _set_lease(ctx: LinkContext, want: str) -> str:
-    """Move the drive's lease to `want` per the protocol and return the state it was in."""
-    now = datetime.now(UTC)
-    scope = drive_scope(ctx.tenant.tenant_id, ctx.drive_id)
-    seen: list[str] = []
-
-    def change(current: CursorRow | None) -> CursorRow | None:
-        seen.clear()
-        state = current.value if current else IDLE
-        if current is not None and state != IDLE and now - current.updated_at > LEASE_TIMEOUT:
-            state = IDLE  # a run that died: take over
-        seen.append(state)
-        if want == RUNNING:
-            new = AGAIN if state in (RUNNING, AGAIN) else RUNNING
-        elif want == FORCE_IDLE:  # a failed run: the host retries its message, which reads again
-            new = IDLE
-        else:  # release: an AGAIN turns into another round (RUNNING), a RUNNING into IDLE
-            new = RUNNING if state == AGAIN else IDLE
-        if current is not None and new == current.value and new == IDLE:
-            return None
-        return CursorRow(scope=scope, kind=LEASE, value=new, updated_at=now)
-
-    ctx.services.repos.cursors.mutate(scope, LEASE, change)
-    return seen[0] if seen else IDLE
 
 
 def _view(item: DriveItem) -> SpChange:
@@ -213,19 +187,27 @@ def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     return sent
 
 
+def drive_lease(ctx: LinkContext) -> RunLease:
+    """This run's handle on the drive's lease (tenant and drive: every link of the tenant there shares it)."""
+    return RunLease(ctx.services.repos.leases, drive_scope(ctx.tenant.tenant_id, ctx.drive_id), LEASE, LEASE_TTL)
+
+
 def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
     """Read and hand on the drive's changes; returns how many SpChange messages were sent."""
-    if _set_lease(ctx, RUNNING) in (RUNNING, AGAIN):
+    lease = drive_lease(ctx)
+    if not lease.request(datetime.now(UTC)):
         return 0  # another run is going; it was told to read once more
     sent = 0
     try:
         for _ in range(MAX_ROUNDS):
             sent += _one_round(ctx, msg)
-            if _set_lease(ctx, IDLE) != AGAIN:
+            if not lease.end_round(datetime.now(UTC)):
                 return sent
     except BaseException:
-        _set_lease(ctx, FORCE_IDLE)
+        lease.release()  # the host retries this message, which reads again
         raise
-    ctx.send(Step.DETECT, msg)  # still busy after MAX_ROUNDS: continue in a fresh step
-    _set_lease(ctx, IDLE)
+    # Still busy after MAX_ROUNDS: let go first, then continue in a fresh step (which takes the lease
+    # or marks the run that took it meanwhile), so no request can be left with no run to serve it.
+    lease.release()
+    ctx.send(Step.DETECT, msg)
     return sent

@@ -7,16 +7,18 @@ goes with the drive's last link.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 from shared.graph import content as sp_content
 from shared.graph import delta as sp_delta
-from shared.models.messages import DriveDelta, StartInitialSync
-from shared.models.rows import CursorRow, LinkRow, Stage, drive_scope
+from shared.models.messages import DriveDelta, Lane, StartInitialSync
+from shared.models.rows import CursorRow, LeaseRow, LinkRow, Stage, drive_scope
 from shared.onboarding.links import delete_link
+from shared.sync.context import load_context
+from shared.sync.lease import is_held
+from shared.sync.runners.delta import LEASE, drive_lease
 from tests.integration.safety.conftest import Env
-
-LEASE = "graph_delta_lease"
 
 
 def _linked(env: Env) -> tuple[LinkRow, str]:
@@ -62,20 +64,75 @@ def test_one_read_serves_every_link_of_the_drive(env: Env) -> None:
     assert _changes(env.take()) == {"Later.txt": first.link_id}
 
 
+def _hold_lease(env: Env, link: LinkRow, holder: str, expires_in: timedelta) -> None:
+    """Another run holds the drive's lease (or held it, and died: `expires_in` <= 0)."""
+    env.repos.leases.upsert(LeaseRow(scope=_drive(link), name=LEASE, holder=holder,
+                                     expires_at=datetime.now(UTC) + expires_in))
+
+
+def _lease(env: Env, link: LinkRow) -> LeaseRow:
+    stored = env.repos.leases.get(_drive(link), LEASE)
+    assert stored is not None
+    return stored.row
+
+
 def test_a_run_going_on_coalesces_the_next_notifications(env: Env) -> None:
     link, docs = _linked(env)
     env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     env.take()
-    env.repos.cursors.upsert(CursorRow(scope=_drive(link), kind=LEASE, value="running", updated_at=datetime.now(UTC)))
+    assert not is_held(_lease(env, link), datetime.now(UTC))          # the run let go when it was done
+    _hold_lease(env, link, "another-run", timedelta(minutes=5))
+    held_until = _lease(env, link).expires_at
     _put(env, docs, "Meanwhile.txt")
     for _ in range(3):
         env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     assert _changes(env.take()) == {}               # the running step reads again; nothing started
-    lease = env.repos.cursors.get(_drive(link), LEASE)
-    assert lease is not None and lease.row.value == "again"
-    env.repos.cursors.upsert(CursorRow(scope=_drive(link), kind=LEASE, value="idle", updated_at=datetime.now(UTC)))
+    lease = _lease(env, link)
+    assert lease.again and lease.holder == "another-run"
+    assert lease.expires_at == held_until           # notifications never extend another run's lease
+    env.repos.leases.upsert(LeaseRow(scope=_drive(link), name=LEASE))   # that run let go
     env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     assert "Meanwhile.txt" in _changes(env.take())
+
+
+def test_a_lease_left_by_a_run_that_died_expires_by_itself(env: Env) -> None:
+    """The stall seen on a busy drive: a lease with no living holder, marked `again` by every notification.
+    The marks do not keep it alive; once it expires the next notification takes it over and reads."""
+    link, docs = _linked(env)
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    env.take()
+    _hold_lease(env, link, "a-run-that-died", timedelta(seconds=2))
+    _put(env, docs, "While orphaned.txt")
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert _changes(env.take()) == {}
+    assert _lease(env, link).again
+    expires = _lease(env, link).expires_at
+    assert expires is not None
+    while datetime.now(UTC) <= expires:             # wait for the condition: the orphan's expiry
+        env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))   # still refused, not extended
+        assert _lease(env, link).expires_at == expires
+        time.sleep(0.2)
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert _changes(env.take()) == {"While orphaned.txt": link.link_id}
+    assert not is_held(_lease(env, link), datetime.now(UTC))
+
+
+def test_a_run_handing_on_after_its_last_round_leaves_no_lease_behind(env: Env) -> None:
+    """A run that reached MAX_ROUNDS lets go before it sends its continuation: whatever notification comes
+    in between either takes the lease or finds it free, and the continuation reads."""
+    link, docs = _linked(env)
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    env.take()
+    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
+    assert ctx is not None
+    run = drive_lease(ctx)
+    assert run.request(datetime.now(UTC))
+    assert not drive_lease(ctx).request(datetime.now(UTC))    # a notification meanwhile: marked again
+    run.release()                                              # the hand-off
+    assert not is_held(_lease(env, link), datetime.now(UTC))
+    _put(env, docs, "After the hand-off.txt")
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))   # the continuation
+    assert _changes(env.take()) == {"After the hand-off.txt": link.link_id}
 
 
 def test_a_link_the_drive_cursor_passed_by_still_gets_its_changes(env: Env) -> None:
@@ -124,3 +181,4 @@ def test_the_drive_cursor_goes_with_the_last_link_on_the_drive(env: Env) -> None
     assert env.repos.cursors.get(_drive(keeper), "graph_delta") is not None   # still serves the keeper
     delete_link(env.services, env.tenant, keeper.link_id)
     assert list(env.repos.cursors.query(_drive(keeper))) == []
+    assert list(env.repos.leases.query(_drive(keeper))) == []

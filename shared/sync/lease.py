@@ -1,0 +1,77 @@
+"""A run lease: one run at a time of a shared job (a drive's delta read), requests coalesced, and never
+a lease that outlives its holder.
+
+A request while the lease is held only marks it `again`, so the holder runs once more before letting go;
+the mark never extends the lease. Only the holder does, at the end of each round, so a lease left behind
+by a crash, or by a release racing a request, expires by itself after `ttl` and the next request takes it
+over. (The lease this replaces was refreshed by every request, so a busy drive kept an orphaned lease
+alive for good.) The transitions are pure functions of the row; RunLease applies them ETag-conditionally.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from shared.models.rows import LeaseRow
+from shared.store.tables import TableRepository
+
+
+def is_held(current: LeaseRow | None, now: datetime) -> bool:
+    """Held by a run that may still be going (its lease has not expired)."""
+    return current is not None and current.holder is not None and current.expires_at is not None \
+        and current.expires_at > now
+
+
+def on_request(current: LeaseRow | None, scope: str, name: str, holder: str, now: datetime,
+               ttl: timedelta) -> LeaseRow | None:
+    """A request for a run: take a free or expired lease, or mark a held one to run again. None: no
+    write (the holder is already marked), so a flood of requests does not contend for the row."""
+    if current is None or not is_held(current, now):
+        return LeaseRow(scope=scope, name=name, holder=holder, expires_at=now + ttl, again=False)
+    if current.again:
+        return None
+    return current.model_copy(update={"again": True})
+
+
+def on_round_end(current: LeaseRow | None, holder: str, now: datetime, ttl: timedelta) -> LeaseRow | None:
+    """The holder finished a round: renewed for one more when a request came in meanwhile, else free.
+    None when `holder` no longer holds it (it expired and another run took it: that run reads on)."""
+    if current is None or current.holder != holder:
+        return None
+    if current.again:
+        return current.model_copy(update={"again": False, "expires_at": now + ttl})
+    return current.model_copy(update={"holder": None, "expires_at": None})
+
+
+def on_release(current: LeaseRow | None, holder: str) -> LeaseRow | None:
+    """The holder lets go whatever came in (its message is retried, or it hands on to a fresh step that
+    reads anyway). None when `holder` does not hold it: a late release frees nobody else's lease."""
+    if current is None or current.holder != holder:
+        return None
+    return current.model_copy(update={"holder": None, "expires_at": None, "again": False})
+
+
+class RunLease:
+    """One run's handle on the lease row `scope`/`name` of `table` (its holder id is random per run)."""
+
+    def __init__(self, table: TableRepository[LeaseRow], scope: str, name: str, ttl: timedelta) -> None:
+        self._table, self._scope, self._name, self._ttl = table, scope, name, ttl
+        self.holder = uuid.uuid4().hex
+
+    def request(self, now: datetime) -> bool:
+        """Ask for a run: True when this run now holds the lease, False when the holder will run again."""
+        stored = self._table.mutate(self._scope, self._name, lambda current: on_request(
+            current, self._scope, self._name, self.holder, now, self._ttl))
+        return stored is not None and stored.row.holder == self.holder
+
+    def end_round(self, now: datetime) -> bool:
+        """After a round: True when this run holds the lease for one more round, False when it let go."""
+        stored = self._table.mutate(self._scope, self._name,
+                                    lambda current: on_round_end(current, self.holder, now, self._ttl))
+        return stored is not None and stored.row.holder == self.holder
+
+    def release(self) -> None:
+        """Let go (a failed run, or a hand-off to a fresh step); a no-op when the lease is another's."""
+        self._table.mutate(self._scope, self._name, lambda current: on_release(current, self.holder))
