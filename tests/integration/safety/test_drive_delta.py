@@ -8,8 +8,10 @@ goes with the drive's last link.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from shared import errors
 from shared.graph import content as sp_content
 from shared.graph import delta as sp_delta
 from shared.models.messages import DriveDelta, Lane, StartInitialSync
@@ -182,3 +184,35 @@ def test_the_drive_cursor_goes_with_the_last_link_on_the_drive(env: Env) -> None
     delete_link(env.services, env.tenant, keeper.link_id)
     assert list(env.repos.cursors.query(_drive(keeper))) == []
     assert list(env.repos.leases.query(_drive(keeper))) == []
+
+
+def test_a_storm_of_notifications_leaves_the_drive_to_the_next_one(env: Env) -> None:
+    """Many notifications at once for a drive that keeps changing (a busy neighbour's flood), each run
+    through the real dispatcher on its own thread, the failed ones retried as the host would: afterwards
+    no lease is left held, and the next notification reads the next change (the old lease could end up
+    held by no run: every notification refreshed it, and the runs lost their races to write it)."""
+    link, docs = _linked(env)
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    env.take()
+    note = DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id)
+    failed: list[DriveDelta] = []
+
+    def notify(n: int) -> None:
+        if n % 8 == 0:
+            _put(env, docs, f"Storm {n:03d}.txt")
+        try:
+            env.run(note)
+        except errors.SyncError:
+            failed.append(note)
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(notify, range(240)))
+    for message in failed:                          # the host's retries
+        env.run(message)
+    while continuations := [m for m in env.take() if m["kind"] == "drive_delta"]:
+        for _ in continuations:                     # hand-offs of runs that reached MAX_ROUNDS
+            env.run(note)
+    assert not is_held(_lease(env, link), datetime.now(UTC))
+    _put(env, docs, "After the storm.txt")
+    env.run(note)
+    assert _changes(env.take()) == {"After the storm.txt": link.link_id}
