@@ -38,11 +38,9 @@ MAX_DEPTH = 200
 
 
 def _view(item: DriveItem) -> SpChange:
-    by = item.last_modified_by
-    app = by.application.id if by is not None and by.application is not None else None
     return SpChange(tenant_id="", link_id="", sp_item_id=item.id, deleted=item.is_deleted,
                     is_folder=item.is_folder, name=item.name, parent_id=item.parent_id, etag=item.etag,
-                    quickxor=item.quick_xor_hash, size=item.size, modified_by_app=app,
+                    quickxor=item.quick_xor_hash, size=item.size, modified_by_app=item.modified_by_app,
                     modified_at=item.last_modified)
 
 
@@ -52,23 +50,29 @@ def _known_folders(ctx: LinkContext) -> set[str]:
 
 
 def _ours(ctx: LinkContext, item: DriveItem, batch: dict[str, DriveItem], memo: dict[str, bool],
-          depth: int = 0) -> bool:
+          indexed: dict[str, bool], depth: int = 0) -> bool:
     """Is the item under this link? Known by id, or its parent is a known folder, or its parent is in
     the same batch and under the link. Delta may list a folder after its children (its cTag moved when
-    they were added), so the batch is resolved by parent chain, not by order."""
+    they were added), so the batch is resolved by parent chain, not by order. `indexed` remembers the
+    index reads of this batch: a neighbour's flood shares a few parents, read once, not once per file."""
     if item.id in memo:
         return memo[item.id]
-    repos = ctx.services.repos
+
+    def is_indexed(sp_item_id: str) -> bool:
+        if sp_item_id not in indexed:
+            indexed[sp_item_id] = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id) is not None
+        return indexed[sp_item_id]
+
     if item.id == ctx.link.root_item_id or item.id in _known_folders(ctx):
         answer = False  # the link's own folders: tracked by id, a rename of them changes nothing
-    elif repos.items_by_sp.get(ctx.link.link_id, item.id) is not None:
+    elif is_indexed(item.id):
         answer = True
     elif item.is_deleted or item.parent_id is None or depth > MAX_DEPTH:
         answer = False
-    elif item.parent_id in _known_folders(ctx) or repos.items_by_sp.get(ctx.link.link_id, item.parent_id):
+    elif item.parent_id in _known_folders(ctx) or is_indexed(item.parent_id):
         answer = True
     elif item.parent_id in batch:
-        answer = _ours(ctx, batch[item.parent_id], batch, memo, depth + 1)
+        answer = _ours(ctx, batch[item.parent_id], batch, memo, indexed, depth + 1)
     else:
         answer = False
     memo[item.id] = answer
@@ -130,9 +134,10 @@ def _hand_on(ctx: LinkContext, msg: DriveDelta, result: sp_delta.DeltaResult) ->
     """Send one SpChange per item of the result under this link; returns how many."""
     batch = {item.id: item for item in result.items}
     memo: dict[str, bool] = {}
+    indexed: dict[str, bool] = {}
     sent = 0
     for item in result.items:
-        if not _ours(ctx, item, batch, memo):
+        if not _ours(ctx, item, batch, memo, indexed):
             continue
         view = _view(item)
         if view.modified_by_app == ctx.tenant.microsoft.client_id:

@@ -1,0 +1,101 @@
+"""A busy drive never stalls another link: two tenants link projects into folders of one SharePoint drive;
+while one tenant's initial sync floods the drive with uploads (every one a change notification for both
+tenants' subscriptions), the other tenant's SharePoint edits keep reaching Procore within seconds, each
+timed from the edit. Both delivery modes. (Each tenant has its own delta run and lease on the drive; the
+stall this guards against was the quiet tenant's lease left held by no run and kept alive by the flood.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from shared.graph import content as sp_content
+from shared.graph import items as sp_items
+from shared.procore.scope import Scope
+from shared.procore.uploads import FileSource
+from tests.support.e2e import Onboarded, Running, link_status, onboard, start_stack, wait_for, wait_regular
+from tests.support.live import DELIVERY, DELIVERY_MODES, NEVER
+
+QUIET_PROJECT, BUSY_PROJECT = 101, 102
+FLOOD_FILES = 240          # the busy tenant's initial sync: enough rounds of notifications to pass MAX_ROUNDS
+ARRIVAL_S = 20.0           # a quiet tenant's edit reaches Procore within this, flood or not (idle: ~2-3 s)
+EDITS_DURING_FLOOD = 3     # at least this many quiet edits must be timed while the flood is going
+
+
+@pytest.fixture(scope="module", params=DELIVERY_MODES)
+def drive(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
+    """The stack with the quiet tenant's link in regular sync (quiet period off, so an edit is copied
+    as soon as it is seen) and the busy project grown by FLOOD_FILES files, not yet linked."""
+    run = start_stack(tmp_path_factory.mktemp("busy_drive"), seed_size="small",
+                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
+                                **DELIVERY[request.param]})
+    try:
+        run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000, "rate_hourly_limit": 10_000_000})
+        quiet = onboard(run, QUIET_PROJECT, settings={"quiet_period_s": 0})
+        wait_regular(run, quiet, timeout=180)
+        _grow(run, tmp_path_factory.mktemp("flood"), FLOOD_FILES)
+        yield run, quiet
+    finally:
+        run.stop()
+
+
+def _grow(run: Running, tmp: Path, count: int) -> None:
+    """A person adds `count` small files to the busy project in Procore (a folder of their own)."""
+    user = run.procore_client("user")
+    scope = Scope.project(BUSY_PROJECT)
+    folder = user.documents.create_folder(scope, "Scanned Archive")
+
+    def add(n: int) -> None:
+        path = tmp / f"scan-{n}.txt"
+        path.write_bytes(f"scan {n}\n".encode() * 20)
+        uploaded = user.uploads.upload(scope, FileSource(path), filename=path.name)
+        user.documents.create_file(scope, name=f"Scan {n:04d}.txt", parent_id=folder.id, upload_uuid=uploaded.uuid)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(add, range(count)))
+
+
+def _in_procore(run: Running, name: str) -> bool:
+    docs = run.procore_client("user").documents.list_documents(Scope.project(QUIET_PROJECT))
+    return any(d.name == name and not d.is_folder and not d.is_deleted and not d.is_recycle_bin for d in docs)
+
+
+def _synced(run: Running, busy: Onboarded) -> int:
+    return int(link_status(run, busy)["counts"]["synced"])
+
+
+def test_a_flooding_tenant_never_stalls_another_tenant_on_the_same_drive(drive: tuple[Running, Onboarded]) -> None:
+    run, quiet = drive
+    graph = run.graph_session("user")
+    drive_id = run.site["drive_id"]
+    docs = sp_items.get_by_path(graph, drive_id, f"{quiet.folder_path}/Documents")
+    assert docs is not None
+    busy = onboard(run, BUSY_PROJECT)                # its initial sync floods the drive from now on
+    during_flood: list[float] = []
+    latencies: list[float] = []
+    n = 0
+    while True:
+        flooding = link_status(run, busy)["stage"] == "initial_sync"
+        if not flooding and len(during_flood) >= EDITS_DURING_FLOOD:
+            break
+        assert flooding or during_flood, "the flood ended before a quiet edit was timed: grow FLOOD_FILES"
+        n += 1
+        name = f"Site Diary {n:02d}.txt"
+        start = time.monotonic()
+        sp_content.put_new_small(graph, drive_id, docs.id, name, f"diary {n}\n".encode() * 10, "fail")
+        wait_for(lambda name=name: _in_procore(run, name), ARRIVAL_S * 3, f"{name} in Procore")
+        took = time.monotonic() - start
+        latencies.append(took)
+        if flooding:
+            during_flood.append(took)
+        assert n < 200, "the busy tenant's initial sync never ended"
+    assert max(latencies) <= ARRIVAL_S, f"quiet tenant's edits took {[round(x, 1) for x in latencies]} s"
+    assert len(during_flood) >= EDITS_DURING_FLOOD
+    wait_regular(run, busy, timeout=300)
+    assert _synced(run, busy) >= FLOOD_FILES         # the busy tenant's flood arrived as well
