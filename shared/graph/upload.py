@@ -2,9 +2,10 @@
 
 The session streams fragments straight from the file (multiples of 320 KiB, under 60 MiB), never
 sends Authorization to the uploadUrl (it is on the SharePoint host, not Graph's), and after any
-failure asks the session for nextExpectedRanges ("start-" or closed "start-end") and resumes there. An expired session (404) restarts once from scratch.
-If-Match on createUploadSession keeps us from clobbering a concurrent edit. The local QuickXorHash
-is computed on the way, for the caller to compare with the server's.
+failure asks the session for nextExpectedRanges ("start-" or closed "start-end") and resumes there.
+An expired session (404) restarts once from scratch. If-Match on createUploadSession keeps us from
+clobbering a concurrent edit. The local QuickXorHash is computed on the way, for the caller to
+compare with the server's.
 """
 
 from __future__ import annotations
