@@ -22,8 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--sharepoint-port", type=int, default=0,
                         help="port of the uploadUrl/downloadUrl host (0: any free port)")
-    parser.add_argument("--sharepoint-host", help="its host name (default: the other loopback name, "
-                        "localhost for 127.0.0.1)")
+    parser.add_argument("--sharepoint-host", help="its host name, resolving to --host (default: the "
+                        "other loopback name, localhost for 127.0.0.1)")
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--ready-file", type=Path, required=True)
     parser.add_argument("--ca-cert", type=Path, help="PEM CA to sign the TLS certificate (with --ca-key)")

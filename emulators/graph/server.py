@@ -2,7 +2,7 @@
 uploadUrl/downloadUrl) and the authority (TLS) with uvicorn.
 
 `GraphEmulator(data_dir).start()` serves from a background thread and returns the descriptor (the
-contract §2 "graph" object); `stop()` shuts both servers down. Used by tests and by __main__.
+contract §2 "graph" object); `stop()` shuts the servers down. Used by tests and by __main__.
 """
 
 from __future__ import annotations
