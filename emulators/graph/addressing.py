@@ -2,20 +2,27 @@
 
 Returns a Target: a canonical shape for dispatch (e.g. "drives/{d}/item/content"), the route
 template for stats, and the pieces handlers need. Segments are split on the raw (still encoded) path
-so an encoded ':' or '/' inside a name never acts as a delimiter.
+so an encoded ':' or '/' inside a name never acts as a delimiter -- except in the one segment the
+SDKs fill with a whole key (`items/root%3A%2Fa.txt%3A`, `sites/host%3A%2Fsites%2Fx%3A`), which Graph
+reads as path addressing. A final OData function segment (`delta()`, `delta(token='latest')`,
+`microsoft.graph.delta()`) dispatches like its plain name, with its arguments in Target.args.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from emulators.graph import errors
 from emulators.graph.state import Site
 from emulators.graph.store import Store
 
 _SITE_PATH = re.compile(r"^/sites/([^/:,]+):(/[^:]*):?(.*)$")
+# an SDK-encoded key segment: /items/{id}%3A%2Fa.txt%3A or /sites/{host}%3A%2Fsites%2Fx%3A
+_KEY_SEGMENT = re.compile(r"^(/(?:[^/:]+/)*?(?:items|sites)/)([^/:]*%3[Aa][^/:]*)(.*)$")
+_FUNCTION = re.compile(r"^(?:microsoft\.graph\.)?([A-Za-z][A-Za-z0-9]*)\((.*)\)$")
+_ARG = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*('(?:[^']|'')*'|[^,']*)\s*(?:,|$)")
 
 
 @dataclass
@@ -26,6 +33,7 @@ class Target:
     item_ref: str | None = None                 # "root" or an item id
     path: list[str] | None = None               # decoded segments after "root:" / "items/{id}:"
     params: dict[str, str] = field(default_factory=dict)
+    args: dict[str, str] = field(default_factory=dict)   # of a function segment: delta(token='x')
 
 
 def _split_colon(raw: str) -> tuple[str, str | None, str]:
@@ -44,15 +52,56 @@ def _segs(raw: str) -> list[str]:
     return [unquote(s) for s in raw.split("/") if s]
 
 
+def _unfold_key_segment(raw_path: str) -> str:
+    """`items/root%3A%2Fa%20b.txt%3A/content` -> `items/root:/a%20b.txt:/content` (SDK key form).
+
+    Only when the raw path has no literal ':' before that segment; each name stays encoded once."""
+    m = _KEY_SEGMENT.match(raw_path)
+    if m is None or ":" in m.group(1):
+        return raw_path
+    return m.group(1) + quote(unquote(m.group(2)), safe=":/") + m.group(3)
+
+
+def _function_args(raw: str) -> dict[str, str]:
+    args: dict[str, str] = {}
+    pos = 0
+    while pos < len(raw):
+        m = _ARG.match(raw, pos)
+        if m is None or m.end() == pos:
+            raise errors.invalid_request(f"Invalid function parameters: '{raw}'.")
+        value = m.group(2).strip()
+        if value.startswith("'"):
+            value = value[1:-1].replace("''", "'")
+        args[m.group(1)] = value
+        pos = m.end()
+    return args
+
+
+def _unfold_function(t: Target) -> Target:
+    """A last segment `name(args)` dispatches (and counts) as `name`; its arguments go to t.args."""
+    last = t.shape.rsplit("/", 1)[-1]
+    m = _FUNCTION.match(last)
+    if m is None:
+        return t
+    t.args = _function_args(m.group(2))
+    t.shape = t.shape[: len(t.shape) - len(last)] + m.group(1)
+    t.template = t.template[: t.template.rfind("/") + 1] + m.group(1)   # stats/faults as the plain form
+    return t
+
+
 def parse(store: Store, raw_path: str) -> Target:
     """raw_path is the encoded path after /v1.0, starting with '/'."""
+    return _unfold_function(_parse(store, _unfold_key_segment(raw_path)))
+
+
+def _parse(store: Store, raw_path: str) -> Target:
     m = _SITE_PATH.match(raw_path)
     if m:
         site = store.site_by_path(m.group(1), unquote(m.group(2)))
         rest = m.group(3)
         if rest and not rest.startswith("/"):
             raise errors.invalid_request("Invalid site path syntax.")
-        return _rewrite_template(parse(store, f"/sites/{site.id}{rest}"), "/sites/{hostname}:/{path}:")
+        return _rewrite_template(_parse(store, f"/sites/{site.id}{rest}"), "/sites/{hostname}:/{path}:")
     head_raw, path_raw, tail_raw = _split_colon(raw_path)
     head, tail = _segs(head_raw), _segs(tail_raw)
     path = None if path_raw is None else _segs(path_raw)

@@ -4,6 +4,7 @@ Tokens are opaque and carry (epoch, since-seq, snapshot-seq, cursor, $select). P
 (change_seq, id) so nothing is skipped while items keep changing; an item changed after the snapshot
 shows its latest state now and again in the next round (duplicates are allowed, last one wins).
 A switch repeats items across pages; bumping the drive's epoch makes every older token answer 410.
+The SDKs' function forms `delta()` and `delta(token='...')` are the same call as `delta?token=...`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def _resync(ctx: Ctx, drive: Drive) -> errors.GraphError:
                              headers={"Location": f"{ctx.rt.graph_base}/drives/{drive.id}/root/delta"})
 
 
+def _token(ctx: Ctx) -> str | None:
+    unknown = set(ctx.target.args) - {"token"}
+    if unknown:
+        raise errors.invalid_request(f"The function delta has no parameter '{sorted(unknown)[0]}'.")
+    return ctx.target.args.get("token") or ctx.query.get("token")
+
+
 @route("GET", "drives/{d}/item/delta")
 async def delta(ctx: Ctx) -> Response:
     with ctx.store.lock:
@@ -52,7 +60,7 @@ async def delta(ctx: Ctx) -> Response:
         folder = ctx.item()
         if folder.id != drive.root_id:
             raise errors.invalid_request("Delta is only supported on the root of a document library.")
-        token = ctx.query.get("token")
+        token = _token(ctx)
         if token == "latest":
             return _page(ctx, drive, [], None, {"e": drive.delta_epoch, "s": drive.seq, "m": -1,
                                                 "sel": select_list(ctx)})

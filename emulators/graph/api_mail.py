@@ -1,4 +1,7 @@
-"""Mail: POST /users/{id}/sendMail (202) and the standard messages API over each user's sent items."""
+"""Mail: POST /users/{id}/sendMail (202) and the standard messages API over each user's sent items.
+
+sendMail reads its properties case-insensitively, as Graph does (`Message`, `SaveToSentItems`).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +11,17 @@ from typing import Any
 
 from starlette.responses import Response
 
-from emulators.graph import errors, ids
+from emulators.graph import casing, errors, ids
 from emulators.graph.state import Identity, Message, iso, utcnow
 from emulators.graph.web import Ctx, json_response, route, top
 
 SENT_ITEMS = "sentitems"
+SEND_MAIL_NAMES = casing.vocabulary([
+    "message", "saveToSentItems", "subject", "body", "contentType", "content", "toRecipients",
+    "ccRecipients", "bccRecipients", "replyTo", "from", "sender", "emailAddress", "address", "name",
+    "attachments", "contentBytes", "contentId", "isInline", "importance", "internetMessageHeaders",
+    "value", "isDeliveryReceiptRequested", "isReadReceiptRequested", "@odata.type",
+])
 
 
 def _mailbox(ctx: Ctx) -> Identity:
@@ -36,7 +45,7 @@ def _recipients(value: Any, field: str) -> list[dict[str, Any]]:
 @route("POST", "users/{user}/sendMail")
 async def send_mail(ctx: Ctx) -> Response:
     box = _mailbox(ctx)
-    body = await ctx.json()
+    body = casing.canonical(await ctx.json(), SEND_MAIL_NAMES)
     msg = body.get("message")
     if not isinstance(msg, dict):
         raise errors.GraphError(400, "ErrorInvalidRequest", "The 'message' property is required.")

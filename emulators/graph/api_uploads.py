@@ -4,7 +4,9 @@ Rules: uploadUrl rejects Authorization (401); fragments in order, each < 60 MiB 
 a multiple of 320 KiB; Content-Range `bytes a-b/total` with a constant total and Content-Length equal
 to the range; 416 on overlap; 404 once expired; last fragment commits (201 new / 200 replaced) or 409
 on a name clash at commit; deferCommit commits on an empty POST. With the `office_rewrite` switch an
-Office file is stored rewritten at commit (office.py).
+Office file is stored rewritten at commit (office.py). nextExpectedRanges is "0-" until a fragment
+fixed the total, then closed, "start-end" (the end being total - 1), as SharePoint answers; the
+`open_ended_ranges` switch answers "start-" instead, the form of Graph's own examples.
 """
 
 from __future__ import annotations
@@ -97,8 +99,13 @@ def drop_session(rt: Runtime, session: UploadSession) -> None:
     rt.store.blobs.discard(session.path)
 
 
-def status_body(session: UploadSession) -> dict[str, Any]:
-    ranges = [f"{session.received}-"] if session.total is None or session.received < session.total else []
+def status_body(rt: Runtime, session: UploadSession) -> dict[str, Any]:
+    if session.total is not None and session.received >= session.total:
+        ranges: list[str] = []
+    elif session.total is None or rt.config.open_ended_ranges:
+        ranges = [f"{session.received}-"]
+    else:
+        ranges = [f"{session.received}-{session.total - 1}"]
     return {"expirationDateTime": iso(session.expires), "nextExpectedRanges": ranges}
 
 
@@ -160,7 +167,7 @@ async def put_fragment(rt: Runtime, request: Request) -> Response:
             raise errors.GraphError(500, "generalException", "An unspecified error has occurred.")
         session.received = end + 1
         if session.received < total or session.defer_commit:
-            return json_response(status_body(session), 202)
+            return json_response(status_body(rt, session), 202)
     return await commit(rt, session)
 
 
@@ -193,7 +200,7 @@ async def upload_endpoint(rt: Runtime, request: Request) -> Response:
     with rt.store.lock:
         session = find_session(rt, request)
         if request.method == "GET":
-            return json_response(status_body(session))
+            return json_response(status_body(rt, session))
         if request.method == "DELETE":
             drop_session(rt, session)
             return Response(status_code=204)

@@ -1,4 +1,5 @@
-"""The two ASGI apps: Graph (plain HTTP: /v1.0, uploadUrl, downloadUrl, /_emulator) and login (TLS).
+"""The three ASGI apps: Graph (plain HTTP: /v1.0, /_emulator), SharePoint (plain HTTP, another host
+name: the pre-authenticated uploadUrl and downloadUrl) and login (TLS).
 
 Every Graph call goes through dispatch_graph: bearer auth, URL parsing, injected faults, the route
 table, Graph's error shape, request-id headers and the per-client statistics.
@@ -97,6 +98,14 @@ def graph_app(rt: Runtime) -> Starlette:
         raw = request.scope.get("raw_path") or request.url.path.encode()
         return await dispatch_graph(rt, request, raw[len(b"/v1.0"):])
 
+    return Starlette(routes=[
+        Route("/v1.0/{rest:path}", graph_endpoint, methods=METHODS),
+        Mount("/_emulator", routes=control.routes(rt)),
+    ])
+
+
+def sharepoint_app(rt: Runtime) -> Starlette:
+    """What Graph hands out on the tenant's SharePoint host: upload sessions and download URLs."""
     async def upload_endpoint(request: Request) -> Response:
         template = "/_api/v2.0/drives/{drive-id}/items/{item-id}/uploadSession"
 
@@ -116,10 +125,8 @@ def graph_app(rt: Runtime) -> Starlette:
         return await _guarded(rt, request, template, who or "pre-authenticated", work)
 
     return Starlette(routes=[
-        Route("/v1.0/{rest:path}", graph_endpoint, methods=METHODS),
         Route("/_api/v2.0/{rest:path}", upload_endpoint, methods=METHODS),
         Route("/_layouts/15/download.aspx", download_endpoint, methods=["GET"]),
-        Mount("/_emulator", routes=control.routes(rt)),
     ])
 
 

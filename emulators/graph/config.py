@@ -2,7 +2,7 @@
 
 Tests change them through `POST /_emulator/config` (or the Python API) so retry windows and token
 lifetimes do not make the suite slow. Every field is a documented Graph/SharePoint value unless noted;
-`office_rewrite` is a behaviour switch (SharePoint rewriting Office files, see office.py).
+`office_rewrite` and `open_ended_ranges` are behaviour switches (office.py, api_uploads.py).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class EmulatorConfig:
     max_path_chars: int = 400                     # decoded path incl. file name must be < 400
     batch_max_requests: int = 20
     office_rewrite: bool = False                  # test switch: store Office uploads rewritten (office.py)
+    open_ended_ranges: bool = False               # test switch: nextExpectedRanges "n-", not "n-(total-1)"
 
     def update(self, values: dict[str, object]) -> list[str]:
         """Apply known keys; return the unknown ones."""

@@ -1,10 +1,11 @@
 """Uploads from a local file: simple PUT when small, else a resumable upload session.
 
 The session streams fragments straight from the file (multiples of 320 KiB, under 60 MiB), never
-sends Authorization to the uploadUrl, and after any failure asks the session for
-nextExpectedRanges and resumes from there. An expired session (404) restarts once from scratch.
-If-Match on createUploadSession keeps us from clobbering a concurrent edit. The local QuickXorHash
-is computed on the way, for the caller to compare with the server's.
+sends Authorization to the uploadUrl (it is on the SharePoint host, not Graph's), and after any
+failure asks the session for nextExpectedRanges ("start-" or closed "start-end") and resumes there.
+An expired session (404) restarts once from scratch. If-Match on createUploadSession keeps us from
+clobbering a concurrent edit. The local QuickXorHash is computed on the way, for the caller to
+compare with the server's.
 """
 
 from __future__ import annotations
@@ -69,10 +70,19 @@ def create_session(session: GraphSession, path: str, body: dict[str, Any],
     return UploadSessionInfo.model_validate(resp.json())
 
 
-def _next_offset(ranges: list[str]) -> int:
+def next_offset(ranges: list[str], size: int) -> int:
+    """Where to continue: the lowest start among nextExpectedRanges ("26-" or "26-99", any order)."""
     if not ranges:
         raise errors.InvariantBroken("upload session expects no more bytes but did not commit")
-    return int(ranges[0].split("-")[0])
+    starts = []
+    for text in ranges:
+        start, dash, end = str(text).strip().partition("-")
+        if not (dash and start.isdigit() and (not end or end.isdigit())):
+            raise errors.InvariantBroken(f"unreadable nextExpectedRanges entry {text!r}")
+        if int(start) >= size or (end and not int(start) <= int(end) < size):
+            raise errors.InvariantBroken(f"nextExpectedRanges entry {text!r} is outside the file")
+        starts.append(int(start))
+    return min(starts)
 
 
 def _status(session: GraphSession, url: str) -> UploadSessionInfo | None:
@@ -97,7 +107,7 @@ def _send_fragments(session: GraphSession, url: str, reader: _HashingReader, siz
         if resp is not None and resp.status_code in (200, 201):
             return DriveItem.model_validate(resp.json())
         if resp is not None and resp.status_code == 202:
-            offset, failures = _next_offset(resp.json().get("nextExpectedRanges", [])), 0
+            offset, failures = next_offset(resp.json().get("nextExpectedRanges", []), size), 0
             continue
         if resp is not None and resp.status_code == 404:
             return None
@@ -113,7 +123,7 @@ def _send_fragments(session: GraphSession, url: str, reader: _HashingReader, siz
         status = _status(session, url)           # where does the service want us to continue?
         if status is None:
             return None
-        offset = _next_offset(status.next_expected_ranges)
+        offset = next_offset(status.next_expected_ranges, size)
 
 
 def _upload_session(session: GraphSession, create_path: str, body: dict[str, Any], src: Path,

@@ -33,6 +33,7 @@ def test_entry_point_ready_file_and_client(tmp_path: Path) -> None:
         assert set(desc) >= {"base_url", "authority", "tenant_id", "sites", "mailbox", "app", "user", "ca_file"}
         assert desc["base_url"].startswith("http://127.0.0.1:") and desc["base_url"].endswith("/v1.0")
         assert desc["authority"].startswith("https://127.0.0.1:")
+        assert desc["sharepoint_url"].startswith("http://localhost:")     # uploadUrl/downloadUrl host
         assert set(desc["sites"][0]) >= {"id", "web_url", "drive_id"}
         assert set(desc["app"]) == {"client_id", "client_secret"} and desc["user"] != desc["app"]
         assert Path(desc["ca_file"]).read_text().startswith("-----BEGIN CERTIFICATE-----")

@@ -37,7 +37,7 @@ def test_fragment_rules(raw: httpx.Client, drive_id: str, folder: DriveItem) -> 
                                                           "Authorization": raw.headers["Authorization"]})
     assert authed.status_code == 401 and authed.json()["error"]["code"] == "unauthenticated"
     ok = httpx.put(url, content=b"a" * UNIT, headers={"Content-Range": f"bytes 0-{UNIT - 1}/{total}"})
-    assert ok.status_code == 202 and ok.json()["nextExpectedRanges"] == [f"{UNIT}-"]
+    assert ok.status_code == 202 and ok.json()["nextExpectedRanges"] == [f"{UNIT}-{total - 1}"]
     overlap = httpx.put(url, content=b"b" * UNIT, headers={"Content-Range": f"bytes 0-{UNIT - 1}/{total}"})
     assert _err(overlap) == (416, "invalidRange", "fragmentOverlap")
     skip = httpx.put(url, content=b"b" * UNIT,
@@ -51,7 +51,7 @@ def test_fragment_rules(raw: httpx.Client, drive_id: str, folder: DriveItem) -> 
     no_range = httpx.put(url, content=b"b" * UNIT)
     assert _err(no_range)[:2] == (400, "invalidRequest")
     status = httpx.get(url).json()
-    assert status["nextExpectedRanges"] == [f"{UNIT}-"]
+    assert status["nextExpectedRanges"] == [f"{UNIT}-{total - 1}"]
     last = httpx.put(url, content=b"c" * (2 * UNIT), headers={"Content-Range": f"bytes {UNIT}-{total - 1}/{total}"})
     assert last.status_code == 201 and last.json()["size"] == total
     assert httpx.get(url).status_code == 404             # committed: the session is gone
