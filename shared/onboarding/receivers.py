@@ -3,9 +3,10 @@
 Procore (`/api/webhooks/procore/{tenant}/{link}`): the hook's Authorization header is compared in
 constant time with the SHA-256 kept in its SubscriptionRow; a good delivery becomes a ProcoreChange on
 the live queue (two table reads and one queue write, well inside Procore's 5 s). Graph
-(`/api/webhooks/graph`): the validation handshake echoes the token as text/plain; each notification's
-clientState is checked against its SubscriptionRow and unknown or wrong ones are dropped and logged;
-each link with valid notifications gets one DriveDelta on the live queue (the delta step coalesces).
+(`/api/webhooks/graph`): the validation handshake echoes the token as text/plain; a batch is parsed,
+reduced to its distinct (subscription, clientState hash) pairs and put on the live queue as GraphNotices
+(a few queue writes, whatever the batch holds, so made-up ids cost no table reads in the request);
+shared.sync.runners.graph_notices checks them there. Both bodies are capped (413).
 Payloads are hints; the detect step re-reads the resource with our own token.
 Never imports azure.functions.
 """
@@ -17,16 +18,24 @@ import logging
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.models.api import Mode
-from shared.models.messages import DriveDelta, ProcoreChange
-from shared.models.rows import Stage, SubscriptionKind, SubscriptionRow
+from shared.models.messages import GraphNotice, GraphNotices, ProcoreChange
+from shared.models.rows import Stage, SubscriptionKind
 from shared.onboarding.auth import ID_PATTERN
-from shared.onboarding.registration import hook_key, secret_matches
+from shared.onboarding.registration import hook_key, secret_hash, secret_matches
 from shared.onboarding.resources import tool_of
-from shared.onboarding.web import ApiProblem, ApiRequest, ApiResponse
+from shared.onboarding.web import ApiProblem, ApiRequest, ApiResponse, check_body_size
 from shared.procore.webhooks import WebhookPayload
 from shared.runtime import Services
 
 _log = logging.getLogger("pcsync.webhooks")
+# A Procore delivery is one event of about 1 KB; a Graph batch is at most a few hundred KB (a few
+# thousand notifications of ~300 bytes fit). Larger bodies are refused before they are parsed.
+MAX_PROCORE_BODY_BYTES = 64 * 1024
+MAX_GRAPH_BODY_BYTES = 4 * 1024 * 1024
+MAX_SUBSCRIPTION_ID_CHARS = 128   # Graph subscription ids are GUIDs (36)
+MAX_CLIENT_STATE_CHARS = 128      # Graph's own limit for clientState
+MAX_LIFECYCLE_CHARS = 64
+NOTICES_MESSAGE_BYTES = 40_000    # raw JSON per GraphNotices message: base64 keeps it under the 64 KB limit
 
 
 def _unauthorized() -> ApiProblem:
@@ -34,6 +43,7 @@ def _unauthorized() -> ApiProblem:
 
 
 def receive_procore(services: Services, request: ApiRequest) -> ApiResponse:
+    check_body_size(request, MAX_PROCORE_BODY_BYTES)
     tenant_id, link_id = request.route.get("tenant_id", ""), request.route.get("link_id", "")
     if not (ID_PATTERN.fullmatch(tenant_id) and ID_PATTERN.fullmatch(link_id)):
         raise _unauthorized()
@@ -88,37 +98,46 @@ def receive_graph(services: Services, request: ApiRequest) -> ApiResponse:
     token = request.params.get("validationToken")
     if token is not None:
         return ApiResponse.text(200, token)      # the host hands us the decoded value, as Graph requires
+    check_body_size(request, MAX_GRAPH_BODY_BYTES)
     try:
         batch = GraphNotifications.model_validate_json(request.body)
     except ValidationError:
         raise ApiProblem(400, "invalid_payload", "Expected a Graph change-notification batch.") from None
-    accepted = ignored = 0
-    checked: dict[tuple[str, str | None], SubscriptionRow | None] = {}
-    links: set[tuple[str, str]] = set()
+    notices, malformed = reduce_batch(batch)
+    for chunk in split_notices(notices):
+        services.queues.send(services.settings.queue_live, GraphNotices(notices=chunk))
+    if malformed:
+        _log.warning("graph notifications ignored: %d malformed (subscription id or clientState)", malformed)
+    return ApiResponse.json(202, {"received": len(batch.value), "queued": len(notices), "ignored": malformed})
+
+
+def reduce_batch(batch: GraphNotifications) -> tuple[list[GraphNotice], int]:
+    """The batch's distinct notices (clientState as its SHA-256, so no secret goes on a queue) and the
+    number of notifications no subscription of ours could have sent (no or oversized id or clientState)."""
+    seen: dict[GraphNotice, None] = {}
+    malformed = 0
     for note in batch.value:
-        key = (note.subscription_id, note.client_state)
-        if key not in checked:
-            checked[key] = _trusted(services, note)
-        owner = checked[key]
-        if owner is None:
-            ignored += 1
-            _log.warning("graph notification ignored: unknown subscription or wrong clientState (%s)",
-                         note.subscription_id[:64])
+        sid, state, life = note.subscription_id, note.client_state, note.lifecycle_event
+        if (not sid or len(sid) > MAX_SUBSCRIPTION_ID_CHARS or not state or len(state) > MAX_CLIENT_STATE_CHARS
+                or (life is not None and len(life) > MAX_LIFECYCLE_CHARS)):
+            malformed += 1
             continue
-        accepted += 1
-        if note.lifecycle_event:
-            _log.info("graph lifecycle event %s for subscription %s", note.lifecycle_event, note.subscription_id)
-        else:
-            links.add((owner.tenant_id, owner.link_id))
-    for tenant_id, link_id in sorted(links):
-        services.queues.send(services.settings.queue_live, DriveDelta(tenant_id=tenant_id, link_id=link_id))
-    return ApiResponse.json(202, {"accepted": accepted, "ignored": ignored})
+        seen.setdefault(GraphNotice(sid=sid, state_hash=secret_hash(state), lifecycle=life or None), None)
+    return list(seen), malformed
 
 
-def _trusted(services: Services, note: GraphNotification) -> SubscriptionRow | None:
-    try:
-        stored = services.repos.subscriptions.get(SubscriptionKind.GRAPH.value, note.subscription_id)
-    except ValueError:                    # not even a legal table key
-        return None
-    expected = stored.row.secret_hash if stored is not None else ""
-    return stored.row if secret_matches(note.client_state, expected) and stored is not None else None
+def split_notices(notices: list[GraphNotice], budget: int = NOTICES_MESSAGE_BYTES) -> list[list[GraphNotice]]:
+    """Consecutive slices whose messages stay within `budget` bytes of JSON each."""
+    chunks: list[list[GraphNotice]] = []
+    current: list[GraphNotice] = []
+    size = 0
+    for note in notices:
+        cost = len(note.model_dump_json()) + 1
+        if current and size + cost > budget:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(note)
+        size += cost
+    if current:
+        chunks.append(current)
+    return chunks
