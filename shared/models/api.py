@@ -102,8 +102,9 @@ class TenantSettings(Strict):
     delete_sync: StrictFlag = True
     mass_delete_share: StrictNumber = Field(0.2, gt=0, le=1)
     mass_delete_count_24h: StrictCount = Field(200, ge=1)
-    quiet_period_s: StrictNumber = Field(5.0, ge=0, le=300, description="a SharePoint file is copied to Procore once "
-                                         "it has not been saved for this long (rapid autosaves coalesce); 0 copies at once")
+    quiet_period_s: StrictNumber = Field(5.0, ge=0, le=300, description=(
+        "a SharePoint file is copied to Procore once it has not been saved for this long "
+        "(rapid autosaves coalesce); 0 copies at once"))
     mail_from: str | None = Field(None, description="mailbox (UPN or user id) notifications are sent from; "
                                   "default: the deployment's PCSYNC_MAIL_SENDER")
 
