@@ -48,10 +48,14 @@ class SigningKey:
     def _load(self) -> bytes:
         self._read_at = time.monotonic()
         try:
-            return _decode(self._store.get(self._ref))
-        except errors.NotFound:
-            self._store.put(self._name, base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode())
-            return _decode(self._store.get(self._ref))   # what the store kept if another instance raced us
+            try:
+                return _decode(self._store.get(self._ref))
+            except errors.NotFound:
+                self._store.put(self._name, base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode())
+                return _decode(self._store.get(self._ref))   # what the store kept if another instance raced us
+        except errors.ConfigError as exc:   # our deployment's problem, not a tenant's: a 500 and a logged cause
+            raise errors.InvariantBroken(f"the service signing key {self._name!r} cannot be read or created in "
+                                         f"the secret store: {exc}") from exc
 
 
 def _decode(value: str) -> bytes:
