@@ -14,8 +14,10 @@ Never imports azure.functions.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import TypeAdapter, ValidationError
+from typing_extensions import NotRequired, TypedDict
 
 from shared.models.api import Mode
 from shared.models.messages import GraphNotice, GraphNotices, ProcoreChange
@@ -36,6 +38,8 @@ MAX_SUBSCRIPTION_ID_CHARS = 128   # Graph subscription ids are GUIDs (36)
 MAX_CLIENT_STATE_CHARS = 128      # Graph's own limit for clientState
 MAX_LIFECYCLE_CHARS = 64
 NOTICES_MESSAGE_BYTES = 40_000    # raw JSON per GraphNotices message: base64 keeps it under the 64 KB limit
+MAX_DISTINCT_NOTICES = 10_000     # distinct (subscription, clientState) pairs kept per batch; Graph sends a few
+SEND_THREADS = 8                  # a capped batch of tiny made-up notifications is ~100 messages: sent in parallel
 
 
 def _unauthorized() -> ApiProblem:
@@ -78,20 +82,20 @@ def receive_procore(services: Services, request: ApiRequest) -> ApiResponse:
     return ApiResponse.json(200, {"status": "queued"})
 
 
-class GraphNotification(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+class GraphNotification(TypedDict):
+    """One entry of a batch, as Graph sends it (other keys ignored). A TypedDict, not a model: a 4 MB
+    batch of tiny made-up entries must parse in a fraction of the 1 s the receiver has (3x faster)."""
 
-    subscription_id: str = Field(alias="subscriptionId")
-    client_state: str | None = Field(None, alias="clientState")
-    resource: str | None = None
-    change_type: str | None = Field(None, alias="changeType")
-    lifecycle_event: str | None = Field(None, alias="lifecycleEvent")
+    subscriptionId: str
+    clientState: NotRequired[str | None]
+    lifecycleEvent: NotRequired[str | None]
 
 
-class GraphNotifications(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class GraphNotifications(TypedDict):
     value: list[GraphNotification]
+
+
+GRAPH_BATCH: TypeAdapter[GraphNotifications] = TypeAdapter(GraphNotifications)
 
 
 def receive_graph(services: Services, request: ApiRequest) -> ApiResponse:
@@ -100,30 +104,46 @@ def receive_graph(services: Services, request: ApiRequest) -> ApiResponse:
         return ApiResponse.text(200, token)      # the host hands us the decoded value, as Graph requires
     check_body_size(request, MAX_GRAPH_BODY_BYTES)
     try:
-        batch = GraphNotifications.model_validate_json(request.body)
+        batch = GRAPH_BATCH.validate_json(request.body)["value"]
     except ValidationError:
         raise ApiProblem(400, "invalid_payload", "Expected a Graph change-notification batch.") from None
-    notices, malformed = reduce_batch(batch)
-    for chunk in split_notices(notices):
-        services.queues.send(services.settings.queue_live, GraphNotices(notices=chunk))
-    if malformed:
-        _log.warning("graph notifications ignored: %d malformed (subscription id or clientState)", malformed)
-    return ApiResponse.json(202, {"received": len(batch.value), "queued": len(notices), "ignored": malformed})
+    notices, ignored = reduce_batch(batch)
+    _send_all(services, [GraphNotices(notices=chunk) for chunk in split_notices(notices)])
+    if ignored:
+        _log.warning("graph notifications ignored: %d malformed or past %d distinct in one batch", ignored,
+                     MAX_DISTINCT_NOTICES)
+    return ApiResponse.json(202, {"received": len(batch), "queued": len(notices), "ignored": ignored})
 
 
-def reduce_batch(batch: GraphNotifications) -> tuple[list[GraphNotice], int]:
-    """The batch's distinct notices (clientState as its SHA-256, so no secret goes on a queue) and the
-    number of notifications no subscription of ours could have sent (no or oversized id or clientState)."""
-    seen: dict[GraphNotice, None] = {}
+def _send_all(services: Services, messages: list[GraphNotices]) -> None:
+    """Enqueue every message (in parallel when there are several); any failure fails the request, so
+    Graph delivers the batch again (a duplicate is harmless: the delta step coalesces)."""
+    queue = services.settings.queue_live
+    if len(messages) <= 1:
+        for message in messages:
+            services.queues.send(queue, message)
+        return
+    with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(messages))) as pool:
+        list(pool.map(lambda message: services.queues.send(queue, message), messages))
+
+
+def reduce_batch(batch: list[GraphNotification]) -> tuple[list[GraphNotice], int]:
+    """The batch's distinct notices (clientState as its SHA-256, so no secret goes on a queue), at most
+    MAX_DISTINCT_NOTICES of them, and how many notifications were not kept: malformed ones (no or an
+    oversized id or clientState: no subscription of ours sends them) and those past the cap."""
+    seen: dict[tuple[str, str, str | None], None] = {}
     malformed = 0
-    for note in batch.value:
-        sid, state, life = note.subscription_id, note.client_state, note.lifecycle_event
+    for index, note in enumerate(batch):
+        if len(seen) == MAX_DISTINCT_NOTICES:
+            malformed += len(batch) - index
+            break
+        sid, state, life = note["subscriptionId"], note.get("clientState"), note.get("lifecycleEvent")
         if (not sid or len(sid) > MAX_SUBSCRIPTION_ID_CHARS or not state or len(state) > MAX_CLIENT_STATE_CHARS
                 or (life is not None and len(life) > MAX_LIFECYCLE_CHARS)):
             malformed += 1
             continue
-        seen.setdefault(GraphNotice(sid=sid, state_hash=secret_hash(state), lifecycle=life or None), None)
-    return list(seen), malformed
+        seen.setdefault((sid, secret_hash(state), life or None), None)
+    return [GraphNotice(sid=sid, state_hash=hashed, lifecycle=life) for sid, hashed, life in seen], malformed
 
 
 def split_notices(notices: list[GraphNotice], budget: int = NOTICES_MESSAGE_BYTES) -> list[list[GraphNotice]]:

@@ -25,6 +25,7 @@ from shared.graph.session import GraphSession
 from shared.models import messages
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, LinkRow, Stage, SubscriptionKind
+from shared.onboarding.receivers import MAX_DISTINCT_NOTICES, MAX_GRAPH_BODY_BYTES, MAX_PROCORE_BODY_BYTES
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.runtime import Services
@@ -349,11 +350,33 @@ def test_a_flood_of_made_up_notifications_is_answered_at_once_and_dropped_on_the
     assert link_after is not None and link_after.etag == link_before.etag  # no link touched
 
 
+def test_the_largest_batch_of_tiny_made_up_notifications_is_answered_within_a_second(host: Host) -> None:
+    notes: list[bytes] = []
+    size = 20
+    while size < MAX_GRAPH_BODY_BYTES - 200:       # as many distinct notifications as the cap lets through
+        notes.append(b'{"subscriptionId":"%08x","clientState":"s"}' % len(notes))
+        size += len(notes[-1]) + 1
+    body = b'{"value":[' + b",".join(notes) + b"]}"
+    assert len(body) <= MAX_GRAPH_BODY_BYTES
+    before = len(host.messages(host.queue_live))
+    started = time.monotonic()
+    r = host.http.post("/api/webhooks/graph", content=body, headers={"Content-Type": "application/json"})
+    elapsed = time.monotonic() - started
+    assert r.status_code == 202, r.text
+    assert elapsed < 1.0, f"{len(notes)} tiny notifications took {elapsed:.2f} s to answer"
+    print(f"{len(notes)} tiny notifications answered in {elapsed * 1000:.0f} ms")
+    kept = MAX_DISTINCT_NOTICES
+    assert r.json() == {"received": len(notes), "queued": kept, "ignored": len(notes) - kept}
+    queued = host.messages(host.queue_live)[before:]
+    assert sum(len(m["notices"]) for m in queued) == kept
+
+
 def test_receiver_bodies_are_capped(host: Host, link: Link) -> None:
-    graph = host.http.post("/api/webhooks/graph", content=b'{"value": [' + b" " * (4 * 1024 * 1024) + b"]}",
+    graph = host.http.post("/api/webhooks/graph", content=b'{"value": [' + b" " * MAX_GRAPH_BODY_BYTES + b"]}",
                            headers={"Content-Type": "application/json"})
     procore = host.http.post(f"/api/webhooks/procore/{link.tenant.tenant_id}/{link.link_id}",
-                             content=b'{"x": "' + b"y" * (64 * 1024) + b'"}', headers={"Authorization": "Bearer x"})
+                             content=b'{"x": "' + b"y" * MAX_PROCORE_BODY_BYTES + b'"}',
+                             headers={"Authorization": "Bearer x"})
     for r in (graph, procore):
         assert r.status_code == 413 and r.headers["x-content-type-options"] == "nosniff", r.text
         assert r.json()["error"] == "payload_too_large" and r.json()["problems"][0]["field"] == "body"

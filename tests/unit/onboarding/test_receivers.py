@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+from pydantic import ValidationError
+
 from shared.models.messages import GraphNotices
-from shared.onboarding.receivers import GraphNotifications, reduce_batch, split_notices
+from shared.onboarding.receivers import (
+    GRAPH_BATCH,
+    MAX_DISTINCT_NOTICES,
+    GraphNotification,
+    reduce_batch,
+    split_notices,
+)
 from shared.onboarding.registration import secret_hash
 from shared.store.queues import encode_message
 
 
-def _batch(notes: list[dict[str, object]]) -> GraphNotifications:
-    return GraphNotifications.model_validate_json(json.dumps({"value": notes}))
+def _batch(notes: list[dict[str, object]]) -> list[GraphNotification]:
+    return GRAPH_BATCH.validate_json(json.dumps({"value": notes}))["value"]
 
 
 def test_duplicates_collapse_and_client_state_travels_only_as_its_hash() -> None:
@@ -44,3 +53,16 @@ def test_a_large_batch_fits_a_few_queue_messages_under_the_size_limit() -> None:
     for chunk in chunks:
         encode_message(GraphNotices(notices=chunk), "base64")   # raises past the 64 KB queue limit
     assert split_notices([]) == []
+
+
+def test_past_the_cap_of_distinct_notices_the_rest_is_counted_not_kept() -> None:
+    notes = [{"subscriptionId": f"{n:08x}", "clientState": "s"} for n in range(MAX_DISTINCT_NOTICES + 7)]
+    notices, ignored = reduce_batch(_batch(notes))
+    assert len(notices) == MAX_DISTINCT_NOTICES and ignored == 7
+    assert notices[-1].sid == f"{MAX_DISTINCT_NOTICES - 1:08x}"
+
+
+def test_a_batch_that_is_not_a_graph_batch_does_not_parse() -> None:
+    for body in (b"[]", b'{"value": {}}', b'{"value": [{"clientState": "s"}]}', b'{"value": [{"subscriptionId": 1}]}'):
+        with pytest.raises(ValidationError):
+            GRAPH_BATCH.validate_json(body)
