@@ -31,6 +31,7 @@ from shared.procore.scope import Scope
 from shared.runtime import Services
 from shared.store.repositories import Repositories
 from shared.sync import dispatch
+from shared.sync.runners.graph_notices import POINT_READS_UP_TO
 from tests.integration.onboarding.conftest import Host, Tenant, tenant_body, wait_for
 
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
@@ -308,6 +309,10 @@ def test_graph_receiver_answers_the_handshake_and_checks_client_state(
     deltas = post([note(sub.id, sub.client_state)] * 3 + [note(sub.id, "wrong-state")])
     assert [(m["kind"], m["tenant_id"], m["link_id"]) for m in deltas] == [
         ("drive_delta", link.tenant.tenant_id, link.link_id)]
+    # among many made-up ids (one scan of the subscriptions instead of a read per id) ours is still found
+    crowd = [note(str(uuid.uuid4()), sub.client_state) for _ in range(3 * POINT_READS_UP_TO)]
+    deltas = post(crowd[:POINT_READS_UP_TO] + [note(sub.id, sub.client_state)] + crowd[POINT_READS_UP_TO:])
+    assert [(m["kind"], m["link_id"]) for m in deltas] == [("drive_delta", link.link_id)]
     r = host.http.post("/api/webhooks/graph", content=b"[]")
     assert r.status_code == 400 and r.headers["x-content-type-options"] == "nosniff"
 
