@@ -1,7 +1,8 @@
 """HTTP front end: a bare ASGI app served by uvicorn on the host's event loop.
 
 Strips host.json's routePrefix, resolves the route (404/405), checks keys (401), passes a real
-`func.HttpRequest` and turns `$return` into the response after queue outputs are flushed. `/admin/...`
+`func.HttpRequest` and turns `$return` into the response after queue outputs are flushed; host.json's
+`http.customHeaders` are set on every response, the host's own errors included. `/admin/...`
 (outside the prefix, as in the real host) goes to devhost.admin. Uvicorn's
 own signal handling is disabled: the runner owns SIGTERM/SIGINT and drains everything in order.
 """
@@ -61,10 +62,18 @@ def to_reply(value: Any) -> Reply:
     raise TypeError(f"an HTTP function returned {type(value).__name__}; return func.HttpResponse or str")
 
 
+def with_custom_headers(headers: list[tuple[str, str]], custom: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The response headers with host.json's customHeaders set (they replace a function's own value)."""
+    names = {name.lower() for name, _ in custom}
+    return [(k, v) for k, v in headers if k.lower() not in names] + [(n.lower(), v) for n, v in custom]
+
+
 class HttpFrontend:
     """The ASGI application for all HTTP-triggered functions."""
 
-    def __init__(self, functions: list[FunctionSpec], route_prefix: str, keys: Keys, invoker: Invoker) -> None:
+    def __init__(self, functions: list[FunctionSpec], route_prefix: str, keys: Keys, invoker: Invoker,
+                 custom_headers: tuple[tuple[str, str], ...] = ()) -> None:
+        self._custom_headers = custom_headers
         self._routes: RouteTable[FunctionSpec] = RouteTable()
         for spec in functions:
             if isinstance(spec.trigger, HttpTriggerSpec):
@@ -90,6 +99,7 @@ class HttpFrontend:
         except Exception:
             log.exception("request failed: %s %s", scope["method"], scope["path"])
             status, headers, payload = _text(500)
+        headers = with_custom_headers(headers, self._custom_headers)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
         await send({"type": "http.response.body", "body": payload})

@@ -132,7 +132,7 @@ class Host:
         timers = [TimerRunner(s, invoker) for s in catalog if isinstance(s.trigger, TimerTriggerSpec)]
         await asyncio.gather(*(q.prepare() for q in queues))
         sock = bind_socket(self.options.host, self.options.port)
-        frontend = HttpFrontend(catalog, config.route_prefix, self.keys, invoker)
+        frontend = HttpFrontend(catalog, config.route_prefix, self.keys, invoker, config.custom_headers)
         server = make_server(frontend)
         http_task = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started:

@@ -97,6 +97,17 @@ class QueueOptions:
 class HostConfig:
     route_prefix: str = DEFAULT_ROUTE_PREFIX
     queues: QueueOptions = QueueOptions()
+    custom_headers: tuple[tuple[str, str], ...] = ()   # extensions.http.customHeaders, on every response
+
+
+def _custom_headers(http: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    raw = _section(http, "customHeaders")
+    headers: list[tuple[str, str]] = []
+    for name, value in raw.items():
+        if not isinstance(value, str) or not name.strip():
+            raise ConfigError(f"host.json: http.customHeaders.{name} must be a string")
+        headers.append((name.strip(), value))
+    return tuple(headers)
 
 
 def parse_host_json(data: Mapping[str, object], cpu_count: int | None = None) -> HostConfig:
@@ -129,7 +140,7 @@ def parse_host_json(data: Mapping[str, object], cpu_count: int | None = None) ->
     )
     if options.visibility_timeout < 0:
         raise ConfigError("host.json: queues.visibilityTimeout must not be negative")
-    return HostConfig(route_prefix=route_prefix, queues=options)
+    return HostConfig(route_prefix=route_prefix, queues=options, custom_headers=_custom_headers(http))
 
 
 def load_host_json(script_root: Path) -> HostConfig:

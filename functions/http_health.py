@@ -9,4 +9,5 @@ bp = func.Blueprint()
 
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def health(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps({"status": "ok"}), mimetype="application/json")
+    return func.HttpResponse(json.dumps({"status": "ok"}), mimetype="application/json",
+                             headers={"X-Content-Type-Options": "nosniff"})

@@ -19,6 +19,7 @@ from shared.models.rows import TenantRow
 from shared.procore.auth import ClientCredentials
 from shared.procore.client import ProcoreClient, ProcoreConnection
 from shared.secrets import SecretStore
+from shared.secrets.signing import SigningKey
 from shared.store.clients import StorageClients
 from shared.store.queues import QueueSender
 from shared.store.repositories import Repositories
@@ -57,6 +58,11 @@ class Services:
 
         assert self.settings.local_secret_key is not None  # enforced by Settings
         return LocalSecretStore(self.storage.tables, self.settings.local_secret_key)
+
+    @cached_property
+    def signing_key(self) -> SigningKey:
+        """The service's HMAC key (API continuation tokens), kept in the secret store."""
+        return SigningKey(self.secrets)
 
     def procore(self, tenant: TenantRow) -> ProcoreClient:
         """The tenant's Procore client (one per tenant and credential reference, per process)."""

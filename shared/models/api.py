@@ -1,7 +1,8 @@
 """Onboarding API payloads (contract §4), validated strictly: unknown fields are errors too.
 
 A typo such as `"initial_synk"` must come back as a 4xx naming the field, not be ignored and
-silently fall back to a default. Never imports azure.functions.
+silently fall back to a default; likewise a wrong JSON type (`"101"` or `true` for an id) is an
+error, not a coercion, and ids must fit Int64. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Strict as StrictType
 
 DEFAULT_PROCORE_BASE_URL = "https://api.procore.com"
 DEFAULT_PROCORE_LOGIN_URL = "https://login.procore.com"
@@ -65,12 +67,18 @@ def _url(value: str | None) -> str | None:
     return value.rstrip("/") if value else value
 
 
+INT64_MAX = 2**63 - 1
+# Ids and numbers of the API: a JSON number of the right type only (no "101", no true), within Int64.
+Id64 = Annotated[int, StrictType(), Field(gt=0, le=INT64_MAX)]
+StrictCount = Annotated[int, StrictType(), Field(le=INT64_MAX)]
+StrictNumber = Annotated[float, StrictType()]
+StrictFlag = Annotated[bool, StrictType()]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Ident = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
 
 
 class ProcoreCredentials(Strict):
-    company_id: int = Field(gt=0)
+    company_id: Id64
     client_id: Ident
     client_secret: SecretStr = Field(min_length=1)
     base_url: str = DEFAULT_PROCORE_BASE_URL
@@ -91,11 +99,12 @@ class MicrosoftCredentials(Strict):
 
 class TenantSettings(Strict):
     conflict_policy: ConflictPolicy = ConflictPolicy.NEWEST_WINS
-    delete_sync: bool = True
-    mass_delete_share: float = Field(0.2, gt=0, le=1)
-    mass_delete_count_24h: int = Field(200, ge=1)
-    quiet_period_s: float = Field(5.0, ge=0, le=300, description="a SharePoint file is copied to Procore once it "
-                                  "has not been saved for this long (rapid autosaves coalesce); 0 copies at once")
+    delete_sync: StrictFlag = True
+    mass_delete_share: StrictNumber = Field(0.2, gt=0, le=1)
+    mass_delete_count_24h: StrictCount = Field(200, ge=1)
+    quiet_period_s: StrictNumber = Field(5.0, ge=0, le=300, description=(
+        "a SharePoint file is copied to Procore once it has not been saved for this long "
+        "(rapid autosaves coalesce); 0 copies at once"))
     mail_from: str | None = Field(None, description="mailbox (UPN or user id) notifications are sent from; "
                                   "default: the deployment's PCSYNC_MAIL_SENDER")
 
@@ -143,8 +152,8 @@ class SharePointTarget(Strict):
 
 
 class CreateLinkRequest(Strict):
-    procore_project_id: int | None = Field(None, gt=0)
-    procore_company_documents: bool | None = None
+    procore_project_id: Id64 | None = None
+    procore_company_documents: StrictFlag | None = None
     sharepoint: SharePointTarget
     initial_sync: InitialSync = InitialSync.STANDARD
     tools: dict[ToolKey, Mode] = {}

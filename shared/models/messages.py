@@ -210,9 +210,36 @@ class SendNotification(_Message):
     list_held_deletes: bool = False  # append the paths the mass-delete breaker holds (read at send time)
 
 
+class GraphNotice(BaseModel):
+    """One distinct notification of a Graph batch as the receiver kept it: the subscription id, the
+    SHA-256 of the clientState presented (the secret itself never goes on a queue), any lifecycle event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sid: str
+    state_hash: str
+    lifecycle: str | None = None
+
+
+class GraphNotices(BaseModel):
+    """A Graph notification batch (or a slice of a large one), checked on the live queue, not in the
+    HTTP request: known subscriptions with the right clientState become DriveDelta runs, the rest are
+    dropped. Not bound to one link, so it is not a `_Message`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int = 1
+    kind: Literal["graph_notices"] = "graph_notices"
+    notices: list[GraphNotice]
+    attempt: int = Field(0, ge=0)
+
+
+# Messages not bound to one link: dispatch runs them without loading a link context.
+UNBOUND_MESSAGES: tuple[type[BaseModel], ...] = (GraphNotices,)
+
 DetectMessage = Annotated[
     StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion | DriveDelta | SpChange | EnumerateSp | RenewLink
-    | ReconcileLink,
+    | ReconcileLink | GraphNotices,
     Field(discriminator="kind"),
 ]
 TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore, Field(discriminator="kind")]

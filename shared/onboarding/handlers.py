@@ -107,7 +107,7 @@ def get_link(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiR
 def get_activity(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
     link = _link(services, request, tenant)
     limit = status.parse_limit(request.params.get("limit"))
-    page = status.activity_page(services.repos, link, datetime.now(UTC).date(), limit,
+    page = status.activity_page(services.repos, link, datetime.now(UTC).date(), limit, services.signing_key,
                                 request.params.get("continuation") or None)
     return ApiResponse.json(200, page)
 

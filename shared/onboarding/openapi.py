@@ -87,11 +87,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/api/openapi.json", "openapi", "This document", "none", 200, "any"),
     Operation("post", "/api/webhooks/procore/{tenant_id}/{link_id}", "procoreWebhook",
               "Procore webhook deliveries (v2.0 payloads) for one link", "hookSecret", 200, "any",
-              errors=(400, 401)),
+              errors=(400, 401, 413)),
     Operation("post", "/api/webhooks/graph", "graphWebhook",
               "Microsoft Graph change notifications and the subscription validation handshake", "none", 202, "any",
               query=(Query("validationToken", "sent by Graph when a subscription is created: echoed as text/plain",
-                           {"type": "string"}),), errors=(400,)),
+                           {"type": "string"}),), errors=(400, 413)),
 )
 
 
@@ -109,6 +109,7 @@ _ERROR_TEXT = {400: "Malformed request (bad JSON or query parameter)", 401: "Mis
                404: "No such tenant or link (also: another tenant's)", 409: "Conflicts with the current state",
                422: "A field is invalid, or Procore/SharePoint refused access (the body names the field)",
                503: "Procore or Graph unavailable; retry later (Retry-After)"}
+_ERROR_TEXT[413] = "The body is larger than this route accepts"
 
 
 Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]

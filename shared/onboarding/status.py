@@ -8,13 +8,13 @@ Never imports azure.functions.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import Counter
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
 
 from shared.models.rows import ItemState, LinkRow
+from shared.onboarding import continuation
+from shared.onboarding.continuation import Position
 from shared.onboarding.schemas import (
     DEFAULT_ACTIVITY_LIMIT,
     DEFAULT_SKIPPED_SHOWN,
@@ -27,8 +27,10 @@ from shared.onboarding.schemas import (
     StateCounts,
 )
 from shared.onboarding.web import ApiProblem
+from shared.secrets.signing import SigningKey
 from shared.store.repositories import Repositories
 
+MAX_DAYS_PER_PAGE = 31   # day partitions one activity request may read
 _STATES = {s.value for s in ItemState}
 
 
@@ -82,36 +84,34 @@ def parse_limit(raw: str | None) -> int:
     return int(raw)
 
 
-def encode_continuation(day: str, row_key: str) -> str:
-    raw = json.dumps({"d": day, "k": row_key}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _keys(signing: SigningKey) -> Iterator[bytes]:
+    yield signing.current()
+    fresh = signing.refreshed()            # another instance may have created the key first
+    if fresh is not None:
+        yield fresh
 
 
-def decode_continuation(token: str) -> tuple[date, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return date.fromisoformat(str(data["d"])), str(data["k"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise ApiProblem.on_field(400, "invalid_request", "continuation",
-                                  "continuation is not a token this API returned.") from None
-
-
-def activity_page(repos: Repositories, link: LinkRow, today: date, limit: int,
-                  continuation: str | None = None) -> ActivityPage:
-    """Up to `limit` events, newest first, starting after `continuation`."""
-    until, after_key = (decode_continuation(continuation) if continuation else (today, None))
-    rows = repos.recent_activity(link.link_id, since=link.created_at.date(), until=until)
+def activity_page(repos: Repositories, link: LinkRow, today: date, limit: int, signing: SigningKey,
+                  token: str | None = None) -> ActivityPage:
+    """Up to `limit` events, newest first, from `token`'s position (today's newest without one)."""
+    oldest = link.created_at.date()
+    start = (continuation.verify(_keys(signing), token, link.tenant_id, link.link_id, today=today, oldest=oldest)
+             if token else Position(today))
     page: list[ActivityEntry] = []
-    last: tuple[str, str] | None = None
-    more = False
-    for row in rows:
-        if after_key is not None and row.day == until.isoformat() and row.row_key <= after_key:
-            continue
-        if len(page) == limit:
-            more = True
-            break
-        page.append(ActivityEntry(at=row.at, event=row.event, tool=row.tool, item=row.item, path=row.path,
-                                  detail=row.detail))
-        last = (row.day, row.row_key)
-    token = encode_continuation(*last) if more and last is not None else None
-    return ActivityPage(items=page, continuation=token)
+    day, after = start.day, start.after_key
+    for _ in range(MAX_DAYS_PER_PAGE):
+        if day < oldest:
+            return ActivityPage(items=page, continuation=None)
+        for row in repos.activity_of_day(link.link_id, day, after or None, page_size=limit + 1):
+            if len(page) == limit:
+                return ActivityPage(items=page, continuation=_token(signing, link, Position(day, after)))
+            page.append(ActivityEntry(at=row.at, event=row.event, tool=row.tool, item=row.item, path=row.path,
+                                      detail=row.detail))
+            after = row.row_key
+        day, after = day - timedelta(days=1), ""
+    more = day >= oldest
+    return ActivityPage(items=page, continuation=_token(signing, link, Position(day)) if more else None)
+
+
+def _token(signing: SigningKey, link: LinkRow, position: Position) -> str:
+    return continuation.sign(signing.current(), link.tenant_id, link.link_id, position)

@@ -3,7 +3,8 @@
 functions/ converts func.HttpRequest -> ApiRequest and ApiResponse -> func.HttpResponse; everything
 between (auth, validation, error mapping) is plain Python, testable without a host. An ApiProblem
 raised anywhere becomes `{"error", "message", "problems": [{"field", "problem"}]}`; input values are
-never echoed (they may be secrets). Never imports azure.functions.
+never echoed (they may be secrets). Every response says `X-Content-Type-Options: nosniff` (a browser
+must never sniff an echoed value into HTML), and bodies are capped. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from shared.onboarding.schemas import ErrorBody, FieldProblem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 JSON_TYPE = "application/json"
+SECURITY_HEADERS: Mapping[str, str] = {"X-Content-Type-Options": "nosniff"}
+MAX_API_BODY_BYTES = 256 * 1024   # onboarding bodies are a few KB (credentials, a folder path, tool modes)
 _VALUE_ERROR_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -48,6 +51,12 @@ class ApiResponse:
     body: bytes = b""
     content_type: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        present = {name.lower() for name in self.headers}
+        extra = {k: v for k, v in SECURITY_HEADERS.items() if k.lower() not in present}
+        if extra:
+            object.__setattr__(self, "headers", {**self.headers, **extra})
 
     @classmethod
     def json(cls, status: int, payload: BaseModel | Mapping[str, Any],
@@ -93,8 +102,16 @@ def not_found(what: str = "resource") -> ApiProblem:
     return ApiProblem(404, "not_found", f"No such {what}.")
 
 
+def check_body_size(request: ApiRequest, limit: int) -> None:
+    """413 with the API's error shape when the body is larger than `limit` bytes (checked before parsing)."""
+    if len(request.body) > limit:
+        raise ApiProblem.on_field(413, "payload_too_large", "body",
+                                  f"The request body is {len(request.body)} bytes; the limit is {limit}.")
+
+
 def parse_body(model: type[ModelT], request: ApiRequest) -> ModelT:
-    """The body as `model`; malformed JSON -> 400, any invalid field -> 422 naming each field."""
+    """The body as `model`; too large -> 413, malformed JSON -> 400, any invalid field -> 422 naming each field."""
+    check_body_size(request, MAX_API_BODY_BYTES)
     try:
         return model.model_validate_json(request.body or b"")
     except ValidationError as exc:

@@ -15,6 +15,10 @@ class SecretStore(Protocol):
         """Store `value` under `name` (replacing it); return the reference to keep in tables."""
         ...
 
+    def reference(self, name: str) -> str:
+        """The reference `put(name, ...)` returns, without storing anything."""
+        ...
+
     def get(self, ref: str) -> str:
         """The clear value behind a reference; errors.NotFound if it is gone."""
         ...

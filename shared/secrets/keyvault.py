@@ -41,6 +41,9 @@ class KeyVaultSecretStore:
             return response
         raise to_error(resolution, f"Key Vault {method} secrets/{{name}} -> {response.status_code}")
 
+    def reference(self, name: str) -> str:
+        return REF_PREFIX + check_secret_name(name)
+
     def put(self, name: str, value: str) -> str:
         self._call("PUT", name, {"value": value})
         return REF_PREFIX + name

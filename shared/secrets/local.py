@@ -40,6 +40,9 @@ class LocalSecretStore:
             raise errors.ConfigError("the local secret key must be a Fernet key (urlsafe base64, 32 bytes)") from exc
         self._repo = TableRepository(tables, TABLE, SecretRow, lambda r: (PARTITION, r.name))
 
+    def reference(self, name: str) -> str:
+        return REF_PREFIX + check_secret_name(name)
+
     def put(self, name: str, value: str) -> str:
         row = SecretRow(name=check_secret_name(name), ciphertext=self._fernet.encrypt(value.encode()).decode())
         self._repo.upsert(row)

@@ -90,6 +90,12 @@ class Repositories:
         """Activity of a link, newest first, from `until` back to `since` (UTC days)."""
         day = until
         while day >= since:
-            for stored in self.activity.query(f"{link_id}:{day.isoformat()}"):
-                yield stored.row
+            yield from self.activity_of_day(link_id, day)
             day -= timedelta(days=1)
+
+    def activity_of_day(self, link_id: str, day: date, after_key: str | None = None, *,
+                        page_size: int = 1000) -> Iterator[ActivityRow]:
+        """One day's activity of a link (one partition), newest first, after `after_key` if given."""
+        where, params = ("RowKey gt @after", {"after": after_key}) if after_key else (None, None)
+        for stored in self.activity.query(f"{link_id}:{day.isoformat()}", where, params, page_size=page_size):
+            yield stored.row

@@ -34,6 +34,7 @@ from shared.sync.runners import (
     delta,
     detect,
     detect_sp,
+    graph_notices,
     initial,
     initial_sp,
     metadata,
@@ -93,6 +94,27 @@ RUNNERS: dict[type[BaseModel], Runner] = {
 }
 
 
+# Messages bound to no link (m.UNBOUND_MESSAGES) and their steps, which take the services only.
+UnboundRunner = Callable[[Services, Any], object]
+UNBOUND_RUNNERS: dict[type[BaseModel], UnboundRunner] = {
+    m.GraphNotices: graph_notices.check_notices,
+}
+
+
+def _handle_unbound(services: Services, queue: str, msg: BaseModel) -> None:
+    """Run a message bound to no link: a transient failure puts it back with a delay, anything else
+    propagates (host retries, then poison)."""
+    try:
+        UNBOUND_RUNNERS[type(msg)](services, msg)
+    except errors.TransientError as exc:
+        attempt = msg.attempt + 1  # type: ignore[attr-defined]
+        if attempt > MAX_TRANSIENT_ATTEMPTS:
+            raise
+        delay = backoff_delay(attempt, exc.retry_after)
+        log.info("%s deferred %.1f s (attempt %d): %s", type(msg).__name__, delay, attempt, exc)
+        services.queues.send(queue, msg.model_copy(update={"attempt": attempt}), delay_s=delay)
+
+
 def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
     runner = RUNNERS.get(type(msg))
     if runner is None:
@@ -128,6 +150,9 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
 
     `delivery_id` is the queue message id: retries of one delivery share it, duplicates do not."""
     msg: BaseModel = adapter.validate_json(body)
+    if isinstance(msg, m.UNBOUND_MESSAGES):
+        _handle_unbound(services, queue, msg)
+        return
     ctx = load_context(services, msg.tenant_id, msg.link_id, msg.lane)  # type: ignore[attr-defined]
     if ctx is None:
         log.info("dropped %s for a stopped link", type(msg).__name__)

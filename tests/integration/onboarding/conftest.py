@@ -27,10 +27,12 @@ from cryptography.fernet import Fernet
 
 from emulators.graph import EmulatorConfig, GraphEmulator, start_emulator
 from emulators.procore.server import RunningEmulator, start
+from shared.config import load_settings
 from shared.graph.config import GraphConfig
 from shared.graph.session import GraphSession
 from shared.procore.auth import ClientCredentials, TokenCache
 from shared.procore.client import ProcoreClient, ProcoreConnection
+from shared.runtime import Services
 from shared.store.repositories import Repositories
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -150,6 +152,15 @@ def host(azurite_conn: str, graph_emu: GraphEmulator, procore_emu: RunningEmulat
 @pytest.fixture(scope="module")
 def repos(azurite_conn: str) -> Repositories:
     return Repositories(TableServiceClient.from_connection_string(azurite_conn))
+
+
+@pytest.fixture(scope="module")
+def steps(host: Host) -> Services:
+    """Services for running queue steps in this process on what the host enqueued (the host here
+    serves HTTP only), sending their follow-ups to the host's queues."""
+    return Services(load_settings({"AzureWebJobsStorage": host.conn, "PCSYNC_QUEUE_LIVE": host.queue_live,
+                                   "PCSYNC_QUEUE_INITIAL_SYNC": host.queue_initial,
+                                   "PCSYNC_LOCAL_SECRET_KEY": Fernet.generate_key().decode()}))
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,12 @@ OpenAPI document, through the real local host over HTTP (Azurite + both emulator
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from azure.data.tables import TableServiceClient
 from emulators.procore.server import RunningEmulator
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.onboarding.status import MAX_DAYS_PER_PAGE
 from shared.store.repositories import Repositories
 from tests.integration.onboarding.conftest import Host, Tenant, create_tenant, tenant_body
 from tests.unit.onboarding.openapi_check import problems_of
@@ -77,6 +81,10 @@ def test_tenant_creation_keeps_secrets_out_of_tables_and_logs(
     (lambda b: b.pop("microsoft"), "microsoft"),
     (lambda b: b["microsoft"].update(graph_url="ftp://graph"), "microsoft.graph_url"),
     (lambda b: b.update(settings={"conflict_policy": "coin_flip"}), "settings.conflict_policy"),
+    (lambda b: b["procore"].update(company_id=True), "procore.company_id"),
+    (lambda b: b["procore"].update(company_id="1"), "procore.company_id"),
+    (lambda b: b["procore"].update(company_id=2**63), "procore.company_id"),
+    (lambda b: b.update(settings={"delete_sync": "false"}), "settings.delete_sync"),
 ])
 def test_bad_tenant_fields_are_named(host: Host, procore_emu: RunningEmulator, graph_desc: dict[str, Any],
                                      change: Any, field: str) -> None:
@@ -108,6 +116,10 @@ def test_malformed_bodies_are_400_or_name_the_body(host: Host, tenant: Tenant) -
     (lambda b: b["sharepoint"].update(folder_path="Projects/../x"), "sharepoint.folder_path"),
     (lambda b: b["sharepoint"].pop("drive_id"), "sharepoint.drive_id"),
     (lambda b: b.update(procore_project_id=-5), "procore_project_id"),
+    (lambda b: b.update(procore_project_id="101"), "procore_project_id"),
+    (lambda b: b.update(procore_project_id=True), "procore_project_id"),
+    (lambda b: b.update(procore_project_id=2**63), "procore_project_id"),
+    (lambda b: b.update(procore_project_id=None, procore_company_documents="true"), "procore_company_documents"),
 ])
 def test_bad_link_fields_are_named(host: Host, tenant: Tenant, graph_desc: dict[str, Any], change: Any,
                                    field: str) -> None:
@@ -234,6 +246,92 @@ def test_activity_is_newest_first_and_paged(host: Host, tenant: Tenant, graph_de
                                                                                  "continuation")):
         r = host.http.get(url, params=params, headers=tenant.auth)
         assert r.status_code == 400 and r.json()["problems"][0]["field"] == field
+
+
+def _link_days_ago(host: Host, tenant: Tenant, graph_desc: dict[str, Any], repos: Repositories, days: int) -> str:
+    r = host.http.post(tenant.links, json=_link_body(graph_desc), headers=tenant.auth)
+    assert r.status_code == 202, r.text
+    link_id = str(r.json()["link_id"])
+    created = datetime.now(UTC) - timedelta(days=days)
+    repos.links.mutate(tenant.tenant_id, link_id, lambda row: row and row.model_copy(update={"created_at": created}))
+    return link_id
+
+
+def test_activity_continuation_is_signed_and_bound_to_its_link(
+        host: Host, tenant: Tenant, other: Tenant, other_link: str, graph_desc: dict[str, Any],
+        repos: Repositories) -> None:
+    link_id = _link_days_ago(host, tenant, graph_desc, repos, 3)
+    now = datetime.now(UTC)
+    for n in range(3):
+        repos.record_activity(repos.new_activity(link_id, "synced", at=now - timedelta(minutes=n), item=str(n)))
+    url = f"{tenant.links}/{link_id}/activity"
+    page = host.http.get(url, params={"limit": 2}, headers=tenant.auth).json()
+    token = page["continuation"]
+    assert [e["item"] for e in page["items"]] == ["0", None] and token          # None: link_created
+    payload, mac = token.split(".")
+
+    def forged(day: date, key: str = "") -> str:
+        raw = json.dumps({"v": 1, "d": day.isoformat(), "k": key}).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + mac
+
+    other_url = f"/api/tenants/{other.tenant_id}/links/{other_link}/activity"
+    for bad_url, bad_token, auth in (
+            (url, forged(now.date() + timedelta(days=3650)), tenant.auth),      # ten years ahead
+            (url, forged(now.date() - timedelta(days=1)), tenant.auth),         # tampered position
+            (url, payload + "." + mac[::-1], tenant.auth),
+            (url, payload, tenant.auth),
+            (other_url, token, other.auth)):                                    # another tenant's link
+        started = time.monotonic()
+        r = host.http.get(bad_url, params={"continuation": bad_token}, headers=auth)
+        assert time.monotonic() - started < 5.0
+        assert r.status_code == 400, r.text
+        assert r.json()["problems"][0]["field"] == "continuation" and "continuation" in r.json()["message"]
+        assert r.headers["x-content-type-options"] == "nosniff"
+    rest = host.http.get(url, params={"limit": 2, "continuation": token}, headers=tenant.auth).json()
+    assert [e["item"] for e in rest["items"]] == ["1", "2"] and rest["continuation"] is None
+    operator = host.http.get(f"/api/operator{url.removeprefix('/api')}", params={"limit": 2, "continuation": token},
+                             headers=host.operator())
+    assert operator.status_code == 200 and operator.json()["items"] == rest["items"]   # same link, same token
+
+
+def test_activity_pages_read_a_bounded_number_of_days(host: Host, tenant: Tenant, graph_desc: dict[str, Any],
+                                                      repos: Repositories) -> None:
+    days = 400
+    link_id = _link_days_ago(host, tenant, graph_desc, repos, days)
+    old = datetime.now(UTC) - timedelta(days=300)
+    repos.record_activity(repos.new_activity(link_id, "synced", at=old, item="old"))
+    url = f"{tenant.links}/{link_id}/activity"
+    seen: list[dict[str, Any]] = []
+    days_back: list[int] = []
+    token: str | None = None
+    requests = 0
+    while True:
+        r = host.http.get(url, params={"limit": 50, **({"continuation": token} if token else {})},
+                          headers=tenant.auth)
+        assert r.status_code == 200, r.text
+        requests += 1
+        seen += r.json()["items"]
+        token = r.json()["continuation"]
+        if token is None:
+            break
+        position = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+        days_back.append((datetime.now(UTC).date() - date.fromisoformat(position["d"])).days)
+    assert [e["item"] for e in seen] == [None, "old"] and seen[0]["event"] == "link_created"
+    # each request reads at most MAX_DAYS_PER_PAGE day partitions, short pages carry the continuation
+    assert days_back == [MAX_DAYS_PER_PAGE * n for n in range(1, len(days_back) + 1)]
+    assert requests == math.ceil((days + 1) / MAX_DAYS_PER_PAGE)
+
+
+def test_every_kind_of_response_says_nosniff(host: Host, tenant: Tenant) -> None:
+    responses = [host.http.get("/api/health"), host.http.get("/api/openapi.json"),
+                 host.http.get(f"{tenant.links}/{uuid.uuid4().hex}", headers=tenant.auth),     # our 404
+                 host.http.get(f"{tenant.links}/{uuid.uuid4().hex}"),                          # our 401
+                 host.http.post("/api/tenants", json={}),                                      # the host's 401
+                 host.http.get("/api/no-such-route"),                                          # the host's 404
+                 host.http.post("/api/tenants", json={}, headers=host.operator())]             # our 422
+    assert [r.status_code for r in responses] == [200, 200, 404, 401, 401, 404, 422]
+    for r in responses:
+        assert r.headers.get_list("x-content-type-options") == ["nosniff"], r.request.url
 
 
 def test_openapi_describes_every_route(host: Host) -> None:

@@ -5,6 +5,9 @@ emulator's hooks, the Graph emulator's subscriptions, the tables, the queues).""
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -19,11 +22,16 @@ from emulators.procore.server import RunningEmulator
 from shared import errors
 from shared.graph import content, items, subscriptions
 from shared.graph.session import GraphSession
+from shared.models import messages
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, LinkRow, Stage, SubscriptionKind
+from shared.onboarding.receivers import MAX_DISTINCT_NOTICES, MAX_GRAPH_BODY_BYTES, MAX_PROCORE_BODY_BYTES
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
+from shared.runtime import Services
 from shared.store.repositories import Repositories
+from shared.sync import dispatch
+from shared.sync.runners.graph_notices import POINT_READS_UP_TO
 from tests.integration.onboarding.conftest import Host, Tenant, tenant_body, wait_for
 
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
@@ -259,13 +267,25 @@ def test_procore_receiver_checks_the_hook_secret_and_enqueues_changes(
     assert delivered[0]["resource_name"] == "Project Folders" and delivered[0]["event_type"] == "create"
 
 
+def _run_graph_notices(host: Host, steps: Services, before: int) -> list[dict[str, Any]]:
+    """Run, as the live queue's trigger would, the GraphNotices the host enqueued after message
+    `before`; returns what those steps enqueued in turn."""
+    queued = host.messages(host.queue_live)[before:]
+    assert queued and {m["kind"] for m in queued} == {"graph_notices"}, queued
+    for message in queued:
+        dispatch.handle(steps, host.queue_live, json.dumps(message), messages.DETECT)
+    return host.messages(host.queue_live)[before + len(queued):]
+
+
 def test_graph_receiver_answers_the_handshake_and_checks_client_state(
         host: Host, link: Link, repos: Repositories, graph_app: GraphSession, graph_user: GraphSession,
-        graph_emu: GraphEmulator, graph_desc: dict[str, Any]) -> None:
+        graph_emu: GraphEmulator, graph_desc: dict[str, Any], steps: Services,
+        caplog: pytest.LogCaptureFixture) -> None:
     token = "Validation: Testing client application reachability <&> 1+1"
     r = host.http.post("/api/webhooks/graph", params={"validationToken": token}, content=b"",
                        headers={"Content-Type": "text/plain; charset=utf-8"})
     assert r.status_code == 200 and r.text == token and r.headers["content-type"].startswith("text/plain")
+    assert r.headers["x-content-type-options"] == "nosniff"
 
     row = repos.links.get(link.tenant.tenant_id, link.link_id)
     assert row is not None and row.row.graph_subscription_id is not None
@@ -276,15 +296,25 @@ def test_graph_receiver_answers_the_handshake_and_checks_client_state(
         return {"subscriptionId": sub_id, "clientState": state, "changeType": "updated",
                 "resource": f"drives/{drive_id}/root", "tenantId": graph_desc["tenant_id"]}
 
-    r = host.http.post("/api/webhooks/graph", json={"value": [note(sub.id, "wrong-state")]})
-    assert r.status_code == 202 and r.json() == {"accepted": 0, "ignored": 1}
-    r = host.http.post("/api/webhooks/graph", json={"value": [note(str(uuid.uuid4()), sub.client_state),
-                                                              note("bad/key#", sub.client_state)]})
-    assert r.status_code == 202 and r.json() == {"accepted": 0, "ignored": 2}
-    r = host.http.post("/api/webhooks/graph", json={"value": [note(sub.id, sub.client_state)]})
-    assert r.status_code == 202 and r.json() == {"accepted": 1, "ignored": 0}
-    assert host.http.post("/api/webhooks/graph", content=b"[]").status_code == 400
-    assert "graph notification ignored" in host.log()
+    def post(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        before = len(host.messages(host.queue_live))
+        r = host.http.post("/api/webhooks/graph", json={"value": notes})
+        assert r.status_code == 202 and r.headers["x-content-type-options"] == "nosniff", r.text
+        return _run_graph_notices(host, steps, before)
+
+    with caplog.at_level(logging.WARNING, logger="pcsync.webhooks"):
+        assert post([note(sub.id, "wrong-state")]) == []
+        assert post([note(str(uuid.uuid4()), sub.client_state), note("bad/key#", sub.client_state)]) == []
+    assert "graph notifications ignored: 1 " in caplog.text and "graph notifications ignored: 2 " in caplog.text
+    deltas = post([note(sub.id, sub.client_state)] * 3 + [note(sub.id, "wrong-state")])
+    assert [(m["kind"], m["tenant_id"], m["link_id"]) for m in deltas] == [
+        ("drive_delta", link.tenant.tenant_id, link.link_id)]
+    # among many made-up ids (one scan of the subscriptions instead of a read per id) ours is still found
+    crowd = [note(str(uuid.uuid4()), sub.client_state) for _ in range(3 * POINT_READS_UP_TO)]
+    deltas = post(crowd[:POINT_READS_UP_TO] + [note(sub.id, sub.client_state)] + crowd[POINT_READS_UP_TO:])
+    assert [(m["kind"], m["link_id"]) for m in deltas] == [("drive_delta", link.link_id)]
+    r = host.http.post("/api/webhooks/graph", content=b"[]")
+    assert r.status_code == 400 and r.headers["x-content-type-options"] == "nosniff"
 
     # A real notification: a person adds a file to the drive; the emulator's POST gets our 202.
     notifier = graph_emu.runtime.notifier
@@ -294,6 +324,69 @@ def test_graph_receiver_answers_the_handshake_and_checks_client_state(
     content.put_new_small(graph_user, drive_id, target.id, "note.txt", b"hello")
     wait_for(lambda: [e for e in list(notifier.log) if e["url"] == sub.notification_url and e["status"] == 202],
              what="a real Graph notification answered 202")
+
+
+def test_a_flood_of_made_up_notifications_is_answered_at_once_and_dropped_on_the_queue(
+        host: Host, link: Link, repos: Repositories, graph_desc: dict[str, Any], steps: Services) -> None:
+    drive_id = _site(graph_desc)["drive_id"]
+    notes = [{"subscriptionId": str(uuid.uuid4()), "subscriptionExpirationDateTime": "2026-07-01T10:00:00+00:00",
+              "clientState": uuid.uuid4().hex + uuid.uuid4().hex, "changeType": "updated",
+              "resource": f"drives/{drive_id}/root", "tenantId": graph_desc["tenant_id"],
+              "resourceData": {"@odata.type": "#Microsoft.Graph.DriveItem"}} for _ in range(5000)]
+    body = json.dumps({"value": notes}).encode()
+    link_before = repos.links.get(link.tenant.tenant_id, link.link_id)
+    assert link_before is not None
+    before = len(host.messages(host.queue_live))
+
+    started = time.monotonic()
+    r = host.http.post("/api/webhooks/graph", content=body, headers={"Content-Type": "application/json"})
+    elapsed = time.monotonic() - started          # no Authorization: Graph sends none
+    assert r.status_code == 202, r.text
+    assert elapsed < 1.0, f"a 5,000-notification batch took {elapsed:.2f} s to answer"
+    print(f"5,000 made-up notifications answered in {elapsed * 1000:.0f} ms")
+    assert r.json() == {"received": 5000, "queued": 5000, "ignored": 0}
+
+    queued = host.messages(host.queue_live)[before:]
+    assert 1 < len(queued) <= 20 and sum(len(m["notices"]) for m in queued) == 5000
+    kept = {value for m in queued for n in m["notices"] for value in n.values()}
+    assert not kept & {n["clientState"] for n in notes}                   # the secrets never go on a queue
+    assert _run_graph_notices(host, steps, before) == []                 # nothing enqueued for any link
+    link_after = repos.links.get(link.tenant.tenant_id, link.link_id)
+    assert link_after is not None and link_after.etag == link_before.etag  # no link touched
+
+
+def test_the_largest_batch_of_tiny_made_up_notifications_is_answered_within_a_second(host: Host) -> None:
+    notes: list[bytes] = []
+    size = 20
+    while size < MAX_GRAPH_BODY_BYTES - 200:       # as many distinct notifications as the cap lets through
+        notes.append(b'{"subscriptionId":"%08x","clientState":"s"}' % len(notes))
+        size += len(notes[-1]) + 1
+    body = b'{"value":[' + b",".join(notes) + b"]}"
+    assert len(body) <= MAX_GRAPH_BODY_BYTES
+    before = len(host.messages(host.queue_live))
+    started = time.monotonic()
+    r = host.http.post("/api/webhooks/graph", content=body, headers={"Content-Type": "application/json"})
+    elapsed = time.monotonic() - started
+    assert r.status_code == 202, r.text
+    assert elapsed < 1.0, f"{len(notes)} tiny notifications took {elapsed:.2f} s to answer"
+    print(f"{len(notes)} tiny notifications answered in {elapsed * 1000:.0f} ms")
+    kept = MAX_DISTINCT_NOTICES
+    assert r.json() == {"received": len(notes), "queued": kept, "ignored": len(notes) - kept}
+    queued = host.messages(host.queue_live)[before:]
+    assert sum(len(m["notices"]) for m in queued) == kept
+
+
+def test_receiver_bodies_are_capped(host: Host, link: Link) -> None:
+    graph = host.http.post("/api/webhooks/graph", content=b'{"value": [' + b" " * MAX_GRAPH_BODY_BYTES + b"]}",
+                           headers={"Content-Type": "application/json"})
+    procore = host.http.post(f"/api/webhooks/procore/{link.tenant.tenant_id}/{link.link_id}",
+                             content=b'{"x": "' + b"y" * MAX_PROCORE_BODY_BYTES + b'"}',
+                             headers={"Authorization": "Bearer x"})
+    for r in (graph, procore):
+        assert r.status_code == 413 and r.headers["x-content-type-options"] == "nosniff", r.text
+        assert r.json()["error"] == "payload_too_large" and r.json()["problems"][0]["field"] == "body"
+    small = host.http.post("/api/webhooks/graph", json={"value": []})
+    assert small.status_code == 202 and small.json() == {"received": 0, "queued": 0, "ignored": 0}
 
 
 def test_delete_stops_the_link_and_removes_hook_and_subscription(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import azure.functions as func
 import pytest
 
-from devhost.http_server import to_reply
+from devhost.http_server import to_reply, with_custom_headers
 
 
 def test_http_response_keeps_status_headers_and_mimetype() -> None:
@@ -26,3 +26,10 @@ def test_plain_values() -> None:
     assert to_reply(None) == (204, [], b"")
     with pytest.raises(TypeError):
         to_reply({"not": "supported"})
+
+
+def test_custom_headers_replace_a_functions_own_value() -> None:
+    headers = [("content-type", "text/plain"), ("x-content-type-options", "sniff-away")]
+    assert with_custom_headers(headers, (("X-Content-Type-Options", "nosniff"),)) == [
+        ("content-type", "text/plain"), ("x-content-type-options", "nosniff")]
+    assert with_custom_headers(headers, ()) == headers

@@ -104,3 +104,11 @@ def test_setting_references_resolve_from_the_environment() -> None:
     assert resolve_setting_refs("plain", env) == "plain"
     with pytest.raises(ConfigError, match="'%MISSING%' does not resolve to a value."):
         resolve_setting_refs("%MISSING%", env)
+
+
+def test_custom_headers_are_read_from_the_http_section() -> None:
+    config = parse_host_json({"extensions": {"http": {"customHeaders": {"X-Content-Type-Options": "nosniff"}}}})
+    assert config.custom_headers == (("X-Content-Type-Options", "nosniff"),)
+    assert parse_host_json({}).custom_headers == ()
+    with pytest.raises(ConfigError):
+        parse_host_json({"extensions": {"http": {"customHeaders": {"X-A": 1}}}})

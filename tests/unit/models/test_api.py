@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -86,3 +87,47 @@ def test_bad_links_are_explained(over: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError) as exc:
         CreateLinkRequest.model_validate(_link(**over))
     assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"procore_project_id": "101"}, "procore_project_id"),
+        ({"procore_project_id": True}, "procore_project_id"),
+        ({"procore_project_id": 101.0}, "procore_project_id"),
+        ({"procore_project_id": 2**63}, "procore_project_id"),
+        ({"procore_project_id": None, "procore_company_documents": "true"}, "procore_company_documents"),
+        ({"procore_project_id": None, "procore_company_documents": 1}, "procore_company_documents"),
+    ],
+)
+def test_link_ids_and_flags_take_their_json_type_only(over: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        CreateLinkRequest.model_validate_json(json.dumps(_link(**over)))
+    assert field in _fields(exc)
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"procore": {"company_id": True, "client_id": "pc", "client_secret": "s"}}, "procore.company_id"),
+        ({"procore": {"company_id": "1", "client_id": "pc", "client_secret": "s"}}, "procore.company_id"),
+        ({"procore": {"company_id": 2**63, "client_id": "pc", "client_secret": "s"}}, "procore.company_id"),
+        ({"settings": {"delete_sync": "false"}}, "settings.delete_sync"),
+        ({"settings": {"delete_sync": 0}}, "settings.delete_sync"),
+        ({"settings": {"mass_delete_count_24h": "200"}}, "settings.mass_delete_count_24h"),
+        ({"settings": {"quiet_period_s": "5"}}, "settings.quiet_period_s"),
+    ],
+)
+def test_tenant_ids_and_settings_take_their_json_type_only(over: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        CreateTenantRequest.model_validate_json(json.dumps(_tenant(**over)))
+    assert field in _fields(exc)
+
+
+def test_largest_int64_id_and_whole_numbers_for_floats_are_fine() -> None:
+    link = CreateLinkRequest.model_validate_json(json.dumps(_link(procore_project_id=2**63 - 1)))
+    assert link.procore_project_id == 2**63 - 1
+    tenant = CreateTenantRequest.model_validate_json(json.dumps(_tenant(
+        procore={"company_id": 2**63 - 1, "client_id": "pc", "client_secret": "s"},
+        settings={"quiet_period_s": 0, "mass_delete_share": 1, "delete_sync": False})))
+    assert tenant.settings.quiet_period_s == 0 and tenant.settings.delete_sync is False

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shared.models.api import CreateLinkRequest, CreateTenantRequest
-from shared.onboarding.web import ApiProblem, ApiRequest, parse_body
+from shared.onboarding.web import MAX_API_BODY_BYTES, ApiProblem, ApiRequest, ApiResponse, parse_body
 
 
 def _request(body: object | bytes) -> ApiRequest:
@@ -57,3 +57,20 @@ def test_valid_bodies_parse() -> None:
 def test_request_origin_is_scheme_and_host() -> None:
     assert _request({}).origin == "http://h:7071"
     assert ApiRequest("GET", "https://app.azurewebsites.net/api/x", {}).origin == "https://app.azurewebsites.net"
+
+
+def test_every_response_says_nosniff() -> None:
+    responses = [ApiResponse.json(200, {"a": 1}), ApiResponse.text(200, "<html>echo</html>"), ApiResponse.empty(),
+                 ApiProblem(401, "unauthorized", "no", headers={"WWW-Authenticate": "Bearer"}).response(),
+                 ApiResponse.json(202, {}, {"x-content-type-options": "nosniff", "Location": "/x"})]
+    for response in responses:
+        values = [v for k, v in response.headers.items() if k.lower() == "x-content-type-options"]
+        assert values == ["nosniff"], response
+    assert responses[3].headers["WWW-Authenticate"] == "Bearer" and responses[4].headers["Location"] == "/x"
+
+
+def test_oversized_bodies_are_413_before_parsing() -> None:
+    big = json.dumps({**LINK, "sharepoint": {**LINK["sharepoint"], "folder_path": "A" * MAX_API_BODY_BYTES}})
+    status, fields, body = _fields(CreateLinkRequest, big.encode())
+    assert status == 413 and fields == ["body"] and json.loads(body)["error"] == "payload_too_large"
+    assert parse_body(CreateLinkRequest, _request(LINK)).procore_project_id == 1

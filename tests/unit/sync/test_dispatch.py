@@ -8,7 +8,7 @@ import typing
 from pydantic import BaseModel
 
 from shared.models import messages as m
-from shared.sync.dispatch import RUNNERS
+from shared.sync.dispatch import RUNNERS, UNBOUND_RUNNERS
 
 
 def _kinds(adapter_type: object) -> set[type[BaseModel]]:
@@ -21,5 +21,6 @@ def _kinds(adapter_type: object) -> set[type[BaseModel]]:
 def test_every_queued_message_kind_has_a_runner() -> None:
     queued = set().union(*(_kinds(a) for a in (m.DetectMessage, m.TransferMessage, m.MetadataMessage,
                                                m.RecordResult, m.SendNotification)))
-    assert len(queued) == len(m._Message.__subclasses__())  # the unions name every message model
-    assert queued == set(RUNNERS)
+    assert len(queued) == len(m._Message.__subclasses__()) + len(m.UNBOUND_MESSAGES)  # every model is queued
+    assert queued == set(RUNNERS) | set(UNBOUND_RUNNERS)
+    assert not set(RUNNERS) & set(UNBOUND_RUNNERS) and set(UNBOUND_RUNNERS) == set(m.UNBOUND_MESSAGES)
