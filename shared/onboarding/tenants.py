@@ -157,14 +157,12 @@ def update_tenant(services: Services, tenant: TenantRow, request: UpdateTenantRe
         microsoft = microsoft.model_copy(update={"client_id": ms.client_id, "graph_url": ms.graph_url,
                                                  "authority": ms.authority})
         changed.append("microsoft")
-    try:
-        if p is not None and p.client_secret is not None:
-            new_refs["procore"] = secrets.put(_new_secret_name(tenant.tenant_id, "procore"),
-                                              p.client_secret.get_secret_value())
+    try:   # a new reference for each changed system: every process builds its client for it afresh
+        if "procore" in changed:
+            new_refs["procore"] = secrets.put(_new_secret_name(tenant.tenant_id, "procore"), candidate.client_secret)
             procore = procore.model_copy(update={"secret_ref": new_refs["procore"]})
-        if m is not None and m.client_secret is not None:
-            new_refs["microsoft"] = secrets.put(_new_secret_name(tenant.tenant_id, "microsoft"),
-                                                m.client_secret.get_secret_value())
+        if "microsoft" in changed:
+            new_refs["microsoft"] = secrets.put(_new_secret_name(tenant.tenant_id, "microsoft"), ms.client_secret)
             microsoft = microsoft.model_copy(update={"secret_ref": new_refs["microsoft"]})
         update = {"settings": settings, "procore": procore, "microsoft": microsoft,
                   **({"name": request.name} if request.name is not None else {}),
@@ -180,7 +178,6 @@ def update_tenant(services: Services, tenant: TenantRow, request: UpdateTenantRe
     for system, old in (("procore", tenant.procore.secret_ref), ("microsoft", tenant.microsoft.secret_ref)):
         if system in new_refs and old != new_refs[system]:
             _forget_secret(secrets, old)
-    services.forget_tenant_clients(tenant.tenant_id)
     _log.info("tenant updated (credentials checked: %s)", ", ".join(changed) or "none",
               extra={"tenant_id": tenant.tenant_id})
     return stored.row, changed

@@ -52,8 +52,9 @@ PAUSED_RETRY_S = 300.0
 DEFAULT_MAX_DEQUEUE = 5
 # Run even on a paused link: recording a finished write, and the safety net (feeds must stay alive;
 # a reconcile pass on a paused link just returns), which would otherwise bounce every PAUSED_RETRY_S.
-# A notification too: the one email of a pause is sent while the link is paused.
-RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink, m.SendNotification)
+# A notification too: the one email of a pause is sent while the link is paused. And the drive's delta
+# run: it serves the drive's other links, holds a paused one's position, and sees its folder restored.
+RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink, m.SendNotification, m.DriveDelta)
 
 
 def max_dequeue_count() -> int:
