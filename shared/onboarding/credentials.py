@@ -54,14 +54,17 @@ def check_procore(candidate: ProcoreCandidate) -> None:
                                   "Procore refused this client id/secret: no token was issued. Check the "
                                   "client secret (and client id) of the Procore app.") from None
     except errors.ConfigError:
-        raise ApiProblem.on_field(UNPROCESSABLE, "procore_permission_denied", "procore.client_id",
-                                  "Procore issued a token but refused to list the app's companies.") from None
+        raise _company_not_visible(candidate.company_id) from None
     finally:
         client.close()
     if not any(company.id == candidate.company_id for company in companies):
-        raise ApiProblem.on_field(UNPROCESSABLE, "procore_company_not_visible", "procore.company_id",
-                                  f"The Procore app is not connected to company {candidate.company_id}. Install it "
-                                  "in the company (App Management) and try again.")
+        raise _company_not_visible(candidate.company_id)
+
+
+def _company_not_visible(company_id: int) -> ApiProblem:
+    return ApiProblem.on_field(UNPROCESSABLE, "procore_company_not_visible", "procore.company_id",
+                               f"The Procore app is not connected to company {company_id}. Install it in the "
+                               "company (App Management) and try again.")
 
 
 def check_microsoft(candidate: MicrosoftCandidate, site_ids: list[str], ca_file: str | None) -> None:

@@ -87,7 +87,8 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     assert row.stage is Stage.INITIAL_SYNC and row.project_name == "Riverside Medical Center"
     target = items.get_by_path(graph_app, drive_id, link.folder)
     assert target is not None and target.is_folder and row.root_item_id == target.id
-    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "one_way"
+    # Omitted tools take the product's defaults, and only tools that sync are on (RFIs cannot sync yet).
+    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "off"
 
     # The Procore hook points at this link's receiver, with triggers for Documents folders and files.
     hooks = [h for h in procore_app.webhooks.list_hooks(Scope.project(101))
