@@ -206,3 +206,24 @@ def test_a_pause_by_request_waits_for_the_resume_call(env: Env) -> None:
     with pytest.raises(ApiProblem) as again:
         lifecycle.resume_by_request(env.services, resumed)
     assert (again.value.status, again.value.code) == (409, "not_paused")
+
+
+def test_a_step_that_meets_the_gone_folder_pauses_the_link_instead_of_failing(env: Env) -> None:
+    """The dispatcher's path: a Graph 404 under the deleted folder pauses the link with the folder's
+    reason (not a failed item with a raw Graph error), the message waits, and the resume goes back to
+    the stage the link paused from."""
+    link = env.new_link()                                       # in its initial sync, no tool folder yet
+    env.take(env.services.settings.queue_initial_sync)
+    assert link.root_item_id is not None
+    with env.graph_session("user") as graph:
+        sp_items.delete_item(graph, env.site["drive_id"], link.root_item_id)
+    env.run(StartInitialSync(tenant_id=link.tenant_id, link_id=link.link_id))   # creates Documents under it
+    paused = env.link(link.link_id)
+    assert paused.stage is Stage.PAUSED and paused.pause_cause == PauseCause.FOLDER_GONE.value
+    assert paused.paused_from is Stage.INITIAL_SYNC and "itemNotFound" not in (paused.stage_reason or "")
+    assert env.take() == [] and env.invisible() >= 1            # the step waits (deferred), nothing failed
+    _restore(env, link.root_item_id)
+    env.run(ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert env.link(link.link_id).stage is Stage.INITIAL_SYNC
+    assert "check_completion" in [m["kind"] for m in env.take()]
+    env.take(env.services.settings.queue_notify)
