@@ -196,8 +196,10 @@ def _check_restored(ctx: LinkContext, paused: list[str], result: sp_delta.DeltaR
     back = {item.id for item in result.items if not item.is_deleted}
     for link_id in paused:
         stored = ctx.services.repos.links.get(ctx.link.tenant_id, link_id)
-        if stored is None or stored.row.pause_cause != PauseCause.FOLDER_GONE.value \
-                or stored.row.root_item_id not in back:
+        if stored is None or stored.row.pause_cause != PauseCause.FOLDER_GONE.value:
+            continue
+        own = {stored.row.root_item_id, *(root.sp_item_id for root in stored.row.tool_roots.values())}
+        if not own & back:
             continue
         sibling = load_context(ctx.services, ctx.link.tenant_id, link_id, ctx.lane)
         if sibling is not None:
@@ -232,7 +234,7 @@ def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     held: set[str] = set()
     for link in links:
         if _root_gone(link, result):     # pause it, and hold it before this round: nothing is handed on
-            pause.pause_link(link, pausing.folder_gone(link.link.folder_path))
+            pause.pause_link(link, pause.diagnose(link) or pausing.folder_gone(link.link.folder_path))
             _hold(ctx, link.link.link_id, start)
             held.add(link.link.link_id)
             continue

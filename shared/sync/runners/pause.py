@@ -100,14 +100,28 @@ def resume_link(ctx: LinkContext, *, only_cause: PauseCause | None = None, how: 
 
 
 # ---- checks -------------------------------------------------------------------------------------------
+def _own_folders(link: LinkRow) -> list[tuple[str, str]]:
+    """(item id, path) of the link's folder and of its tools' folders below it, by id."""
+    folders = [(link.root_item_id, link.folder_path)] if link.root_item_id else []
+    for root in link.tool_roots.values():
+        if root.sp_item_id != link.root_item_id and root.sp_folder_name:
+            folders.append((root.sp_item_id, "/".join(p for p in (link.folder_path, root.sp_folder_name) if p)))
+    return folders
+
+
 def _diagnose_sharepoint(ctx: LinkContext) -> Diagnosis | None:
     link = ctx.link
     try:
-        if link.root_item_id is not None:
-            if sp_items.get_item(ctx.graph, link.drive_id, link.root_item_id).is_deleted:
-                return pausing.folder_gone(link.folder_path)
-        else:
+        if not link.root_item_id:
             sites.get_drive(ctx.graph, link.drive_id)
+        for item_id, path in _own_folders(link):
+            try:
+                if sp_items.get_item(ctx.graph, link.drive_id, item_id).is_deleted:
+                    return pausing.folder_gone(path)
+            except (errors.NotFound, errors.TargetNotFound):
+                if item_id == link.root_item_id:
+                    raise
+                return pausing.folder_gone(path)
         return None
     except errors.BadCredentials:
         return pausing.credentials("microsoft")

@@ -227,3 +227,23 @@ def test_a_step_that_meets_the_gone_folder_pauses_the_link_instead_of_failing(en
     assert env.link(link.link_id).stage is Stage.INITIAL_SYNC
     assert "check_completion" in [m["kind"] for m in env.take()]
     env.take(env.services.settings.queue_notify)
+
+
+def test_a_deleted_tool_folder_pauses_the_link_too_and_its_restore_resumes_it(env: Env) -> None:
+    link, docs = _linked(env)
+    _delta(env, link)
+    with env.graph_session("user") as graph:
+        sp_content.put_new_small(graph, env.site["drive_id"], docs, "Spec.txt", b"spec", "fail")
+        sp_items.delete_item(graph, env.site["drive_id"], docs)              # the Documents folder only
+    sent = _delta(env, link)
+    assert [m for m in sent if m["kind"] == "sp_change"] == []
+    paused = env.link(link.link_id)
+    assert paused.pause_cause == PauseCause.FOLDER_GONE.value
+    assert f"'{link.folder_path}/Documents'" in (paused.stage_reason or "")
+    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
+    assert ctx is not None and not pause.check_paused(ctx)                   # the link's own folder is fine
+    _restore(env, docs)
+    _delta(env, link)
+    assert env.link(link.link_id).stage is Stage.REGULAR
+    env.take()
+    env.take(env.services.settings.queue_notify)
