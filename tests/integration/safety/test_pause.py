@@ -247,3 +247,26 @@ def test_a_deleted_tool_folder_pauses_the_link_too_and_its_restore_resumes_it(en
     assert env.link(link.link_id).stage is Stage.REGULAR
     env.take()
     env.take(env.services.settings.queue_notify)
+
+
+def test_a_procore_project_the_app_can_no_longer_reach_pauses_the_link_until_it_can(env: Env) -> None:
+    link, _ = _linked(env)
+    hidden = 199                         # the emulator's project outside the app's permitted projects (404)
+
+    def point_at(project_id: int) -> None:
+        env.repos.links.mutate(link.tenant_id, link.link_id,
+                               lambda r: r.model_copy(update={"procore_project_id": project_id}))
+
+    point_at(hidden)                     # as if the app's access to the project had been removed
+    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
+    assert ctx is not None
+    assert pause.pause_for(ctx, errors.NotFound("GET /rest/v1.0/projects/{id}/documents -> 404"))
+    paused = env.link(link.link_id)
+    assert paused.pause_cause == PauseCause.PROCORE_PROJECT.value and f"project {hidden}" in (paused.stage_reason or "")
+    env.run(ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert env.link(link.link_id).stage is Stage.PAUSED                      # still unreachable
+    point_at(link.procore_project_id or 0)                                   # access given back
+    env.run(ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert env.link(link.link_id).stage is Stage.REGULAR
+    env.take()
+    env.take(env.services.settings.queue_notify)
