@@ -15,7 +15,8 @@ from shared.runtime import services
 bp = func.Blueprint()
 OPERATOR = func.AuthLevel.FUNCTION
 TENANT = func.AuthLevel.ANONYMOUS
-_LINKS = "tenants/{tenant_id}/links"
+_TENANT = "tenants/{tenant_id}"
+_LINKS = _TENANT + "/links"
 _LINK = _LINKS + "/{link_id}"
 
 
@@ -65,6 +66,36 @@ def delete_link(req: func.HttpRequest) -> func.HttpResponse:
     return run(handlers.as_tenant(handlers.delete_link), req)
 
 
+@bp.route(route=_LINKS, methods=["GET"], auth_level=TENANT)
+def list_links(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_tenant(handlers.list_links), req)
+
+
+@bp.route(route=_TENANT, methods=["GET"], auth_level=TENANT)
+def get_tenant(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_tenant(handlers.get_tenant), req)
+
+
+@bp.route(route=_TENANT, methods=["PATCH"], auth_level=TENANT)
+def update_tenant(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_tenant(handlers.update_tenant), req)
+
+
+@bp.route(route=_LINK, methods=["PATCH"], auth_level=TENANT)
+def update_link(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_tenant(handlers.update_link), req)
+
+
+@bp.route(route=_LINK + "/pause", methods=["POST"], auth_level=TENANT)
+def pause_link(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_tenant(handlers.pause_link), req)
+
+
+@bp.route(route=_LINK + "/resume", methods=["POST"], auth_level=TENANT)
+def resume_link(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_tenant(handlers.resume_link), req)
+
+
 # Operator mirrors of the tenant routes: the host checks the Functions key, so no tenant key is needed.
 @bp.route(route="operator/" + _LINKS, methods=["POST"], auth_level=OPERATOR)
 def operator_create_link(req: func.HttpRequest) -> func.HttpResponse:
@@ -84,6 +115,36 @@ def operator_get_link_activity(req: func.HttpRequest) -> func.HttpResponse:
 @bp.route(route="operator/" + _LINK, methods=["DELETE"], auth_level=OPERATOR)
 def operator_delete_link(req: func.HttpRequest) -> func.HttpResponse:
     return run(handlers.as_operator(handlers.delete_link), req)
+
+
+@bp.route(route="operator/" + _LINKS, methods=["GET"], auth_level=OPERATOR)
+def operator_list_links(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(handlers.list_links), req)
+
+
+@bp.route(route="operator/" + _TENANT, methods=["GET"], auth_level=OPERATOR)
+def operator_get_tenant(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(handlers.get_tenant), req)
+
+
+@bp.route(route="operator/" + _TENANT, methods=["PATCH"], auth_level=OPERATOR)
+def operator_update_tenant(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(handlers.update_tenant), req)
+
+
+@bp.route(route="operator/" + _LINK, methods=["PATCH"], auth_level=OPERATOR)
+def operator_update_link(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(handlers.update_link), req)
+
+
+@bp.route(route="operator/" + _LINK + "/pause", methods=["POST"], auth_level=OPERATOR)
+def operator_pause_link(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(handlers.pause_link), req)
+
+
+@bp.route(route="operator/" + _LINK + "/resume", methods=["POST"], auth_level=OPERATOR)
+def operator_resume_link(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(handlers.resume_link), req)
 
 
 @bp.route(route="operator/" + _LINK + "/held-deletes", methods=["POST"], auth_level=OPERATOR)

@@ -24,6 +24,7 @@ from emulators.graph import (  # noqa: F401 - importing the API modules register
     api_items,
     api_lists,
     api_mail,
+    api_restore,
     api_sites,
     api_subscriptions,
     api_uploads,

@@ -96,6 +96,10 @@ class LinkRow(Row):
     graph_subscription_id: str | None = None   # the drive-root subscription (SubscriptionRow kind graph)
     created_at: datetime
     updated_at: datetime
+    paused_from: Stage | None = None           # while paused: the stage a resume goes back to
+    pause_cause: str | None = None             # while paused: shared.sync.pausing.PauseCause value
+    pause_id: str | None = None                # while paused: names this pause (its one email and event)
+    paused_at: datetime | None = None
 
 
 class ItemRow(Row):

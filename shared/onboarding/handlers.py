@@ -18,10 +18,15 @@ from datetime import UTC, datetime
 from shared import errors
 from shared.models.api import CreateLinkRequest, CreateLinkResponse, CreateTenantRequest
 from shared.models.rows import LinkRow, TenantRow
-from shared.onboarding import held_deletes, links, receivers, status, tenants
+from shared.onboarding import held_deletes, lifecycle, links, receivers, status, tenants
 from shared.onboarding.auth import check_id, tenant_for_operator, tenant_for_path
 from shared.onboarding.openapi import document
-from shared.onboarding.schemas import HeldDeletesRequest, HeldDeletesResponse
+from shared.onboarding.schemas import (
+    HeldDeletesRequest,
+    HeldDeletesResponse,
+    UpdateLinkRequest,
+    UpdateTenantRequest,
+)
 from shared.onboarding.web import ApiProblem, ApiRequest, ApiResponse, not_found, parse_body
 from shared.runtime import Services
 
@@ -81,6 +86,7 @@ def _link(services: Services, request: ApiRequest, tenant: TenantRow) -> LinkRow
 # ---- operator -----------------------------------------------------------------------------------
 def create_tenant(services: Services, request: ApiRequest) -> ApiResponse:
     body = parse_body(CreateTenantRequest, request)
+    tenants.check_new_tenant(services, body)      # a wrong secret is a 422 naming it, before anything is stored
     created = tenants.create_tenant(services.repos, services.secrets, body)
     return ApiResponse.json(201, created)
 
@@ -121,6 +127,38 @@ def decide_held_deletes(services: Services, request: ApiRequest, tenant: TenantR
     body = parse_body(HeldDeletesRequest, request)
     count = held_deletes.decide_held(services, _link(services, request, tenant), body.action)
     return ApiResponse.json(200, HeldDeletesResponse(action=body.action, count=count))
+
+
+def list_links(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    return ApiResponse.json(200, lifecycle.list_links(services.repos, tenant))
+
+
+def get_tenant(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    return ApiResponse.json(200, tenants.tenant_info(tenant))
+
+
+def update_tenant(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    body = parse_body(UpdateTenantRequest, request)
+    updated, changed = tenants.update_tenant(services, tenant, body)
+    if changed:                                   # links paused for the old credentials resume now
+        lifecycle.recheck_paused(services, updated)
+    return ApiResponse.json(200, tenants.tenant_info(updated))
+
+
+def update_link(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    link = _link(services, request, tenant)
+    body = parse_body(UpdateLinkRequest, request)
+    return ApiResponse.json(200, status.link_status(services.repos, lifecycle.change_tools(services, link, body.tools)))
+
+
+def pause_link(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    paused = lifecycle.pause_by_request(services, _link(services, request, tenant))
+    return ApiResponse.json(200, status.link_status(services.repos, paused))
+
+
+def resume_link(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    resumed = lifecycle.resume_by_request(services, _link(services, request, tenant))
+    return ApiResponse.json(200, status.link_status(services.repos, resumed))
 
 
 # ---- public -------------------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 """Creating and stopping links (contract §4).
 
-Create: check access on both sides (access.py), refuse a second live link into the same SharePoint
-folder, take the change feeds before any enumeration (registration.py), write the LinkRow (stage
-initial_sync) and enqueue StartInitialSync on the initial-sync queue. Any failure after the first
-registration undoes everything registered so far; the target folder, if we created it, stays (it is
-empty, and a retry reuses it). Delete: stage `deleted` first (receivers stop enqueuing), then remove
-the hook, triggers, subscription and cursor; items rows stay, and nothing synced is ever deleted.
-Never imports azure.functions.
+Create: refuse tools that cannot sync yet (tools.py), check access on both sides (access.py), refuse
+a second live link into the same SharePoint folder, take the change feeds before any enumeration
+(registration.py), write the LinkRow (stage initial_sync) and enqueue StartInitialSync on the
+initial-sync queue. Any failure after the first registration undoes everything registered so far;
+the target folder, if we created it, stays (it is empty, and a retry reuses it). Delete: stage
+`deleted` first (receivers stop enqueuing), then remove the hook, triggers, subscription and cursor;
+items rows stay, and nothing synced is ever deleted. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from shared.models.messages import StartInitialSync
 from shared.models.rows import LinkRow, Stage, TenantRow, drive_scope
 from shared.onboarding.access import check_procore, check_sharepoint
 from shared.onboarding.registration import Undo, register, unregister
+from shared.onboarding.tools import creation_tools
 from shared.onboarding.web import ApiProblem, not_found
 from shared.runtime import Services
 from shared.store.repositories import Repositories
@@ -30,12 +31,12 @@ _log = logging.getLogger("pcsync.onboarding")
 def create_link(services: Services, tenant: TenantRow, request: CreateLinkRequest, base_url: str) -> str:
     """The new link's id, once its feeds are registered and its initial sync is queued."""
     repos = services.repos
+    tools = creation_tools(request)      # a tool that cannot sync yet is refused before anything is called
     procore, graph = services.procore(tenant), services.graph(tenant)
     target = check_procore(procore, tenant, request)
     folder = check_sharepoint(graph, request.sharepoint, request.initial_sync)
     _refuse_second_link(repos, tenant.tenant_id, request.sharepoint.drive_id, folder.id)
     link_id = uuid.uuid4().hex
-    tools = request.effective_tools
     undo = Undo()
     try:
         reg = register(repos, procore, graph, undo, tenant_id=tenant.tenant_id, link_id=link_id, scope=target.scope,

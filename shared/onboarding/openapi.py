@@ -22,7 +22,11 @@ from shared.onboarding.schemas import (
     ErrorBody,
     HeldDeletesRequest,
     HeldDeletesResponse,
+    LinkList,
     LinkStatus,
+    TenantInfo,
+    UpdateLinkRequest,
+    UpdateTenantRequest,
 )
 
 OPENAPI_VERSION = "3.1.0"
@@ -65,7 +69,7 @@ class Operation:
 _LINK = TENANT_PREFIX + "{tenant_id}/links/{link_id}"
 OPERATIONS: tuple[Operation, ...] = (
     Operation("post", "/api/tenants", "createTenant", "Onboard a tenant (operator only)", "functionKey", 201,
-              CreateTenantResponse, CreateTenantRequest, errors=(400, 401, 422)),
+              CreateTenantResponse, CreateTenantRequest, errors=(400, 401, 422, 503)),
     Operation("post", TENANT_PREFIX + "{tenant_id}/api-key", "rotateApiKey",
               "Issue a new tenant API key; the old one stops working (operator only)", "functionKey", 200,
               CreateTenantResponse, errors=(401, 404)),
@@ -81,6 +85,25 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("delete", _LINK, "deleteLink",
               "Stop a link: remove its Procore hook and Graph subscription; synced content is kept", "tenantKey",
               204, "empty", errors=(401, 404, 503)),
+    Operation("get", TENANT_PREFIX + "{tenant_id}/links", "listLinks", "The tenant's links (stopped ones left out)",
+              "tenantKey", 200, LinkList, errors=(401, 404)),
+    Operation("get", TENANT_PREFIX + "{tenant_id}", "getTenant",
+              "The tenant's name, notify addresses, settings and credential ids (never a secret)", "tenantKey", 200,
+              TenantInfo, errors=(401, 404)),
+    Operation("patch", TENANT_PREFIX + "{tenant_id}", "updateTenant",
+              "Change the tenant's name, notify addresses, settings or credentials; new credentials are checked "
+              "against Procore / Microsoft first (422 naming the one refused), and links paused for credentials "
+              "resume", "tenantKey", 200, TenantInfo, UpdateTenantRequest, errors=(400, 401, 404, 409, 422, 503)),
+    Operation("patch", _LINK, "updateLink",
+              "Change the modes of some of the link's tools (a tool that cannot sync yet, or a transition the "
+              "product cannot carry out yet, is a 422 that says so)", "tenantKey", 200, LinkStatus,
+              UpdateLinkRequest, errors=(400, 401, 404, 409, 422)),
+    Operation("post", _LINK + "/pause", "pauseLink",
+              "Pause the link; it stays paused until the resume call (changes meanwhile are caught up then)",
+              "tenantKey", 200, LinkStatus, errors=(401, 404, 409)),
+    Operation("post", _LINK + "/resume", "resumeLink",
+              "Resume a paused link and reconcile it (409 while its cause is still there)", "tenantKey", 200,
+              LinkStatus, errors=(401, 404, 409, 503)),
     Operation("post", OPERATOR_PREFIX + "{tenant_id}/links/{link_id}/held-deletes", "decideHeldDeletes",
               "Release (apply) or discard (undo) the deletes the mass-delete breaker holds (operator only)",
               "functionKey", 200, HeldDeletesResponse, HeldDeletesRequest, errors=(400, 401, 404, 422)),

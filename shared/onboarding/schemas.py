@@ -6,12 +6,20 @@ automatically. Never imports azure.functions.
 
 from __future__ import annotations
 
+import enum
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from shared.models.api import InitialSync, Mode, ToolKey
+from shared.models.api import (
+    ConflictPolicy,
+    InitialSync,
+    Mode,
+    TenantSettings,
+    ToolKey,
+)
 from shared.models.rows import Stage
 
 DEFAULT_SKIPPED_SHOWN = 50
@@ -56,10 +64,33 @@ class SkippedItem(_Out):
     reason: str | None = None
 
 
+class ToolState(enum.StrEnum):
+    SYNCING = "syncing"              # initial copy running, or changes waiting to be applied
+    IDLE = "idle"                    # on and up to date
+    PAUSED = "paused"                # the link is paused (reason: why)
+    ERROR = "error"                  # the link failed, or items of the tool failed (reason: what)
+    OFF = "off"
+    NOT_AVAILABLE = "not_available"  # the product cannot sync this tool yet
+
+
+class ToolStatus(_Out):
+    mode: Mode
+    state: ToolState
+    reason: str | None = None
+    counts: StateCounts = Field(description="the tool's items by state")
+
+
 class LinkStatus(_Out):
     link_id: str
     stage: Stage
     stage_reason: str | None = None
+    pause_cause: str | None = Field(None, description="while paused: sharepoint_folder_gone, sharepoint_drive_gone, "
+                                    "sharepoint_access, microsoft_credentials, procore_credentials, "
+                                    "procore_project_unreachable, by_request or configuration")
+    resumes_by_itself: bool = Field(False, description="while paused: the link resumes once its cause is fixed")
+    paused_at: datetime | None = None
+    tool_status: dict[ToolKey, ToolStatus] = Field(
+        default_factory=dict, description="per tool: its mode, what it is doing (state, reason) and its item counts")
     counts: StateCounts = Field(description="items (files and folders) of the link by state")
     counts_by_kind: dict[str, StateCounts] = Field(description="the same counts for 'file' and 'folder'")
     project_name: str
@@ -102,3 +133,119 @@ class HeldDeletesRequest(BaseModel):
 class HeldDeletesResponse(_Out):
     action: str
     count: int
+
+
+class LinkSummary(_Out):
+    link_id: str
+    stage: Stage
+    stage_reason: str | None = None
+    project_name: str
+    procore_project_id: int | None = Field(None, description="null for a company Documents link")
+    sharepoint: SharePointInfo
+    tools: dict[ToolKey, Mode]
+    created_at: datetime
+    updated_at: datetime
+
+
+class LinkList(_Out):
+    items: list[LinkSummary] = Field(description="the tenant's links (stopped ones left out), oldest first")
+
+
+class ProcoreInfo(_Out):
+    company_id: int
+    client_id: str
+    base_url: str
+    login_url: str
+
+
+class MicrosoftInfo(_Out):
+    tenant_id: str
+    client_id: str
+    graph_url: str
+    authority: str | None = None
+
+
+class TenantInfo(_Out):
+    """A tenant as stored; the client secrets and the API key are never returned."""
+
+    tenant_id: str
+    name: str
+    procore: ProcoreInfo
+    microsoft: MicrosoftInfo
+    notify: list[str]
+    settings: TenantSettings
+    created_at: datetime
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
+_Ident = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^\S+$")]
+
+
+def _url(value: str | None) -> str | None:
+    if value is not None and not _URL.fullmatch(value):
+        raise ValueError("must be an http(s) URL")
+    return value.rstrip("/") if value else value
+
+
+class _Patch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ProcoreCredentialsUpdate(_Patch):
+    """New Procore credentials; checked against Procore (a token and a read of the company) before saving.
+    The company cannot change (the links belong to it)."""
+
+    client_id: _Ident | None = None
+    client_secret: SecretStr | None = Field(None, min_length=1)
+    base_url: str | None = None
+    login_url: str | None = None
+
+    _check_urls = field_validator("base_url", "login_url")(_url)
+
+
+class MicrosoftCredentialsUpdate(_Patch):
+    """New Microsoft credentials; checked (a token, and a read of each linked site) before saving. The
+    Entra tenant cannot change."""
+
+    client_id: _Ident | None = None
+    client_secret: SecretStr | None = Field(None, min_length=1)
+    graph_url: str | None = None
+    authority: str | None = None
+
+    _check_urls = field_validator("graph_url", "authority")(_url)
+
+
+class TenantSettingsUpdate(_Patch):
+    """Only the settings given change (see TenantSettings for each one's meaning and default)."""
+
+    conflict_policy: ConflictPolicy | None = None
+    delete_sync: bool | None = None
+    mass_delete_share: float | None = Field(None, gt=0, le=1)
+    mass_delete_count_24h: int | None = Field(None, ge=1)
+    quiet_period_s: float | None = Field(None, ge=0, le=300)
+    mail_from: str | None = None
+
+
+class UpdateTenantRequest(_Patch):
+    """Every field is optional; what is given replaces the stored value (settings: per setting)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    notify: list[str] | None = Field(None, min_length=1, max_length=50)
+    settings: TenantSettingsUpdate | None = None
+    procore: ProcoreCredentialsUpdate | None = None
+    microsoft: MicrosoftCredentialsUpdate | None = None
+
+    @field_validator("notify")
+    @classmethod
+    def _emails(cls, value: list[str] | None) -> list[str] | None:
+        bad = [v for v in value or [] if not _EMAIL.fullmatch(v)]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(bad)}")
+        return value
+
+
+class UpdateLinkRequest(_Patch):
+    """New modes for some of the link's tools (the others keep theirs)."""
+
+    tools: dict[ToolKey, Mode] = Field(min_length=1)

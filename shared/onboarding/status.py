@@ -1,4 +1,5 @@
-"""What a link is doing: its stage, item counts by state, the first skipped items, and its activity.
+"""What a link is doing: its stage (and why it is paused), item counts by state, each tool's mode and
+state, the first skipped items, and its activity.
 
 Counts read the link's items partition selecting only `state` and `kind` (a few bytes per row, fine up
 to tens of thousands of items). Activity is newest first across the per-day partitions; the
@@ -12,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from shared.models.rows import ItemState, LinkRow
+from shared.models.rows import ItemState, LinkRow, Stage
 from shared.onboarding import continuation
 from shared.onboarding.continuation import Position
 from shared.onboarding.schemas import (
@@ -26,9 +27,11 @@ from shared.onboarding.schemas import (
     SkippedItem,
     StateCounts,
 )
+from shared.onboarding.tools import link_tool_status
 from shared.onboarding.web import ApiProblem
 from shared.secrets.signing import SigningKey
 from shared.store.repositories import Repositories
+from shared.sync.pausing import resumes_by_itself
 
 MAX_DAYS_PER_PAGE = 31   # day partitions one activity request may read
 _STATES = {s.value for s in ItemState}
@@ -41,18 +44,28 @@ def _counts(counter: Counter[str]) -> StateCounts:
 
 def count_items(repos: Repositories, link_id: str) -> tuple[StateCounts, dict[str, StateCounts]]:
     """(all items by state, the same per kind); the items partition is the link id (repositories.py)."""
+    total, by_kind, _ = count_all(repos, link_id)
+    return total, by_kind
+
+
+def count_all(repos: Repositories, link_id: str) -> tuple[StateCounts, dict[str, StateCounts],
+                                                          dict[str, StateCounts]]:
+    """(all items by state, the same per kind, the same per tool), in one read of the partition."""
     total: Counter[str] = Counter()
     by_kind: dict[str, Counter[str]] = {}
-    for entity in repos.items.select(link_id, ["state", "kind"]):
+    by_tool: dict[str, Counter[str]] = {}
+    for entity in repos.items.select(link_id, ["state", "kind", "tool"]):
         state = str(entity.get("state") or ItemState.PENDING.value)
         state = state if state in _STATES else ItemState.FAILED.value
         total[state] += 1
         by_kind.setdefault(str(entity.get("kind") or "file"), Counter())[state] += 1
-    return _counts(total), {kind: _counts(c) for kind, c in sorted(by_kind.items())}
+        by_tool.setdefault(str(entity.get("tool") or ""), Counter())[state] += 1
+    return (_counts(total), {kind: _counts(c) for kind, c in sorted(by_kind.items())},
+            {tool: _counts(c) for tool, c in by_tool.items()})
 
 
 def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT_SKIPPED_SHOWN) -> LinkStatus:
-    counts, by_kind = count_items(repos, link.link_id)
+    counts, by_kind, by_tool = count_all(repos, link.link_id)
     skipped: list[SkippedItem] = []
     if counts.skipped:
         for stored in repos.items.query(link.link_id, "state eq @s", {"s": ItemState.SKIPPED.value}):
@@ -62,7 +75,9 @@ def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT
             if len(skipped) >= skipped_shown:
                 break
     return LinkStatus(
-        link_id=link.link_id, stage=link.stage, stage_reason=link.stage_reason, counts=counts,
+        link_id=link.link_id, stage=link.stage, stage_reason=link.stage_reason, pause_cause=link.pause_cause,
+        resumes_by_itself=link.stage is Stage.PAUSED and resumes_by_itself(link.pause_cause),
+        paused_at=link.paused_at, tool_status=link_tool_status(link, by_tool), counts=counts,
         counts_by_kind=by_kind, project_name=link.project_name, procore_company_id=link.procore_company_id,
         procore_project_id=link.procore_project_id,
         sharepoint=SharePointInfo(site_id=link.site_id, drive_id=link.drive_id, folder_path=link.folder_path,

@@ -46,7 +46,8 @@ def fan_out_renewals(services: Services) -> int:
 
 
 def fan_out_reconciles(services: Services) -> int:
-    """One ReconcileLink per link in regular sync."""
-    sent = _send(services, (link for link in all_links(services) if link.stage is Stage.REGULAR), ReconcileLink)
+    """One ReconcileLink per link in regular sync, and per paused link (its check for resuming by itself)."""
+    wanted = (Stage.REGULAR, Stage.PAUSED)
+    sent = _send(services, (link for link in all_links(services) if link.stage in wanted), ReconcileLink)
     log.info("reconcile timer: %d links", sent)
     return sent

@@ -6,7 +6,8 @@ Failure policy (style R6/R7), in one place:
   MAX_TRANSIENT_ATTEMPTS it is treated as a failure. A locked item is not overwritten and is looked
   at again for about a day (http_policy.locked_delay), since files stay open in Office for hours.
 - ItemSkipped: recorded as skipped with its reason; not retried.
-- ConfigError: the link is paused with a reason the admin can read; the message is deferred, not lost.
+- ConfigError, or a NotFound that a check traces to the link's folder, library or project: the link is
+  paused with a reason the admin can read (runners/pause.py); the message is deferred, not lost.
 - Anything else propagates, so the host retries it and finally moves it to `<queue>-poison`; on the
   last attempt the item is recorded as failed first, so the status API shows it.
 Never imports azure.functions.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
@@ -25,7 +25,7 @@ from pydantic import BaseModel, TypeAdapter
 from shared import errors
 from shared.http_policy import MAX_LOCKED_ATTEMPTS, backoff_delay, locked_delay
 from shared.models import messages as m
-from shared.models.rows import LinkRow, Stage
+from shared.models.rows import Stage
 from shared.runtime import Services
 from shared.store.queues import HOST_JSON
 from shared.sync.context import LinkContext, load_context
@@ -39,6 +39,7 @@ from shared.sync.runners import (
     initial_sp,
     metadata,
     notify,
+    pause,
     reconcile,
     record,
     renew,
@@ -52,7 +53,9 @@ PAUSED_RETRY_S = 300.0
 DEFAULT_MAX_DEQUEUE = 5
 # Run even on a paused link: recording a finished write, and the safety net (feeds must stay alive;
 # a reconcile pass on a paused link just returns), which would otherwise bounce every PAUSED_RETRY_S.
-RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink)
+# A notification too: the one email of a pause is sent while the link is paused. And the drive's delta
+# run: it serves the drive's other links, holds a paused one's position, and sees its folder restored.
+RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink, m.SendNotification, m.DriveDelta)
 
 
 def max_dequeue_count() -> int:
@@ -132,16 +135,22 @@ def _item_of(msg: BaseModel) -> tuple[Any, str] | None:
     return (tool, procore_id) if tool is not None and procore_id is not None else None
 
 
-def _pause(ctx: LinkContext, reason: str) -> None:
-    def change(current: LinkRow | None) -> LinkRow | None:
-        if current is None or current.stage is Stage.PAUSED:
-            return None
-        return current.model_copy(update={"stage": Stage.PAUSED, "stage_reason": reason,
-                                          "updated_at": datetime.now(UTC)})
+def _pause(ctx: LinkContext, exc: errors.SyncError) -> bool:
+    """Pause the link for what a check finds behind `exc` (shared/sync/runners/pause.py); False when
+    nothing explains it (a NotFound of an ordinary item) or the check itself could not run now."""
+    try:
+        return pause.pause_for(ctx, exc)
+    except errors.TransientError as transient:
+        log.info("could not check link health now (%s): %s", type(transient).__name__, transient)
+        return isinstance(exc, errors.ConfigError)   # try the message again later, as before
 
-    ctx.services.repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, change)
-    repos = ctx.services.repos
-    repos.record_activity(repos.new_activity(ctx.link.link_id, "paused", detail=reason))
+
+def _record_failure(ctx: LinkContext, item: tuple[Any, str] | None, dequeue_count: int, exc: Exception) -> None:
+    """On the last delivery the item is recorded as failed first, so the status API shows it."""
+    if dequeue_count >= max_dequeue_count() and item is not None:
+        record.record_result(ctx, m.RecordResult(
+            tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane, tool=item[0],
+            procore_id=item[1], outcome="failed", reason=f"{type(exc).__name__}: {exc}"[:500]))
 
 
 def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapter[Any],
@@ -175,11 +184,14 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
         if item is not None:
             record.record_skip(ctx, item[0], item[1], exc.reason)
     except errors.ConfigError as exc:
-        _pause(ctx, f"{type(exc).__name__}: {exc}")
+        _pause(ctx, exc)
         services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)
+    except errors.NotFound as exc:
+        if _pause(ctx, exc):         # the link's folder, library or project is gone: not this item's fault
+            services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)
+            return
+        _record_failure(ctx, item, dequeue_count, exc)
+        raise
     except Exception as exc:
-        if dequeue_count >= max_dequeue_count() and item is not None:
-            record.record_result(ctx, m.RecordResult(
-                tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane, tool=item[0],
-                procore_id=item[1], outcome="failed", reason=f"{type(exc).__name__}: {exc}"[:500]))
+        _record_failure(ctx, item, dequeue_count, exc)
         raise

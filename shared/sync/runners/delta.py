@@ -26,8 +26,11 @@ from shared.graph.models import DriveItem
 from shared.models.messages import DriveDelta, SpChange
 from shared.models.rows import CursorRow, Stage, drive_scope
 from shared.onboarding.registration import needs_graph
+from shared.sync import pausing
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step, load_context
 from shared.sync.lease import RunLease
+from shared.sync.pausing import PauseCause
+from shared.sync.runners import pause
 
 log = logging.getLogger("pcsync.sync")
 CURSOR = "graph_delta"
@@ -159,6 +162,29 @@ def _catch_up(link: LinkContext, msg: DriveDelta, cursor: CursorRow) -> int:
     return sent
 
 
+def _root_gone(link: LinkContext, result: sp_delta.DeltaResult) -> bool:
+    """Did this batch delete (recycle) the link's own folder, or one of its tools' folders? Then every
+    item below it shows as deleted too, and handing those on would delete them in Procore."""
+    own = {link.link.root_item_id, *_known_folders(link)} - {None}
+    return any(item.is_deleted and item.id in own for item in result.items)
+
+
+def _check_restored(ctx: LinkContext, paused: list[str], result: sp_delta.DeltaResult) -> None:
+    """A link paused because its folder was gone, whose folder this batch shows back (restored from the
+    recycle bin): check it now, and it resumes at once instead of at the next timer run."""
+    back = {item.id for item in result.items if not item.is_deleted}
+    for link_id in paused:
+        stored = ctx.services.repos.links.get(ctx.link.tenant_id, link_id)
+        if stored is None or stored.row.pause_cause != PauseCause.FOLDER_GONE.value:
+            continue
+        own = {stored.row.root_item_id, *(root.sp_item_id for root in stored.row.tool_roots.values())}
+        if not own & back:
+            continue
+        sibling = load_context(ctx.services, ctx.link.tenant_id, link_id, ctx.lane)
+        if sibling is not None:
+            pause.check_paused(sibling)
+
+
 def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     repos = ctx.services.repos
     scope = drive_scope(ctx.tenant.tenant_id, ctx.drive_id)
@@ -184,10 +210,17 @@ def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     for link_id in paused:
         _hold(ctx, link_id, stored_drive.row.value if stored_drive else start)
     result = sp_delta.fetch_changes(ctx.graph, ctx.drive_id, start)
+    held: set[str] = set()
     for link in links:
+        if _root_gone(link, result):     # pause it, and hold it before this round: nothing is handed on
+            pause.pause_link(link, pause.diagnose(link) or pausing.folder_gone(link.link.folder_path))
+            _hold(ctx, link.link.link_id, start)
+            held.add(link.link.link_id)
+            continue
         sent += _hand_on(link, msg, result)
+    _check_restored(ctx, paused, result)
     repos.cursors.upsert(CursorRow(scope=scope, kind=CURSOR, value=result.delta_link, updated_at=datetime.now(UTC)))
-    if lender is not None:
+    if lender is not None and lender.link.link_id not in held:
         repos.cursors.delete(lender.link.link_id, CURSOR)
     return sent
 

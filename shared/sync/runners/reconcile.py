@@ -6,7 +6,8 @@ tool's watermark (cursors row `procore_watermark:<tool>`), each handed to detect
 hint (event "update", no source application, so detect re-reads and decides); the watermark moves
 only after the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now"
 (the initial sync sets it when it starts, so the first pass never re-plans the whole project).
-Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker.
+Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker. On a
+paused link the pass is the periodic health check instead (runners/pause.py: resume once the cause is fixed).
 Never imports azure.functions.
 """
 
@@ -23,6 +24,7 @@ from shared.onboarding.registration import needs_graph
 from shared.safety.feeds import FEEDS
 from shared.safety.watermark import Watermark, plan_pass, window
 from shared.sync.context import LinkContext, Step
+from shared.sync.runners import pause
 from shared.sync.runners.breaker import forget_old_deletes
 
 log = logging.getLogger("pcsync.safety")
@@ -49,8 +51,11 @@ def init_watermarks(ctx: LinkContext) -> None:
 
 def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     """Run one pass; returns how many Procore hints were enqueued."""
+    if ctx.link.stage is Stage.PAUSED:
+        pause.check_paused(ctx)         # resumes it (and queues a full pass) once its cause is fixed
+        return 0
     if ctx.link.stage is not Stage.REGULAR:
-        return 0                        # paused or still in its initial sync: the next timer run comes back
+        return 0                        # still in its initial sync: the next timer run comes back
     forget_old_deletes(ctx, datetime.now(UTC))
     if msg.graph and needs_graph(ctx.link.tools):
         ctx.send(Step.DETECT, DriveDelta(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane))

@@ -95,7 +95,8 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     assert row.stage is Stage.INITIAL_SYNC and row.project_name == "Riverside Medical Center"
     target = items.get_by_path(graph_app, drive_id, link.folder)
     assert target is not None and target.is_folder and row.root_item_id == target.id
-    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "one_way"
+    # Omitted tools take the product's defaults, and only tools that sync are on (RFIs cannot sync yet).
+    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "off"
 
     # The Procore hook points at this link's receiver, with triggers for Documents folders and files.
     hooks = [h for h in procore_app.webhooks.list_hooks(Scope.project(101))
@@ -195,17 +196,21 @@ def test_link_creation_refusals_name_the_field_and_register_nothing(
 
 
 def test_bad_tenant_credentials_are_reported_as_such(host: Host, procore_emu: RunningEmulator,
-                                                    graph_desc: dict[str, Any]) -> None:
+                                                    graph_desc: dict[str, Any], repos: Repositories) -> None:
+    """Checked when given: a wrong secret is a 422 naming it at onboarding, and no tenant is created."""
+    before = {s.row.tenant_id for s in repos.tenants.query("tenant")}
     for system, code in (("procore", "procore_bad_credentials"), ("microsoft", "microsoft_bad_credentials")):
         body = tenant_body(procore_emu.descriptor, graph_desc)
         body[system]["client_secret"] = "not-the-secret"
         r = host.http.post("/api/tenants", json=body, headers=host.operator())
-        assert r.status_code == 201, r.text
-        wrong = Tenant(**r.json())
-        r = host.http.post(wrong.links, json=_link_body(graph_desc, _folder()), headers=wrong.auth)
         assert r.status_code == 422, r.text
         assert r.json()["error"] == code and r.json()["problems"][0]["field"] == f"{system}.client_secret"
         assert "not-the-secret" not in r.text
+    body = tenant_body(procore_emu.descriptor, graph_desc)
+    body["procore"]["company_id"] = 999_999
+    r = host.http.post("/api/tenants", json=body, headers=host.operator())
+    assert r.status_code == 422 and r.json()["problems"][0]["field"] == "procore.company_id", r.text
+    assert {s.row.tenant_id for s in repos.tenants.query("tenant")} == before
 
 
 def test_failure_after_registration_removes_what_was_registered(
