@@ -176,7 +176,7 @@ class NotificationRow(Row):
     link_id: str
     notification_id: str
     owner: str                               # queue message id of the delivery that claimed it
-    state: str                               # "sending" | "sent"
+    state: str                               # "sending" | "sent" | "no_sender" (recorded, not sent)
     claimed_at: datetime
 
 
