@@ -94,6 +94,9 @@ class TenantSettings(Strict):
     delete_sync: bool = True
     mass_delete_share: float = Field(0.2, gt=0, le=1)
     mass_delete_count_24h: int = Field(200, ge=1)
+    mass_delete_burst_gap_s: float = Field(60.0, ge=1, le=3600, description="deletes detected less than this "
+                                           "apart are one burst: a release of held deletes applies the rest of "
+                                           "its burst too; a later burst, after such a quiet gap, trips again")
     quiet_period_s: float = Field(5.0, ge=0, le=300, description="a SharePoint file is copied to Procore once it "
                                   "has not been saved for this long (rapid autosaves coalesce); 0 copies at once")
     mail_from: str | None = Field(None, description="mailbox (UPN or user id) notifications are sent from; "
