@@ -79,7 +79,8 @@ def admit_delete(ctx: LinkContext, row: ItemRow) -> bool:
         _set_state(ctx, key, "applied")
         return True
     _set_state(ctx, key, "held")
-    if _trip(ctx, verdict.reason if verdict.hold else link.deletes_held_reason or "deletes held"):
+    if _trip(ctx, verdict.reason if verdict.hold else link.deletes_held_reason or "deletes held",
+             link.deletes_released_at):
         ctx.send(Step.NOTIFY, SendNotification(
             tenant_id=link.tenant_id, link_id=link.link_id, list_held_deletes=True,
             notification_id=f"deletes-held-{datetime.now(UTC):%Y%m%dT%H%M%S}",
@@ -104,11 +105,12 @@ def _released_meanwhile(ctx: LinkContext, key: str, detected_at: datetime) -> bo
     return ctx.services.repos.deletes.mutate_won(ctx.link.link_id, key, change)
 
 
-def _trip(ctx: LinkContext, reason: str) -> bool:
-    """Mark the link's deletes held; True for the call that tripped it."""
+def _trip(ctx: LinkContext, reason: str, seen_release: datetime | None) -> bool:
+    """Mark the link's deletes held; True for the call that tripped it. Not if an operator released
+    the deletes since `seen_release` was read: the verdict was about the burst they just approved."""
 
     def change(current: LinkRow | None) -> LinkRow | None:
-        if current is None or current.deletes_held:
+        if current is None or current.deletes_held or current.deletes_released_at != seen_release:
             return None
         return current.model_copy(update={"deletes_held": True, "deletes_held_reason": reason,
                                           "updated_at": datetime.now(UTC)})

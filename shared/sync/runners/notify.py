@@ -47,7 +47,8 @@ def send_notification(ctx: LinkContext, msg: SendNotification, delivery_id: str)
     body = msg.body
     if msg.list_held_deletes:
         paths = held_paths(ctx)
-        body += f"\n\nHeld deletes ({len(paths)}):\n" + "\n".join(f"- {p}" for p in paths)
+        body += (f"\n\nHeld deletes ({len(paths)}):\n" + "\n".join(f"- {p}" for p in paths) if paths else
+                 "\n\nAn operator has already released or discarded them.")
     send_mail(ctx.graph, sender, msg.subject, body, list(ctx.tenant.notify))
     ctx.services.repos.notifications.upsert(NotificationRow(
         link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=delivery_id, state="sent",
