@@ -25,7 +25,7 @@ def _clear(services: Services, link: LinkRow, released_at: datetime | None) -> N
             return None
         update: dict[str, object] = {"deletes_held": False, "deletes_held_reason": None,
                                      "updated_at": datetime.now(UTC)}
-        if released_at is not None:
+        if released_at is not None and current.deletes_held:   # a release with nothing held approves nothing
             update["deletes_released_at"] = released_at
         return current.model_copy(update=update)
 

@@ -59,6 +59,8 @@ def test_a_release_applies_the_rest_of_its_burst_and_a_later_burst_trips_again(e
     for row in rows:
         env.repos.items.upsert(row)
     ctx = _context(env, link)
+    assert decide_held(env.services, link, "release") == 0   # nothing held: a release approves nothing
+    assert env.link(link.link_id).deletes_released_at is None
     first, late, tail, later = rows[:20], rows[20:21], rows[21:31], rows[31:46]
 
     _register(ctx, first)                       # the burst's first deletes: 20 of 50 trips the breaker
@@ -99,3 +101,37 @@ def _notifications(env: Env, queue: str, link: LinkRow, count: int) -> list[dict
                   and str(m.get("subject", "")).startswith("Deletes paused")]
         time.sleep(0.5)
     return found
+
+
+class _ReleasedWhileDeciding(LinkContext):
+    """A step whose first read of the link is followed at once by an operator's release (the real one),
+    so it decides on a link row the release has already changed: the race of a burst still arriving."""
+
+    released = False
+
+    def reload_link(self) -> LinkRow:
+        link = super().reload_link()
+        if not self.released:
+            self.released = True
+            decide_held(self.services, link, "release")
+        return link
+
+
+def test_a_delete_decided_during_the_release_takes_it_and_trips_nothing(env: Env) -> None:
+    link = env.new_link()
+    now = datetime.now(UTC)
+    rows = [ItemRow(link_id=link.link_id, tool=ToolKey.DOCUMENTS, procore_id=str(9500 + i), kind=ItemKind.FILE,
+                    state=ItemState.SYNCED, procore_name=f"r{i}.pdf", sp_item_id=f"SPR{i}", updated_at=now)
+               for i in range(ITEMS)]
+    for row in rows:
+        env.repos.items.upsert(row)
+    ctx = _context(env, link)
+    burst = rows[:20]
+    _register(ctx, burst)
+    assert [admit_delete(ctx, r) for r in burst[:-1]] == [False] * (len(burst) - 1)
+    assert _trips(env, link) == 1
+
+    racing = _ReleasedWhileDeciding(ctx.services, ctx.tenant, env.link(link.link_id), Lane.LIVE)
+    assert admit_delete(racing, burst[-1]) is True and racing.released
+    assert _states(env, link, burst) == {"released"}
+    assert not env.link(link.link_id).deletes_held and _trips(env, link) == 1
