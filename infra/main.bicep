@@ -32,8 +32,9 @@ param operatorPrincipalType string = 'User'
 @description('Public origin the webhooks are registered under, e.g. a custom domain. Empty: the app\'s default https host name.')
 param publicBaseUrl string = ''
 
-@description('Default mailbox (UPN or user id) notification mail is sent from, for tenants whose settings name none (settings.mail_from).')
-param mailSender string = ''
+@minLength(3)
+@description('Mailbox (UPN or user id) notification mail is sent from (tenants may override it with settings.mail_from). Required: without it no initial-sync or breaker email can be sent. Set it with `azd env set AZURE_MAIL_SENDER <mailbox>`.')
+param mailSender string
 
 @description('Upper bound on the app\'s instances (Flex Consumption scales each function group on its own within it).')
 @minValue(40)

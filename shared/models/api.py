@@ -102,6 +102,9 @@ class TenantSettings(Strict):
     delete_sync: StrictFlag = True
     mass_delete_share: StrictNumber = Field(0.2, gt=0, le=1)
     mass_delete_count_24h: StrictCount = Field(200, ge=1)
+    mass_delete_burst_gap_s: StrictNumber = Field(60.0, ge=1, le=3600, description=(
+        "deletes detected less than this apart are one burst: a release of held deletes applies the rest of "
+        "its burst too; a later burst, after such a quiet gap, trips again"))
     quiet_period_s: StrictNumber = Field(5.0, ge=0, le=300, description=(
         "a SharePoint file is copied to Procore once it has not been saved for this long "
         "(rapid autosaves coalesce); 0 copies at once"))

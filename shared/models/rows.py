@@ -92,6 +92,7 @@ class LinkRow(Row):
     sp_enumeration: str | None = None                # from_sharepoint: None | "started" | "done"
     deletes_held: bool = False                       # the mass-delete breaker tripped: deletes wait
     deletes_held_reason: str | None = None
+    deletes_released_at: datetime | None = None      # an operator's last release: its burst is approved
     procore_hook_id: int | None = None         # the link's Procore hook (SubscriptionRow kind procore)
     graph_subscription_id: str | None = None   # the drive-root subscription (SubscriptionRow kind graph)
     created_at: datetime
@@ -192,7 +193,7 @@ class NotificationRow(Row):
     link_id: str
     notification_id: str
     owner: str                               # queue message id of the delivery that claimed it
-    state: str                               # "sending" | "sent"
+    state: str                               # "sending" | "sent" | "no_sender" (recorded, not sent)
     claimed_at: datetime
 
 

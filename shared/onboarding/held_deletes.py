@@ -1,7 +1,8 @@
 """Operator decision on deletes the mass-delete breaker holds: release (apply) or discard (undo).
 
 Discarding a delete copies the item back to the side where it was deleted, as a new item, so both
-sides agree again and nothing is lost. Never imports azure.functions.
+sides agree again and nothing is lost. A release approves the whole burst of deletes, the part still
+arriving included (shared.sync.guards). Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -18,17 +19,47 @@ def _items_of(services: Services, link: LinkRow) -> list[Stored[DeleteRow]]:
     return [d for d in services.repos.deletes.query(link.link_id) if d.row.state == "held"]
 
 
+def _clear(services: Services, link: LinkRow, released_at: datetime | None) -> None:
+    def clear(current: LinkRow | None) -> LinkRow | None:
+        if current is None:
+            return None
+        update: dict[str, object] = {"deletes_held": False, "deletes_held_reason": None,
+                                     "updated_at": datetime.now(UTC)}
+        if released_at is not None and current.deletes_held:   # a release with nothing held approves nothing
+            update["deletes_released_at"] = released_at
+        return current.model_copy(update=update)
+
+    services.repos.links.mutate(link.tenant_id, link.link_id, clear)
+
+
+def _decide(services: Services, link: LinkRow, key: str, state: str) -> bool:
+    """Move one held delete to `state`; False when it is no longer held (decided meanwhile)."""
+
+    def change(current: DeleteRow | None) -> DeleteRow | None:
+        return current.model_copy(update={"state": state}) if current and current.state == "held" else None
+
+    return services.repos.deletes.mutate_won(link.link_id, key, change)
+
+
 def decide_held(services: Services, link: LinkRow, action: str) -> int:
-    """Apply `action` to every held delete of the link; returns how many there were."""
+    """Apply `action` to every held delete of the link; returns how many there were.
+
+    A release clears the hold first and records when, so deletes of the same burst arriving from
+    now on are applied (breaker.admit_delete), and only then releases the held ones (a delete held
+    concurrently is either seen here or releases itself on seeing the cleared hold)."""
     s = services.settings
+    if action == "release":
+        _clear(services, link, datetime.now(UTC))
     held = _items_of(services, link)
+    count = 0
     for stored in held:
         d = stored.row
         tool, _, procore_id = d.item_key.partition(":")
         common = {"tenant_id": link.tenant_id, "link_id": link.link_id, "lane": Lane.LIVE}
-        item = services.repos.items.get(link.link_id, d.item_key)
         if action == "release":
-            services.repos.deletes.replace(d.model_copy(update={"state": "released"}), stored.etag)
+            if not _decide(services, link, d.item_key, "released"):
+                continue
+            count += 1
             if d.direction == "to_sharepoint":
                 services.queues.send(s.queue_metadata, SpMetadata(**common, tool=tool, procore_id=procore_id,
                                                                   action="recycle"))
@@ -36,7 +67,10 @@ def decide_held(services: Services, link: LinkRow, action: str) -> int:
                 services.queues.send(s.queue_metadata, ProcoreMetadata(**common, tool=tool, sp_item_id=d.sp_item_id,
                                                                        action="recycle"))
             continue
-        services.repos.deletes.replace(d.model_copy(update={"state": "discarded"}), stored.etag)
+        if not _decide(services, link, d.item_key, "discarded"):
+            continue
+        count += 1
+        item = services.repos.items.get(link.link_id, d.item_key)
         if item is not None:  # forget the pair: the surviving side is copied back as a new item
             services.repos.items.delete(link.link_id, d.item_key)
         if d.sp_item_id:
@@ -46,13 +80,8 @@ def decide_held(services: Services, link: LinkRow, action: str) -> int:
         elif d.direction == "to_procore":
             services.queues.send(s.queue_transfer, FetchFile(**common, tool=tool, procore_id=procore_id, version=""))
 
-    def clear(current: LinkRow | None) -> LinkRow | None:
-        if current is None:
-            return None
-        return current.model_copy(update={"deletes_held": False, "deletes_held_reason": None,
-                                          "updated_at": datetime.now(UTC)})
-
-    services.repos.links.mutate(link.tenant_id, link.link_id, clear)
+    if action != "release":
+        _clear(services, link, None)
     services.repos.record_activity(services.repos.new_activity(link.link_id, f"held_deletes_{action}d",
-                                                               detail=f"{len(held)} deletes"))
-    return len(held)
+                                                               detail=f"{count} deletes"))
+    return count

@@ -2,7 +2,9 @@
 delay only if the guard allows, otherwise held for an operator to release or discard.
 
 While a link's deletes are held, every further delete is held too (no partial application), and
-the notify addresses get one email listing the held paths. Never imports azure.functions.
+the notify addresses get one email listing the held paths. A release approves the whole burst, the
+part still arriving included, and the count restarts from it (shared.sync.guards says why).
+Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from shared.models.messages import SendNotification
 from shared.models.rows import DeleteRow, ItemRow, LinkRow
 from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
-from shared.sync.guards import DELETE_SETTLE_S, DeletePolicy, mass_delete_guard
+from shared.sync.guards import DELETE_SETTLE_S, DeletePolicy, in_released_burst, mass_delete_guard
 
 log = logging.getLogger("pcsync.sync")
 WINDOW = timedelta(hours=24)
-# What counts toward the limits: deletes not yet decided, applied or held. Deletes an operator
-# released do not count (they were approved), so the breaker does not trip again on the next one.
+# What counts toward the limits: deletes not yet decided, applied or held, detected since the last
+# release. Deletes an operator released (and the rest of their burst) do not count: they were approved.
 ACTIVE = ("pending", "applied", "held")
 FORGET_AFTER = 2 * WINDOW  # a delete older than this no longer counts toward the breaker's window
 
@@ -59,18 +61,26 @@ def admit_delete(ctx: LinkContext, row: ItemRow) -> bool:
     if stored is not None and stored.row.state == "discarded":
         return False  # the operator chose to keep the item: it is being copied back
     link = ctx.reload_link()
-    since = datetime.now(UTC) - WINDOW
-    recent = sum(1 for d in repos.deletes.query(ctx.link.link_id, "detected_at ge @t", {"t": since})
-                 if d.row.state in ACTIVE)
-    total = sum(1 for _ in repos.items.query(ctx.link.link_id))
+    now = datetime.now(UTC)
+    detected_at = stored.row.detected_at if stored is not None else now
     settings = ctx.tenant.settings
+    window = [d.row for d in repos.deletes.query(ctx.link.link_id, "detected_at ge @t", {"t": now - WINDOW})]
+    if not link.deletes_held and in_released_burst(
+            detected_at, link.deletes_released_at, (d.detected_at for d in window if d.item_key != key),
+            timedelta(seconds=settings.mass_delete_burst_gap_s)):
+        _set_state(ctx, key, "released")   # the rest of a burst an operator released
+        return True
+    released_at = link.deletes_released_at
+    recent = sum(1 for d in window if d.state in ACTIVE and (released_at is None or d.detected_at > released_at))
+    total = sum(1 for _ in repos.items.query(ctx.link.link_id))
     verdict = mass_delete_guard(recent, total, DeletePolicy(settings.mass_delete_share,
                                                             settings.mass_delete_count_24h))
     if not link.deletes_held and not verdict.hold:
         _set_state(ctx, key, "applied")
         return True
     _set_state(ctx, key, "held")
-    if _trip(ctx, verdict.reason if verdict.hold else link.deletes_held_reason or "deletes held"):
+    if _trip(ctx, verdict.reason if verdict.hold else link.deletes_held_reason or "deletes held",
+             link.deletes_released_at):
         ctx.send(Step.NOTIFY, SendNotification(
             tenant_id=link.tenant_id, link_id=link.link_id, list_held_deletes=True,
             notification_id=f"deletes-held-{datetime.now(UTC):%Y%m%dT%H%M%S}",
@@ -78,14 +88,29 @@ def admit_delete(ctx: LinkContext, row: ItemRow) -> bool:
             body=(f"The sync held back deletes for project {link.project_name}: {verdict.reason}. Nothing was "
                   "deleted on the other side. An operator can release or discard them.")),
             delay_s=DELETE_SETTLE_S * 2)
-    return False
+        return False
+    return _released_meanwhile(ctx, key, detected_at)
 
 
-def _trip(ctx: LinkContext, reason: str) -> bool:
-    """Mark the link's deletes held; True for the call that tripped it."""
+def _released_meanwhile(ctx: LinkContext, key: str, detected_at: datetime) -> bool:
+    """An operator's release may have cleared the hold between our read of the link and our write of
+    `held` (its query of held rows then missed this one): take the release for this delete too."""
+    link = ctx.reload_link()
+    if link.deletes_held or link.deletes_released_at is None or detected_at > link.deletes_released_at:
+        return False
+
+    def change(current: DeleteRow | None) -> DeleteRow | None:
+        return current.model_copy(update={"state": "released"}) if current and current.state == "held" else None
+
+    return ctx.services.repos.deletes.mutate_won(ctx.link.link_id, key, change)
+
+
+def _trip(ctx: LinkContext, reason: str, seen_release: datetime | None) -> bool:
+    """Mark the link's deletes held; True for the call that tripped it. Not if an operator released
+    the deletes since `seen_release` was read: the verdict was about the burst they just approved."""
 
     def change(current: LinkRow | None) -> LinkRow | None:
-        if current is None or current.deletes_held:
+        if current is None or current.deletes_held or current.deletes_released_at != seen_release:
             return None
         return current.model_copy(update={"deletes_held": True, "deletes_held_reason": reason,
                                           "updated_at": datetime.now(UTC)})

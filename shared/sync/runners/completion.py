@@ -1,4 +1,5 @@
-"""When is the initial sync done? Debounced checks, and the one-time switch to `regular` + email.
+"""When is the initial sync done? Debounced checks, and the one-time switch to `regular` + email
+(the rule itself is pure, in shared.sync.completion: every enabled tool finished, nothing pending).
 
 Records set `completion_check_pending` after writing their row and enqueue a check only when they
 flipped it; the check clears the flag before it looks for pending rows. So the last record always
@@ -11,10 +12,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from shared.models.api import InitialSync
+from shared.models.api import ToolKey
 from shared.models.messages import CheckCompletion, EnumerateSp, SendNotification
 from shared.models.rows import LinkRow, Stage
+from shared.sync.completion import Completion, InitialProgress, decide_completion, enabled_tools, initial_sync_email
 from shared.sync.context import LinkContext, Step
+from shared.tools import TOOLS
 
 log = logging.getLogger("pcsync.sync")
 CHECK_DELAY_S = 2
@@ -55,17 +58,28 @@ def _start_sp_phase(ctx: LinkContext) -> None:
         ctx.send(Step.DETECT, EnumerateSp(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id))
 
 
+def finished_tools(link: LinkRow) -> set[ToolKey]:
+    """Tools whose initial part is done: enumerated ones, and enabled tools without an adapter
+    (nothing to copy, so they finish at once)."""
+    return set(link.enumerated) | {tool for tool in enabled_tools(link.tools) if tool not in TOOLS}
+
+
 def check_completion(ctx: LinkContext) -> bool:
-    """Switch the link to `regular` and queue the email if everything is enumerated and recorded."""
+    """Switch the link to `regular` and queue the email if every enabled tool finished and nothing is pending."""
     _flip(ctx, False)
     link = ctx.reload_link()
     if link.stage is not Stage.INITIAL_SYNC:
         return False
-    if not set(link.tool_roots) or not set(link.tool_roots) <= set(link.enumerated) or _has_pending(ctx):
-        return False
-    if link.initial_sync is InitialSync.FROM_SHAREPOINT and link.sp_enumeration != "done":
+    finished = finished_tools(link)
+    progress = InitialProgress(tools=link.tools, finished=finished,
+                               pending=enabled_tools(link.tools) <= finished and _has_pending(ctx),
+                               initial_sync=link.initial_sync, sp_enumeration=link.sp_enumeration)
+    verdict = decide_completion(progress)
+    if verdict is Completion.START_SP_PHASE:
         _start_sp_phase(ctx)
+    if verdict is not Completion.COMPLETE:
         return False
+
     def change(current: LinkRow | None) -> LinkRow | None:
         if current is None or current.stage is not Stage.INITIAL_SYNC:
             return None
@@ -75,12 +89,12 @@ def check_completion(ctx: LinkContext) -> bool:
     if not ctx.services.repos.links.mutate_won(link.tenant_id, link.link_id, change):
         return False
     repos = ctx.services.repos
+    company = link.procore_project_id is None
     repos.record_activity(repos.new_activity(link.link_id, "initial_sync_complete",
-                                             detail=f"project {link.project_name}"))
+                                             detail=f"{'company' if company else 'project'} {link.project_name}"))
     log.info("initial sync complete", extra={"tenant_id": link.tenant_id, "link_id": link.link_id})
+    email = initial_sync_email(link.project_name, link.tools, company=company)
     ctx.send(Step.NOTIFY, SendNotification(
         tenant_id=link.tenant_id, link_id=link.link_id, notification_id="initial-sync-complete",
-        subject=f"Two way sync initiated for project {link.project_name}",
-        body=(f"The initial sync of Procore project {link.project_name} to SharePoint is complete. "
-              "Changes on either side now sync within seconds.")))
+        subject=email.subject, body=email.body))
     return True

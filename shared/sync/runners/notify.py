@@ -3,27 +3,32 @@
 Queue delivery is at-least-once, so each notification is claimed in a table row before sending:
 a second delivery of the same notification sees the claim and does nothing, while a retry of the
 claiming delivery (same queue message) or a claim abandoned for CLAIM_TIMEOUT sends it.
+No sender mailbox is a deployment error (the health endpoint reports it), not the tenant's: the mail
+is recorded as not sent (`email_not_sent` activity, an error log) and the link goes on.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
-from shared import errors
 from shared.graph.mail import send_mail
 from shared.models.messages import SendNotification
 from shared.models.rows import NotificationRow
 from shared.sync.context import LinkContext
 from shared.sync.runners.breaker import held_paths
 
+log = logging.getLogger("pcsync.sync")
 CLAIM_TIMEOUT = timedelta(minutes=10)
+NO_SENDER = "no sender mailbox (the deployment's PCSYNC_MAIL_SENDER, or the tenant's settings.mail_from)"
+FINAL_STATES = ("sent", "no_sender")   # a notification in one of these is never sent again
 
 
 def _claim(ctx: LinkContext, msg: SendNotification, owner: str) -> bool:
     now = datetime.now(UTC)
 
     def change(current: NotificationRow | None) -> NotificationRow | None:
-        if current is not None and (current.state == "sent" or (
+        if current is not None and (current.state in FINAL_STATES or (
                 current.owner != owner and now - current.claimed_at < CLAIM_TIMEOUT)):
             return None
         return NotificationRow(link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=owner,
@@ -34,17 +39,30 @@ def _claim(ctx: LinkContext, msg: SendNotification, owner: str) -> bool:
 
 def send_notification(ctx: LinkContext, msg: SendNotification, delivery_id: str) -> None:
     sender = ctx.tenant.settings.mail_from or ctx.services.settings.mail_sender
-    if not sender:
-        raise errors.ConfigError("no sender mailbox: set the tenant's settings.mail_from or PCSYNC_MAIL_SENDER")
     if not _claim(ctx, msg, delivery_id):
+        return
+    if not sender:
+        _record_unsent(ctx, msg, delivery_id)
         return
     body = msg.body
     if msg.list_held_deletes:
         paths = held_paths(ctx)
-        body += f"\n\nHeld deletes ({len(paths)}):\n" + "\n".join(f"- {p}" for p in paths)
+        body += (f"\n\nHeld deletes ({len(paths)}):\n" + "\n".join(f"- {p}" for p in paths) if paths else
+                 "\n\nAn operator has already released or discarded them.")
     send_mail(ctx.graph, sender, msg.subject, body, list(ctx.tenant.notify))
     ctx.services.repos.notifications.upsert(NotificationRow(
         link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=delivery_id, state="sent",
         claimed_at=datetime.now(UTC)))
     repos = ctx.services.repos
     repos.record_activity(repos.new_activity(ctx.link.link_id, "email_sent", detail=msg.subject))
+
+
+def _record_unsent(ctx: LinkContext, msg: SendNotification, delivery_id: str) -> None:
+    repos = ctx.services.repos
+    repos.notifications.upsert(NotificationRow(
+        link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=delivery_id, state="no_sender",
+        claimed_at=datetime.now(UTC)))
+    repos.record_activity(repos.new_activity(
+        ctx.link.link_id, "email_not_sent", detail=f"{msg.subject}: {NO_SENDER}"))
+    log.error("notification not sent: %s", NO_SENDER,
+              extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
