@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from shared import errors
 from shared.models.api import Mode, ToolKey
-from shared.models.messages import DriveDelta, ProcoreChange, ReconcileLink
+from shared.models.messages import CheckLink, DriveDelta, ProcoreChange, ReconcileLink
 from shared.models.rows import CursorRow, Stage
 from shared.onboarding.registration import needs_graph
 from shared.safety.feeds import FEEDS
@@ -32,14 +32,15 @@ def watermark_kind(tool: ToolKey) -> str:
     return f"procore_watermark:{tool.value}"
 
 
-def _fed_tools(ctx: LinkContext) -> list[ToolKey]:
+def fed_tools(ctx: LinkContext) -> list[ToolKey]:
+    """The link's tools that are on and have a Procore change feed."""
     return [tool for tool, mode in ctx.link.tools.items() if mode is not Mode.OFF and tool in FEEDS]
 
 
 def init_watermarks(ctx: LinkContext) -> None:
     """Start each tool's watermark at now, unless it has one (idempotent; called as the initial sync starts)."""
     now = datetime.now(UTC)
-    for tool in _fed_tools(ctx):
+    for tool in fed_tools(ctx):
         try:
             ctx.services.repos.cursors.create(CursorRow(scope=ctx.link.link_id, kind=watermark_kind(tool),
                                                         value=Watermark(until=now).dump(), updated_at=now))
@@ -55,8 +56,8 @@ def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     if msg.graph and needs_graph(ctx.link.tools):
         ctx.send(Step.DETECT, DriveDelta(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane))
     hinted, more = 0, False
-    for tool in _fed_tools(ctx):
-        count, left = _procore_pass(ctx, msg, tool)
+    for tool in fed_tools(ctx):
+        count, left = procore_pass(ctx, msg, tool)
         hinted, more = hinted + count, more or left
     if hinted:
         log.info("reconcile: %d Procore change(s) handed to detect", hinted,
@@ -66,7 +67,8 @@ def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     return hinted
 
 
-def _procore_pass(ctx: LinkContext, msg: ReconcileLink, tool: ToolKey) -> tuple[int, bool]:
+def procore_pass(ctx: LinkContext, msg: ReconcileLink | CheckLink, tool: ToolKey) -> tuple[int, bool]:
+    """One watermark pass of one tool (also the cheap check's): (hints enqueued, more left for another step)."""
     repos = ctx.services.repos
     kind = watermark_kind(tool)
     stored = repos.cursors.get(ctx.link.link_id, kind)
