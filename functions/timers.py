@@ -23,7 +23,8 @@ def renew_feeds(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_RECONCILE_SCHEDULE%")
 def reconcile_links(timer: func.TimerRequest) -> None:
-    """Every 15 min by default: a delta run and a Procore watermark pass per link in regular sync."""
+    """Every 15 min by default: per link in regular sync, a Procore watermark pass and housekeeping (and
+    a delta run per drive)."""
     fanout.fan_out_reconciles(services())
 
 

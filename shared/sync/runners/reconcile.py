@@ -1,12 +1,14 @@
 """Reconciliation step (one link in regular sync): repair what a dropped notification or webhook missed.
 
-SharePoint side: one DriveDelta (the delta step reads from the stored cursor and is coalesced per
-link). Procore side, per tool with a change feed (shared.safety.feeds): the items changed since the
-tool's watermark (cursors row `procore_watermark:<tool>`), each handed to detect as a ProcoreChange
-hint (event "update", no source application, so detect re-reads and decides); the watermark moves
-only after the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now"
-(the initial sync sets it when it starts, so the first pass never re-plans the whole project).
-Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker.
+SharePoint side: one DriveDelta when the message asks for it (the timer asks one link per drive;
+the delta step reads from the drive's stored cursor and serves all its links). Procore side, per
+tool with a change feed (shared.safety.feeds): the items changed since the tool's watermark
+(cursors row `procore_watermark:<tool>`), each handed to detect as a ProcoreChange hint (event
+"update", no source application, so detect re-reads and decides); the watermark moves only after
+the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now" (the
+initial sync sets it when it starts, so the first pass never re-plans the whole project).
+Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker. The
+cheap check (check.py, every couple of minutes) runs the same Procore pass without the rest.
 Never imports azure.functions.
 """
 
