@@ -1,7 +1,8 @@
-"""Safety-net timers (schedules are app settings): renew the change feeds, reconcile missed changes.
+"""Safety-net timers (schedules are app settings): renew the change feeds, check for missed changes
+often and cheaply, reconcile less often.
 
-Each only fans out one message per link onto the live queue (shared.safety.fanout); the per-link work
-runs there as a queue step, so a timer invocation stays short however many links exist.
+Each only fans out one message per link (or per drive) onto the live queue (shared.safety.fanout); the
+work runs there as a queue step, so a timer invocation stays short however many links exist.
 """
 
 from __future__ import annotations
@@ -22,5 +23,12 @@ def renew_feeds(timer: func.TimerRequest) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_RECONCILE_SCHEDULE%")
 def reconcile_links(timer: func.TimerRequest) -> None:
-    """Every 15 min by default: a delta run and a Procore watermark pass per link in regular sync."""
+    """Every 15 min by default: per link in regular sync, a Procore watermark pass and housekeeping (and
+    a delta run per drive)."""
     fanout.fan_out_reconciles(services())
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_CHECK_SCHEDULE%")
+def check_links(timer: func.TimerRequest) -> None:
+    """Every 2 min by default: a delta run per drive and a Procore watermark pass per link in regular sync."""
+    fanout.fan_out_checks(services())

@@ -98,6 +98,7 @@ var queueSettings = {
 var scheduleSettings = {
   PCSYNC_RECONCILE_SCHEDULE: '0 */15 * * * *'
   PCSYNC_RENEW_SCHEDULE: '0 30 */6 * * *'
+  PCSYNC_CHECK_SCHEDULE: '30 */2 * * * *'
 }
 var tableNames = [
   'tenants'

@@ -33,6 +33,7 @@ TABLE_NAMES: tuple[str, ...] = (
 # Timer schedules (NCRONTAB, six fields, seconds first, UTC).
 DEFAULT_RECONCILE_SCHEDULE = "0 */15 * * * *"  # safety-net delta / Procore watermark pass
 DEFAULT_RENEW_SCHEDULE = "0 30 */6 * * *"  # renew Graph subscriptions, check Procore hooks
+DEFAULT_CHECK_SCHEDULE = "30 */2 * * * *"  # cheap checks: a delta run per drive, a Procore watermark pass per link
 
 _KIND = "pcsync_kind"
 _QUEUE = "queue"
@@ -131,6 +132,8 @@ class Settings(BaseModel):
 
     reconcile_schedule: str = _schedule(DEFAULT_RECONCILE_SCHEDULE, "PCSYNC_RECONCILE_SCHEDULE",
                                         "timer: reconcile pass (missed webhooks / notifications)")
+    check_schedule: str = _schedule(DEFAULT_CHECK_SCHEDULE, "PCSYNC_CHECK_SCHEDULE",
+                                    "timer: cheap checks (Graph delta per drive, Procore updated_at per link)")
     renew_schedule: str = _schedule(DEFAULT_RENEW_SCHEDULE, "PCSYNC_RENEW_SCHEDULE",
                                     "timer: renew Graph subscriptions and check Procore hooks")
 

@@ -193,6 +193,12 @@ class ReconcileLink(_Message):
     graph: bool = True        # False on a continuation that only reads more Procore changes
 
 
+class CheckLink(_Message):
+    """Cheap check (every couple of minutes): the link's Procore changes since the watermark, as detect hints."""
+
+    kind: Literal["check_link"] = "check_link"
+
+
 class EnumerateSp(_Message):
     """Initial sync from SharePoint, second phase: copy what exists only in SharePoint (initial-sync queue)."""
 
@@ -239,7 +245,7 @@ UNBOUND_MESSAGES: tuple[type[BaseModel], ...] = (GraphNotices,)
 
 DetectMessage = Annotated[
     StartInitialSync | EnumeratePage | ProcoreChange | CheckCompletion | DriveDelta | SpChange | EnumerateSp | RenewLink
-    | ReconcileLink | GraphNotices,
+    | ReconcileLink | GraphNotices | CheckLink,
     Field(discriminator="kind"),
 ]
 TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore, Field(discriminator="kind")]

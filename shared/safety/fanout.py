@@ -1,6 +1,7 @@
-"""What the two timers do: walk every link (all tenants' partitions) and put one small message per
-link on the live queue; the per-link work runs as a queue step (shared/sync/runners/renew.py and
-reconcile.py), so a timer invocation stays short however many links there are.
+"""What the timers do: walk every link (all tenants' partitions) and put one small message per link
+(per drive for the Graph delta run) on the live queue; the per-link work runs as a queue step
+(shared/sync/runners/renew.py, reconcile.py and check.py), so a timer invocation stays short however
+many links there are.
 
 Messages are spread FAN_OUT_PER_SECOND a second (visibility delay), so thousands of links do not
 hit one Procore company or Graph tenant at the same instant. Never imports azure.functions.
@@ -11,14 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from shared.models.messages import ReconcileLink, RenewLink
+from pydantic import BaseModel
+
+from shared.models.messages import CheckLink, DriveDelta, ReconcileLink, RenewLink
 from shared.models.rows import LinkRow, Stage
 from shared.runtime import Services
+from shared.safety.checks import FAN_OUT_PER_SECOND, drive_carriers, plan_checks
 from shared.store.repositories import TENANT_PARTITION
 from shared.sync.context import ACTIVE_STAGES
 
 log = logging.getLogger("pcsync.safety")
-FAN_OUT_PER_SECOND = 20
 
 
 def all_links(services: Services) -> Iterator[LinkRow]:
@@ -29,25 +32,38 @@ def all_links(services: Services) -> Iterator[LinkRow]:
             yield stored.row
 
 
-def _send(services: Services, links: Iterator[LinkRow], make: type[RenewLink] | type[ReconcileLink]) -> int:
-    sent = 0
-    for link in links:
-        services.queues.send(services.settings.queue_live, make(tenant_id=link.tenant_id, link_id=link.link_id),
-                             delay_s=sent // FAN_OUT_PER_SECOND)
-        sent += 1
-    return sent
-
-
 def fan_out_renewals(services: Services) -> int:
     """One RenewLink per active link (initial sync, regular or paused: their feeds must stay alive)."""
-    sent = _send(services, (link for link in all_links(services) if link.stage in ACTIVE_STAGES), RenewLink)
+    sent = _release(services, [RenewLink(tenant_id=link.tenant_id, link_id=link.link_id)
+                                for link in all_links(services) if link.stage in ACTIVE_STAGES])
     log.info("renewal timer: %d links", sent)
     return sent
 
 
 def fan_out_reconciles(services: Services) -> int:
-    """One ReconcileLink per link in regular sync, and per paused link (its check for resuming by itself)."""
-    wanted = (Stage.REGULAR, Stage.PAUSED)
-    sent = _send(services, (link for link in all_links(services) if link.stage in wanted), ReconcileLink)
+    """One ReconcileLink per link in regular sync (only the first of each drive asks for the drive's
+    delta run: it serves every link on the drive), and one per paused link (its check for resuming)."""
+    links = [link for link in all_links(services) if link.stage in (Stage.REGULAR, Stage.PAUSED)]
+    carriers = {link.link_id for link in drive_carriers([link for link in links if link.stage is Stage.REGULAR])}
+    sent = _release(services, [ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id,
+                                             graph=link.link_id in carriers) for link in links])
     log.info("reconcile timer: %d links", sent)
     return sent
+
+
+def fan_out_checks(services: Services) -> int:
+    """The cheap checks: one DriveDelta per drive with a link in regular sync, one CheckLink per such link
+    with a Procore change feed (shared.safety.checks.plan_checks)."""
+    plan = plan_checks(all_links(services))
+    messages: list[BaseModel] = [DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id) for link in plan.drives]
+    messages += [CheckLink(tenant_id=link.tenant_id, link_id=link.link_id) for link in plan.links]
+    sent = _release(services, messages)
+    log.info("check timer: %d drives, %d links", len(plan.drives), len(plan.links))
+    return sent
+
+
+def _release(services: Services, messages: list[BaseModel]) -> int:
+    """Send the messages FAN_OUT_PER_SECOND a second."""
+    for sent, message in enumerate(messages):
+        services.queues.send(services.settings.queue_live, message, delay_s=sent // FAN_OUT_PER_SECOND)
+    return len(messages)

@@ -30,6 +30,7 @@ from shared.runtime import Services
 from shared.store.queues import HOST_JSON
 from shared.sync.context import LinkContext, load_context
 from shared.sync.runners import (
+    check,
     completion,
     delta,
     detect,
@@ -52,10 +53,11 @@ MAX_TRANSIENT_ATTEMPTS = 30
 PAUSED_RETRY_S = 300.0
 DEFAULT_MAX_DEQUEUE = 5
 # Run even on a paused link: recording a finished write, and the safety net (feeds must stay alive;
-# a reconcile pass on a paused link just returns), which would otherwise bounce every PAUSED_RETRY_S.
-# A notification too: the one email of a pause is sent while the link is paused. And the drive's delta
-# run: it serves the drive's other links, holds a paused one's position, and sees its folder restored.
-RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink, m.SendNotification, m.DriveDelta)
+# a reconcile pass or a cheap check on a paused link just returns, or is the pause's health check),
+# which would otherwise bounce every PAUSED_RETRY_S. A notification too: the one email of a pause is
+# sent while the link is paused. And the drive's delta run: it serves the drive's other links, holds a
+# paused one's position, and sees its folder restored.
+RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink, m.CheckLink, m.SendNotification, m.DriveDelta)
 
 
 def max_dequeue_count() -> int:
@@ -93,6 +95,7 @@ RUNNERS: dict[type[BaseModel], Runner] = {
     m.ProcoreMetadata: lambda ctx, msg, _: to_procore.procore_metadata(ctx, msg),
     m.RenewLink: lambda ctx, msg, _: renew.renew_link(ctx, msg),
     m.ReconcileLink: lambda ctx, msg, _: reconcile.reconcile_link(ctx, msg),
+    m.CheckLink: lambda ctx, msg, _: check.check_link(ctx, msg),
     m.SendNotification: notify.send_notification,
 }
 

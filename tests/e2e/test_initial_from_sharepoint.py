@@ -32,7 +32,7 @@ from tests.support.e2e import (
     start_stack,
     wait_regular,
 )
-from tests.support.live import DELIVERY, DELIVERY_MODES, NEVER
+from tests.support.live import DELIVERY, DELIVERY_MODES, TIMERS_OFF
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
@@ -41,7 +41,7 @@ SCOPE = Scope.project(PROJECT)
 @pytest.fixture(scope="module", params=DELIVERY_MODES)
 def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     stack = start_stack(tmp_path_factory.mktemp("from-sp"), seed_size="small",
-                        host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
+                        host_env={**TIMERS_OFF,
                                   **DELIVERY[request.param]})
     try:
         stack.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})

@@ -20,7 +20,7 @@ from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
-from tests.support.live import DELIVERY, DELIVERY_MODES, NEVER
+from tests.support.live import DELIVERY, DELIVERY_MODES, TIMERS_OFF
 from tests.support.trees import app_writes, host_log, procore_bytes
 
 PROJECT = 101
@@ -33,7 +33,7 @@ ARRIVAL_TIMEOUT_S = 30
 def stack(request: pytest.FixtureRequest,
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
     run = start_stack(tmp_path_factory.mktemp("reconcile"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": EVERY_5_S, "PCSYNC_RENEW_SCHEDULE": NEVER,
+                      host_env={**TIMERS_OFF, "PCSYNC_RECONCILE_SCHEDULE": EVERY_5_S,
                                 **DELIVERY[request.param]})
     try:
         ob = onboard(run, PROJECT)

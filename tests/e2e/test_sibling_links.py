@@ -16,7 +16,7 @@ from shared.graph import content as sp_content
 from shared.graph import items as sp_items
 from shared.procore.scope import Scope
 from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
-from tests.support.live import NEVER
+from tests.support.live import TIMERS_OFF
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
@@ -26,7 +26,7 @@ TIMEOUT_S = 60
 @pytest.fixture(scope="module")
 def siblings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded, Onboarded]]:
     run = start_stack(tmp_path_factory.mktemp("siblings"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER})
+                      host_env=TIMERS_OFF)
     try:
         first = onboard(run, PROJECT)
         wait_regular(run, first, timeout=180)

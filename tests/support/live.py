@@ -16,6 +16,8 @@ import pytest
 from tests.support.e2e import Onboarded, Running, onboard, start_stack, wait_regular
 
 NEVER = "0 0 0 1 1 *"  # 1 January, midnight
+# Every safety-net timer off: what arrives came through webhooks and change notifications.
+TIMERS_OFF = {"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER, "PCSYNC_CHECK_SCHEDULE": NEVER}
 DELIVERY = {"once": {}, "twice": {"DEVHOST_DUPLICATE_DELIVERY": "1"}}
 DELIVERY_MODES = list(DELIVERY)
 
@@ -24,8 +26,7 @@ def live_link(mode: str, state_dir: Path, project_id: int = 101, *,
               settings: dict[str, Any] | None = None) -> Iterator[tuple[Running, Onboarded]]:
     """The stack and its one link (the tenant created with `settings`, the onboarding API's own)."""
     run = start_stack(state_dir, seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
-                                **DELIVERY[mode]})
+                      host_env={**TIMERS_OFF, **DELIVERY[mode]})
     try:
         ob = onboard(run, project_id, settings=settings)
         wait_regular(run, ob, timeout=180)

@@ -1,12 +1,14 @@
 """Reconciliation step (one link in regular sync): repair what a dropped notification or webhook missed.
 
-SharePoint side: one DriveDelta (the delta step reads from the stored cursor and is coalesced per
-link). Procore side, per tool with a change feed (shared.safety.feeds): the items changed since the
-tool's watermark (cursors row `procore_watermark:<tool>`), each handed to detect as a ProcoreChange
-hint (event "update", no source application, so detect re-reads and decides); the watermark moves
-only after the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now"
-(the initial sync sets it when it starts, so the first pass never re-plans the whole project).
-Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker. On a
+SharePoint side: one DriveDelta when the message asks for it (the timer asks one link per drive;
+the delta step reads from the drive's stored cursor and serves all its links). Procore side, per
+tool with a change feed (shared.safety.feeds): the items changed since the tool's watermark
+(cursors row `procore_watermark:<tool>`), each handed to detect as a ProcoreChange hint (event
+"update", no source application, so detect re-reads and decides); the watermark moves only after
+the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now" (the
+initial sync sets it when it starts, so the first pass never re-plans the whole project).
+Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker. The
+cheap check (check.py, every couple of minutes) runs the same Procore pass without the rest. On a
 paused link the pass is the periodic health check instead (runners/pause.py: resume once the cause is fixed).
 Never imports azure.functions.
 """
@@ -18,7 +20,7 @@ from datetime import UTC, datetime
 
 from shared import errors
 from shared.models.api import Mode, ToolKey
-from shared.models.messages import DriveDelta, ProcoreChange, ReconcileLink
+from shared.models.messages import CheckLink, DriveDelta, ProcoreChange, ReconcileLink
 from shared.models.rows import CursorRow, Stage
 from shared.onboarding.registration import needs_graph
 from shared.safety.feeds import FEEDS
@@ -34,14 +36,15 @@ def watermark_kind(tool: ToolKey) -> str:
     return f"procore_watermark:{tool.value}"
 
 
-def _fed_tools(ctx: LinkContext) -> list[ToolKey]:
+def fed_tools(ctx: LinkContext) -> list[ToolKey]:
+    """The link's tools that are on and have a Procore change feed."""
     return [tool for tool, mode in ctx.link.tools.items() if mode is not Mode.OFF and tool in FEEDS]
 
 
 def init_watermarks(ctx: LinkContext) -> None:
     """Start each tool's watermark at now, unless it has one (idempotent; called as the initial sync starts)."""
     now = datetime.now(UTC)
-    for tool in _fed_tools(ctx):
+    for tool in fed_tools(ctx):
         try:
             ctx.services.repos.cursors.create(CursorRow(scope=ctx.link.link_id, kind=watermark_kind(tool),
                                                         value=Watermark(until=now).dump(), updated_at=now))
@@ -60,8 +63,8 @@ def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     if msg.graph and needs_graph(ctx.link.tools):
         ctx.send(Step.DETECT, DriveDelta(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane))
     hinted, more = 0, False
-    for tool in _fed_tools(ctx):
-        count, left = _procore_pass(ctx, msg, tool)
+    for tool in fed_tools(ctx):
+        count, left = procore_pass(ctx, msg, tool)
         hinted, more = hinted + count, more or left
     if hinted:
         log.info("reconcile: %d Procore change(s) handed to detect", hinted,
@@ -71,7 +74,8 @@ def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     return hinted
 
 
-def _procore_pass(ctx: LinkContext, msg: ReconcileLink, tool: ToolKey) -> tuple[int, bool]:
+def procore_pass(ctx: LinkContext, msg: ReconcileLink | CheckLink, tool: ToolKey) -> tuple[int, bool]:
+    """One watermark pass of one tool (also the cheap check's): (hints enqueued, more left for another step)."""
     repos = ctx.services.repos
     kind = watermark_kind(tool)
     stored = repos.cursors.get(ctx.link.link_id, kind)

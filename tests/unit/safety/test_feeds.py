@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.models.api import InitialSync, Mode, ToolKey
-from shared.models.messages import DETECT, ReconcileLink, RenewLink
+from shared.models.messages import DETECT, CheckLink, ReconcileLink, RenewLink
 from shared.models.rows import ItemKind, LinkRow
 from shared.safety.feeds import FEEDS
 from shared.tools import TOOLS
@@ -36,5 +36,6 @@ def test_every_feed_is_a_registered_tool() -> None:
 
 
 def test_the_safety_messages_travel_on_the_detect_queue() -> None:
-    for message in (RenewLink(tenant_id="t", link_id="l"), ReconcileLink(tenant_id="t", link_id="l", graph=False)):
+    for message in (RenewLink(tenant_id="t", link_id="l"), ReconcileLink(tenant_id="t", link_id="l", graph=False),
+                    CheckLink(tenant_id="t", link_id="l")):
         assert DETECT.validate_json(message.model_dump_json()) == message
