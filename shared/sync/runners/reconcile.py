@@ -62,16 +62,22 @@ def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     forget_old_deletes(ctx, datetime.now(UTC))
     if msg.graph and needs_graph(ctx.link.tools):
         ctx.send(Step.DETECT, DriveDelta(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane))
+    hinted, more = procore_passes(ctx, msg, "reconcile")
+    if more:
+        ctx.send(Step.DETECT, msg.model_copy(update={"graph": False}))
+    return hinted
+
+
+def procore_passes(ctx: LinkContext, msg: ReconcileLink | CheckLink, step: str) -> tuple[int, bool]:
+    """One watermark pass of each fed tool of the link: (hints enqueued, more left for another step)."""
     hinted, more = 0, False
     for tool in fed_tools(ctx):
         count, left = procore_pass(ctx, msg, tool)
         hinted, more = hinted + count, more or left
     if hinted:
-        log.info("reconcile: %d Procore change(s) handed to detect", hinted,
+        log.info("%s: %d Procore change(s) handed to detect", step, hinted,
                  extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})
-    if more:
-        ctx.send(Step.DETECT, msg.model_copy(update={"graph": False}))
-    return hinted
+    return hinted, more
 
 
 def procore_pass(ctx: LinkContext, msg: ReconcileLink | CheckLink, tool: ToolKey) -> tuple[int, bool]:
