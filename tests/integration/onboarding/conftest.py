@@ -210,6 +210,15 @@ def procore_user(procore_emu: RunningEmulator) -> Iterator[ProcoreClient]:
     client.close()
 
 
+def link_body(graph_desc: dict[str, Any], folder_path: str, project_id: int, **over: Any) -> dict[str, Any]:
+    """A link request for the emulator's first site: `over` replaces top-level fields."""
+    site = graph_desc["sites"][0]
+    body: dict[str, Any] = {"procore_project_id": project_id, "sharepoint": {
+        "site_id": site["id"], "drive_id": site["drive_id"], "folder_path": folder_path}}
+    body.update(over)
+    return body
+
+
 def tenant_body(procore: dict[str, Any], graph: dict[str, Any], **over: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "Acme Builders",

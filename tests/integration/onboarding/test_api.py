@@ -19,16 +19,12 @@ from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.onboarding.status import MAX_DAYS_PER_PAGE
 from shared.store.repositories import Repositories
-from tests.integration.onboarding.conftest import Host, Tenant, create_tenant, tenant_body
+from tests.integration.onboarding.conftest import Host, Tenant, create_tenant, link_body, tenant_body
 from tests.unit.onboarding.openapi_check import problems_of
 
 
 def _link_body(graph_desc: dict[str, Any], **over: Any) -> dict[str, Any]:
-    site = graph_desc["sites"][0]
-    body: dict[str, Any] = {"procore_project_id": 102, "sharepoint": {
-        "site_id": site["id"], "drive_id": site["drive_id"], "folder_path": f"Api/t-{uuid.uuid4().hex[:10]}"}}
-    body.update(over)
-    return body
+    return link_body(graph_desc, f"Api/t-{uuid.uuid4().hex[:10]}", 102, **over)
 
 
 @pytest.fixture(scope="module")

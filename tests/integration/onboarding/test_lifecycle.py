@@ -15,15 +15,11 @@ import pytest
 from emulators.procore.server import RunningEmulator
 from shared.models.rows import Stage
 from shared.store.repositories import TENANT_PARTITION, Repositories
-from tests.integration.onboarding.conftest import Host, Tenant, create_tenant
+from tests.integration.onboarding.conftest import Host, Tenant, create_tenant, link_body
 
 
 def _link_body(graph_desc: dict[str, Any], **over: Any) -> dict[str, Any]:
-    site = graph_desc["sites"][0]
-    body: dict[str, Any] = {"procore_project_id": 101, "sharepoint": {
-        "site_id": site["id"], "drive_id": site["drive_id"], "folder_path": f"Life/t-{uuid.uuid4().hex[:10]}"}}
-    body.update(over)
-    return body
+    return link_body(graph_desc, f"Life/t-{uuid.uuid4().hex[:10]}", 101, **over)
 
 
 def _new_link(host: Host, tenant: Tenant, graph_desc: dict[str, Any], **over: Any) -> str:

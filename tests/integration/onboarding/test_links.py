@@ -32,7 +32,7 @@ from shared.runtime import Services
 from shared.store.repositories import Repositories
 from shared.sync import dispatch
 from shared.sync.runners.graph_notices import POINT_READS_UP_TO
-from tests.integration.onboarding.conftest import Host, Tenant, tenant_body, wait_for
+from tests.integration.onboarding.conftest import Host, Tenant, link_body, tenant_body, wait_for
 
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
                      for event in ("create", "update", "delete")}
@@ -43,11 +43,7 @@ def _site(graph_desc: dict[str, Any]) -> dict[str, str]:
 
 
 def _link_body(graph_desc: dict[str, Any], folder: str, **over: Any) -> dict[str, Any]:
-    site = _site(graph_desc)
-    body: dict[str, Any] = {"procore_project_id": 101,
-                            "sharepoint": {"site_id": site["id"], "drive_id": site["drive_id"], "folder_path": folder}}
-    body.update(over)
-    return body
+    return link_body(graph_desc, folder, 101, **over)
 
 
 def _folder() -> str:
