@@ -166,16 +166,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-size", default="demo", help="size of the seeded Procore data: small|demo|e2e|large "
                                                             "(first start of a state dir only)")
     parser.add_argument("--fetch-visibility", type=float,
-                        help="the host's queue-message visibility in seconds (default 600, as Azure): how long a "
-                             "message a crashed host was running stays invisible")
+                        help="the host's queue-message visibility and the product's upload lease, in seconds "
+                             "(default 600, as on Azure): how long what a crashed host was running stays held")
     args = parser.parse_args(argv)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
-    host_args = ["--fetch-visibility", str(args.fetch_visibility)] if args.fetch_visibility else []
-    stack = Stack(args.state_dir, master_key=args.master_key, seed_size=args.seed_size, host_args=host_args)
+    host_args, host_env = [], {}
+    if args.fetch_visibility:  # what a crashed host held frees up after this long: messages and upload leases
+        host_args = ["--fetch-visibility", str(args.fetch_visibility)]
+        host_env = {"PCSYNC_UPLOAD_LEASE_SECONDS": str(args.fetch_visibility)}
+    stack = Stack(args.state_dir, master_key=args.master_key, seed_size=args.seed_size, host_args=host_args,
+                  host_env=host_env)
     try:
         doc = stack.start()
         _write_atomically(stack.state_dir / "stack.json", json.dumps(doc, indent=2))

@@ -128,7 +128,7 @@ def start(
     snapshots = snapshots_of(st, Path(data_dir)) if persist else None
     saved = snapshots.load() if snapshots is not None else None
     if saved is not None:
-        restore(st, saved)
+        restore(st, saved[0])                  # no journal: every save is a whole snapshot
     else:
         seed_state(st, seed=seed, size=size)
     app = build_app(st, st_port)

@@ -8,6 +8,7 @@ stopped and started again on the same state dir brings back the same ports and d
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -137,29 +138,52 @@ def _poison_messages(run: Running) -> dict[str, int]:
     return out
 
 
+def _running(stack: StackProcess, function: str) -> set[str]:
+    """Invocation ids of `function` the current host started and has not finished (from its log)."""
+    text = (stack.state / "host.log").read_text(errors="replace")
+    current = text[text.rfind("Host started:"):]
+    started = set(re.findall(rf"Executing 'Functions\.{function}' \(.*Id=([0-9a-f-]+)\)", current))
+    return started - set(re.findall(rf"Executed 'Functions\.{function}' \(.*Id=([0-9a-f-]+)\)", current))
+
+
+def _kill_host_when(stack: StackProcess, run: Running, ob: Onboarded, synced: int, function: str) -> dict[str, int]:
+    """SIGKILL the host while the initial sync runs, past `synced` items and with `function` steps in
+    flight; returns the link's counts at that moment."""
+    def ready() -> dict[str, Any] | None:
+        s = link_status(run, ob)
+        busy = s["stage"] == "initial_sync" and s["counts"]["synced"] >= synced and _running(stack, function)
+        return s if busy else None
+
+    mid = wait_for(ready, 240, f"the initial sync past {synced} items with {function} running", interval=0.1)
+    host = stack.child("devhost")
+    host.send_signal(signal.SIGKILL)
+    host.wait(10)
+    assert mid["counts"]["pending"] > 0, mid                                  # killed mid-way, not after
+    assert _running(stack, function), "nothing was in flight when the host died"
+    _restarted(stack, "devhost", host.pid, run.doc["functions_url"] + "/api/health")
+    assert f"host (pid {host.pid}) exited with -9" in stack.output()
+    assert json.loads((stack.state / "stack.json").read_text()) == run.doc   # same URLs and keys
+    return dict(mid["counts"])
+
+
 def test_host_killed_mid_initial_sync_is_restarted_and_the_sync_completes_exactly_once(
         stack: StackProcess) -> None:
     run = stack.run
     assert run is not None
+    user = run.procore_client("user")
+    root = user.documents.root(SCOPE, exclude_files=True)
+    files = procore_files(user, SCOPE, root.id)
     run.emulator("graph", "/_emulator/faults", {"latency_ms": SLOW_GRAPH_MS})
     ob = onboard(run, PROJECT)
     stack.linked = ob
-    mid = wait_for(lambda: (s := link_status(run, ob))["stage"] == "initial_sync" and s["counts"]["synced"] >= 3
-                   and s, 240, "the initial sync to be under way", interval=0.3)
-    host = stack.child("devhost")
-    host.send_signal(signal.SIGKILL)
-    host.wait(10)
-    killed_at = mid["counts"]
-    assert killed_at["pending"] > 0, mid                                      # killed mid-way, not after
+    # Twice: while the folders are made, then while files are copied (their upload leases held).
+    first = _kill_host_when(stack, run, ob, 3, "metadata_initial")
+    second = _kill_host_when(stack, run, ob, first["synced"] + len(files) // 2, "transfer_initial")
     run.emulator("graph", "/_emulator/faults", {"latency_ms": 0})
 
-    _restarted(stack, "devhost", host.pid, run.doc["functions_url"] + "/api/health")
-    assert f"host (pid {host.pid}) exited with -9" in stack.output()
-    assert json.loads((stack.state / "stack.json").read_text()) == run.doc   # same URLs and keys
     status = wait_regular(run, ob, timeout=SYNC_TIMEOUT_S)
     assert status["counts"]["failed"] == 0, status
-    assert status["counts"]["synced"] > killed_at["synced"]
-    root = run.procore_client("user").documents.root(SCOPE, exclude_files=True)
+    assert status["counts"]["synced"] > second["synced"]
     wait_identical(run, SCOPE, root.id, _docs_folder(run, ob), timeout=120)   # each file once, same bytes
     assert _poison_messages(run) == {}
 
