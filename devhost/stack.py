@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     host_args, host_env = [], {}
     if args.fetch_visibility:  # what a crashed host held frees up after this long: messages and upload leases
         host_args = ["--fetch-visibility", str(args.fetch_visibility)]
-        host_env = {"PCSYNC_UPLOAD_LEASE_SECONDS": str(args.fetch_visibility)}
+        host_env = {"PCSYNC_LEASE_SECONDS": str(args.fetch_visibility)}
     stack = Stack(args.state_dir, master_key=args.master_key, seed_size=args.seed_size, host_args=host_args,
                   host_env=host_env)
     try:

@@ -37,7 +37,6 @@ _KIND = "pcsync_kind"
 _QUEUE = "queue"
 _SCHEDULE = "schedule"
 _LOCAL_ONLY = "local_only"
-DEFAULT_UPLOAD_LEASE_S = 600.0
 # Queue names: 3-63 chars, lower-case letters, digits and single dashes; 56 leaves room for "-poison".
 _QUEUE_NAME = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$")
 
@@ -128,9 +127,10 @@ class Settings(BaseModel):
     local_secret_key: str | None = Field(None, alias="PCSYNC_LOCAL_SECRET_KEY",
                                          json_schema_extra={_KIND: _LOCAL_ONLY})
     extra_ca_file: str | None = Field(None, alias="PCSYNC_CA_FILE", json_schema_extra={_KIND: _LOCAL_ONLY})
-    # How long an item's upload lease lasts before a worker that died holding it is taken over: Azure's
-    # queue-message visibility (10 min). The local stack lowers it with its host's visibility.
-    upload_lease_seconds: float = Field(DEFAULT_UPLOAD_LEASE_S, alias="PCSYNC_UPLOAD_LEASE_SECONDS", gt=0,
+    # After how long a lease left by a worker that died (an item's upload, a drive's delta run) is taken
+    # over; unset: each lease's own default, matched to Azure's 10-minute queue visibility. The local
+    # stack sets it with its host's shorter visibility (`./dev stack --fetch-visibility`).
+    lease_seconds: float | None = Field(None, alias="PCSYNC_LEASE_SECONDS", gt=0,
                                         json_schema_extra={_KIND: _LOCAL_ONLY})
 
     reconcile_schedule: str = _schedule(DEFAULT_RECONCILE_SCHEDULE, "PCSYNC_RECONCILE_SCHEDULE",

@@ -42,11 +42,13 @@ def _set_lease(ctx: LinkContext, want: str) -> str:
     now = datetime.now(UTC)
     scope = drive_scope(ctx.tenant.tenant_id, ctx.drive_id)
     seen: list[str] = []
+    override = ctx.services.settings.lease_seconds
+    timeout = timedelta(seconds=override) if override else LEASE_TIMEOUT
 
     def change(current: CursorRow | None) -> CursorRow | None:
         seen.clear()
         state = current.value if current else IDLE
-        if current is not None and state != IDLE and now - current.updated_at > LEASE_TIMEOUT:
+        if current is not None and state != IDLE and now - current.updated_at > timeout:
             state = IDLE  # a run that died: take over
         seen.append(state)
         if want == RUNNING:
@@ -57,6 +59,10 @@ def _set_lease(ctx: LinkContext, want: str) -> str:
             new = RUNNING if state == AGAIN else IDLE
         if current is not None and new == current.value and new == IDLE:
             return None
+        if want == RUNNING and new == AGAIN and current is not None:
+            # only the run moves the clock: notifications telling a dead run to read again must not keep
+            # its lease looking alive (its own redelivered message, or the next notification, takes over)
+            return CursorRow(scope=scope, kind=LEASE, value=new, updated_at=current.updated_at)
         return CursorRow(scope=scope, kind=LEASE, value=new, updated_at=now)
 
     ctx.services.repos.cursors.mutate(scope, LEASE, change)

@@ -2,8 +2,8 @@
 
 Two deliveries of one change, or an upload to SharePoint and one to Procore of the same item, would
 otherwise both write: an extra version, or one taken for the other side's edit (a false conflict).
-A lease older than the upload lease setting (10 min, the queue visibility) belongs to a worker that
-died and is taken over; until then the other upload waits as for a lock (`LeaseHeld`), never failed.
+A lease older than UPLOAD_LEASE (the queue visibility; PCSYNC_LEASE_SECONDS locally) belongs to a worker
+that died and is taken over; until then the other upload waits as for a lock (`LeaseHeld`), never failed.
 Never imports azure.functions.
 """
 
@@ -17,6 +17,7 @@ from shared.models.rows import ItemRow
 from shared.store.repositories import item_key
 from shared.sync.context import LinkContext
 
+UPLOAD_LEASE = timedelta(minutes=10)
 LEASE_RETRY_S = 3.0
 
 
@@ -32,7 +33,8 @@ def lease_upload(ctx: LinkContext, tool: ToolKey, procore_id: str, twin: str | N
     """Take the item's lease: the row as it stands under the lease, or None when another upload holds it
     or the row's SharePoint twin is no longer `twin` (the caller decided on a stale read: retry)."""
     now = datetime.now(UTC)
-    lease = timedelta(seconds=ctx.services.settings.upload_lease_seconds)
+    override = ctx.services.settings.lease_seconds
+    lease = timedelta(seconds=override) if override else UPLOAD_LEASE
 
     def change(current: ItemRow | None) -> ItemRow | None:
         if current is None or current.sp_item_id != twin:

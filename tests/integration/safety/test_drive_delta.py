@@ -7,13 +7,14 @@ goes with the drive's last link.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from shared.graph import content as sp_content
 from shared.graph import delta as sp_delta
 from shared.models.messages import DriveDelta, StartInitialSync
 from shared.models.rows import CursorRow, LinkRow, Stage, drive_scope
 from shared.onboarding.links import delete_link
+from shared.sync.runners.delta import LEASE_TIMEOUT
 from tests.integration.safety.conftest import Env
 
 LEASE = "graph_delta_lease"
@@ -76,6 +77,25 @@ def test_a_run_going_on_coalesces_the_next_notifications(env: Env) -> None:
     env.repos.cursors.upsert(CursorRow(scope=_drive(link), kind=LEASE, value="idle", updated_at=datetime.now(UTC)))
     env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     assert "Meanwhile.txt" in _changes(env.take())
+
+
+def test_a_run_that_died_is_taken_over_though_notifications_kept_telling_it_to_read_again(env: Env) -> None:
+    link, docs = _linked(env)
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    env.take()
+    started = datetime.now(UTC) - LEASE_TIMEOUT + timedelta(minutes=1)   # a run whose host then died
+    env.repos.cursors.upsert(CursorRow(scope=_drive(link), kind=LEASE, value="running", updated_at=started))
+    _put(env, docs, "While the run was dead.txt")
+    for _ in range(2):                              # notifications: "read again" -- but no sign of life
+        env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert _changes(env.take()) == {}
+    lease = env.repos.cursors.get(_drive(link), LEASE)
+    assert lease is not None and (lease.row.value, lease.row.updated_at) == ("again", started)
+    # Time passes (the row as it stands LEASE_TIMEOUT later): the next notification takes the run over.
+    env.repos.cursors.upsert(CursorRow(scope=_drive(link), kind=LEASE, value="again",
+                                       updated_at=started - LEASE_TIMEOUT))
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert "While the run was dead.txt" in _changes(env.take())
 
 
 def test_a_link_the_drive_cursor_passed_by_still_gets_its_changes(env: Env) -> None:
