@@ -21,9 +21,10 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from devhost.azurite import Azurite, start_azurite
-from devhost.stack_state import stack_keys, stack_ports
+from devhost.stack_state import remember_ports, remembered_ports, stack_keys
 from devhost.supervisor import Child, GaveUp, die_with_parent, say
 from shared.config import setting_defaults
 
@@ -68,30 +69,49 @@ class Stack:
 
     def start(self) -> dict[str, Any]:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        ports = stack_ports(self.state_dir)
+        ports = remembered_ports(self.state_dir)
         master, function = stack_keys(self.state_dir, self.master_key)
         self.master_key = master
         storage = AzuriteChild("azurite", [], ROOT, self.state_dir,
-                               env={k: str(ports[k]) for k in ("blob", "queue", "table")})
+                               env={k: str(ports.get(k, 0)) for k in ("blob", "queue", "table")})
         self._launch(storage)
         self.azurite = storage.azurite
+        assert self.azurite is not None
         for key, module in EMULATORS.items():
             if (ROOT / Path(*module.split(".")) / "__main__.py").exists():
-                argv = [sys.executable, "-m", module, "--port", str(ports[key]),
+                argv = [sys.executable, "-m", module, "--port", str(ports.get(key, 0)),
                         "--data-dir", str(self.state_dir / key)]
-                if key == "procore":
-                    argv += ["--size", self.seed_size, "--storage-port", str(ports["procore_storage"])]
+                if key == "procore":   # its storage port is remembered in its own data dir
+                    argv += ["--size", self.seed_size]
                 else:
-                    argv += ["--tls-port", str(ports["graph_tls"])]
+                    argv += ["--tls-port", str(ports.get("graph_tls", 0))]
                 self.parts[key] = self._launch(Child(key, argv, ROOT, self.state_dir))
-        assert self.azurite is not None
         host = Child("host", [sys.executable, "-m", "devhost", "--script-root", str(ROOT), "--app", "function_app",
-                              "--port", str(ports["host"]), f"--master-key={master}", f"--function-key={function}",
-                              *self.host_args], ROOT, self.state_dir,
+                              "--port", str(ports.get("host", 0)), f"--master-key={master}",
+                              f"--function-key={function}", *self.host_args], ROOT, self.state_dir,
                      env={"AzureWebJobsStorage": self.azurite.connection_string, **self._emulator_env(),
                           **self.host_env})
         self.parts["host"] = self._launch(host)
+        self._pin_ports(storage)
         return self.describe()
+
+    def _pin_ports(self, storage: AzuriteChild) -> None:
+        """Remember the ports every part bound, and restart each child on them from now on."""
+        assert self.azurite is not None
+        ports = {k.lower(): v for k, v in self.azurite.ports.items()}
+        ports["host"] = _port(self.parts["host"]["url"])
+        if "procore" in self.parts:
+            ports["procore"] = _port(self.parts["procore"]["base_url"])
+        if "graph" in self.parts:
+            ports["graph"] = _port(self.parts["graph"]["base_url"])
+            ports["graph_tls"] = _port(self.parts["graph"]["authority"])
+        remember_ports(self.state_dir, ports)
+        storage.env = {k: str(ports[k]) for k in ("blob", "queue", "table")}
+        for child in self.children:
+            flags = {"procore": {"--port": "procore"}, "graph": {"--port": "graph", "--tls-port": "graph_tls"},
+                     "host": {"--port": "host"}}.get(child.name, {})
+            for flag, name in flags.items():
+                child.argv[child.argv.index(flag) + 1] = str(ports[name])
 
     def _launch(self, child: Child) -> dict[str, Any]:
         self.children.append(child)
@@ -151,6 +171,12 @@ class Stack:
         self.children.clear()
 
 
+def _port(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None, url
+    return port
+
+
 def _write_atomically(path: Path, content: str) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(content)
@@ -180,9 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         host_env = {"PCSYNC_LEASE_SECONDS": str(args.fetch_visibility)}
     stack = Stack(args.state_dir, master_key=args.master_key, seed_size=args.seed_size, host_args=host_args,
                   host_env=host_env)
+    wrote = False
     try:
         doc = stack.start()
         _write_atomically(stack.state_dir / "stack.json", json.dumps(doc, indent=2))
+        wrote = True
         print(f"stack ready: {doc['functions_url']} (details in {stack.state_dir / 'stack.json'})", flush=True)
         while not stop.wait(SUPERVISE_INTERVAL_S):
             if stack.supervise():
@@ -196,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         stack.stop()
-        (stack.state_dir / "stack.json").unlink(missing_ok=True)
+        if wrote:  # (a second stack refused on a busy state dir leaves the first one's file alone)
+            (stack.state_dir / "stack.json").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from devhost.keys import generate_key
 
-PORT_NAMES = ("blob", "queue", "table", "procore", "procore_storage", "graph", "graph_tls", "host")
+PORT_NAMES = ("blob", "queue", "table", "procore", "graph", "graph_tls", "host")
 LOOPBACK = "127.0.0.1"
 
 
@@ -24,20 +24,6 @@ def _write_json(path: Path, doc: dict[str, object]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(doc, indent=2))
     os.replace(tmp, path)
-
-
-def _free_ports(count: int) -> list[int]:
-    """`count` distinct free loopback ports (all held open together while choosing)."""
-    socks = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((LOOPBACK, 0))
-            socks.append(sock)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def check_free(port: int, what: str, state_dir: Path) -> None:
@@ -54,21 +40,20 @@ def check_free(port: int, what: str, state_dir: Path) -> None:
         sock.close()
 
 
-def stack_ports(state_dir: Path) -> dict[str, int]:
-    """The remembered ports, or new free ones (remembered from now on) for a fresh state dir."""
+def remembered_ports(state_dir: Path) -> dict[str, int]:
+    """The ports a previous start of this state dir used (checked free now), or {} for a fresh one: then
+    every part binds a free port itself (no race with other processes) and `remember_ports` keeps them."""
     path = state_dir / "ports.json"
-    if path.exists():
-        ports = {k: int(v) for k, v in json.loads(path.read_text()).items()}
-        missing = [n for n in PORT_NAMES if n not in ports]
-        if not missing:
-            for name in PORT_NAMES:
-                check_free(ports[name], name, state_dir)
-            return ports
-        ports.update(zip(missing, _free_ports(len(missing)), strict=True))
-    else:
-        ports = dict(zip(PORT_NAMES, _free_ports(len(PORT_NAMES)), strict=True))
-    _write_json(path, dict(ports))
+    if not path.exists():
+        return {}
+    ports = {k: int(v) for k, v in json.loads(path.read_text()).items() if k in PORT_NAMES}
+    for name, port in ports.items():
+        check_free(port, name, state_dir)
     return ports
+
+
+def remember_ports(state_dir: Path, ports: dict[str, int]) -> None:
+    _write_json(state_dir / "ports.json", dict(ports))
 
 
 def stack_keys(state_dir: Path, master_key: str | None) -> tuple[str, str]:

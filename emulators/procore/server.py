@@ -121,7 +121,12 @@ def start(
         tmp = tempfile.TemporaryDirectory(prefix="procore-emu-")
         data_dir = tmp.name
     cfg = config if isinstance(config, EmulatorConfig) else EmulatorConfig(**(config or {}))
+    kept_port = Path(data_dir) / "storage-port"   # presigned URLs issued before a restart stay valid
+    if persist and not storage_port and kept_port.exists():
+        storage_port = int(kept_port.read_text())
     api_sock, storage_sock = _bind(host, port), _bind(host, storage_port)
+    if persist:
+        kept_port.write_text(str(storage_sock.getsockname()[1]))
     api_port, st_port = api_sock.getsockname()[1], storage_sock.getsockname()[1]
     st = State(Path(data_dir), cfg, default_directory(SIZES[size].project_names()))
     st.api_base, st.storage_base = f"http://{host}:{api_port}", f"http://{host}:{st_port}"
