@@ -1,6 +1,7 @@
 """Issue 11, a local stack that survives a crash, through `./dev stack` alone (`python -m devhost.stack`,
 which ./dev execs): the host SIGKILLed mid-initial-sync is restarted by the stack and the sync finishes
-with every file exactly once; a killed emulator comes back on its port with its data; and the stack
+with every file exactly once; a killed emulator (Procore, then Graph) comes back on its port with its
+data; and the stack
 stopped and started again on the same state dir brings back the same ports and data, and keeps syncing
 (webhooks and subscriptions registered before the restart still deliver).
 """
@@ -107,7 +108,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackProcess]:
 
 def _restarted(sp: StackProcess, module: str, old_pid: int, health: str) -> psutil.Process:
     """The new child of `module` once the stack said so and it answers `health`."""
-    name = {"devhost": "host", "emulators.procore": "procore"}[module]
+    name = {"devhost": "host", "emulators.procore": "procore", "emulators.graph": "graph"}[module]
 
     def back() -> psutil.Process | None:
         out = sp.output()
@@ -195,18 +196,31 @@ def test_host_killed_mid_initial_sync_is_restarted_and_the_sync_completes_exactl
 
 
 def test_an_emulator_that_dies_comes_back_on_its_port_with_its_data(stack: StackProcess) -> None:
-    run = stack.run
-    assert run is not None
+    run, ob = stack.run, stack.linked
+    assert run is not None and ob is not None, "runs after the crash test (the link it made)"
     user = run.procore_client("user")
     root = user.documents.root(SCOPE, exclude_files=True)
-    made = user.documents.create_folder(SCOPE, "Made just before the emulator died", parent_id=root.id)
-    emulator = stack.child("emulators.procore")
-    emulator.send_signal(signal.SIGKILL)
-    emulator.wait(10)
-
-    _restarted(stack, "emulators.procore", emulator.pid, run.procore_url + "/_emulator/descriptor")
+    made = user.documents.create_folder(SCOPE, "Made just before Procore died", parent_id=root.id)
+    procore = stack.child("emulators.procore")
+    procore.send_signal(signal.SIGKILL)
+    procore.wait(10)
+    _restarted(stack, "emulators.procore", procore.pid, run.procore_url + "/_emulator/descriptor")
     assert json.loads((stack.state / "stack.json").read_text()) == run.doc
     assert procore_item(run.procore_client("user"), SCOPE, made.name, parent_id=root.id) is not None
+
+    graph = run.graph_session("user")
+    put = sp_content.put_new_small(graph, run.site["drive_id"], _docs_folder(run, ob),
+                                   "Made just before Graph died.txt", b"acknowledged, so kept\n")
+    # (once its change notification went out: those waiting in Graph's notifier are not kept, as in Graph)
+    wait_for(lambda: procore_item(user, SCOPE, put.name or "", parent_id=root.id), LIVE_TIMEOUT_S,
+             "the SharePoint file in Procore")
+    emulator = stack.child("emulators.graph")
+    emulator.send_signal(signal.SIGKILL)
+    emulator.wait(10)
+    _restarted(stack, "emulators.graph", emulator.pid, run.graph_emulator_url + "/_emulator/descriptor")
+    assert json.loads((stack.state / "stack.json").read_text()) == run.doc
+    kept = sp_items.get_item(run.graph_session("user"), run.site["drive_id"], put.id)   # tokens still good
+    assert (kept.name, kept.quick_xor_hash) == (put.name, put.quick_xor_hash)
 
 
 def _hooks(run: Running) -> list[dict[str, Any]]:
