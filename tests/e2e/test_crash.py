@@ -1,9 +1,8 @@
 """Issue 11, a local stack that survives a crash, through `./dev stack` alone (`python -m devhost.stack`,
 which ./dev execs): the host SIGKILLed mid-initial-sync is restarted by the stack and the sync finishes
 with every file exactly once; a killed emulator (Procore, then Graph) comes back on its port with its
-data; and the stack
-stopped and started again on the same state dir brings back the same ports and data, and keeps syncing
-(webhooks and subscriptions registered before the restart still deliver).
+data; and the stack stopped and started again on the same state dir brings back the same ports and
+data, and keeps syncing (webhooks and subscriptions registered before the restart still deliver).
 """
 
 from __future__ import annotations
