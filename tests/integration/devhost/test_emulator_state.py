@@ -1,6 +1,6 @@
 """The emulators keep their state in their data dir (what the stack relies on to survive a crash): a
 write answered before a SIGKILL is there after a restart on the same data dir, with the same
-descriptor, tokens still valid, and nothing seeded again."""
+descriptor, tokens still valid, and nothing seeded again; and the journal behind that (emulators/persistence.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
+from emulators import persistence
+from emulators.persistence import Snapshots
 from shared.graph import content, items
 from shared.graph.config import GraphConfig
 from shared.graph.session import GraphSession
@@ -105,3 +109,30 @@ def test_graph_emulator_keeps_answered_writes_across_a_sigkill(tmp_path: Path) -
         session.close()
         second.send_signal(signal.SIGTERM)
         assert second.wait(20) == 0
+
+
+def test_the_journal_replays_in_order_drops_a_torn_tail_and_folds_into_a_snapshot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state: dict[str, int] = {"n": 0}
+    changed: list[int] = []
+
+    def snaps() -> Snapshots:
+        return Snapshots(tmp_path, "probe", lambda: dict(state), threading.RLock(),
+                         delta=lambda: list(changed), taken=changed.clear)
+
+    first = snaps()
+    first.save()                                            # the first save after a start: a snapshot
+    for n in (1, 2, 3):
+        state["n"] = n
+        changed.append(n)
+        first.save()
+    journal = next(tmp_path.glob("state.journal.*"))
+    assert snaps().load() == ({"n": 0}, [[1], [2], [3]])
+    journal.write_bytes(journal.read_bytes()[:-3])          # a crash in the middle of the last append
+    assert snaps().load() == ({"n": 0}, [[1], [2]])
+
+    monkeypatch.setattr(persistence, "MIN_COMPACT_BYTES", 0)
+    again = snaps()
+    again.load()
+    again.save()                                            # after a start: folded into a new snapshot
+    assert not journal.exists() and snaps().load() == ({"n": 3}, [])
