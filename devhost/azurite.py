@@ -47,27 +47,34 @@ class Azurite:
 
 
 def start_azurite(
-    workdir: Path, *, in_memory: bool = True, timeout: float = 30.0, preexec_fn: Callable[[], None] | None = None
+    workdir: Path, *, in_memory: bool = True, timeout: float = 30.0, preexec_fn: Callable[[], None] | None = None,
+    ports: dict[str, int] | None = None,
 ) -> Azurite:
-    """Start Azurite; data in memory (tests) or under workdir/azurite-data (the stack)."""
+    """Start Azurite; data in memory (tests) or under workdir/azurite-data (the stack); `ports` by service
+    ("Blob", "Queue", "Table"), any free one where missing."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "azurite.log"
+    want = ports or {}
     args = [str(AZURITE_BIN), "--disableTelemetry", "--skipApiVersionCheck",
             "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", "0", "--queuePort", "0", "--tablePort", "0"]
+            "--blobPort", str(want.get("Blob", 0)), "--queuePort", str(want.get("Queue", 0)),
+            "--tablePort", str(want.get("Table", 0))]
     if in_memory:
         args.append("--inMemoryPersistence")
     else:
         args += ["--location", str(workdir / "azurite-data")]
-    with open(log, "wb") as fh:
+    start = log.stat().st_size if log.exists() else 0  # a restart appends: read only its own lines
+    with open(log, "ab") as fh:
         proc = subprocess.Popen(
             args, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=preexec_fn
         )
-    ports: dict[str, int] = {}
+    found: dict[str, int] = {}
     deadline = time.monotonic() + timeout
-    while len(ports) < 3:
-        ports.update({k: int(v) for k, v in _READY.findall(log.read_text(errors="replace"))})
-        if len(ports) == 3:
+    while len(found) < 3:
+        with open(log, "rb") as fh:
+            fh.seek(start)
+            found.update({k: int(v) for k, v in _READY.findall(fh.read().decode(errors="replace"))})
+        if len(found) == 3:
             break
         if proc.poll() is not None:
             raise RuntimeError("azurite exited:\n" + log.read_text(errors="replace"))
@@ -75,4 +82,4 @@ def start_azurite(
             proc.kill()
             raise RuntimeError("azurite did not start:\n" + log.read_text(errors="replace"))
         time.sleep(0.05)
-    return Azurite(proc, ports)
+    return Azurite(proc, found)

@@ -1,75 +1,121 @@
 """`./dev stack --state-dir DIR`: Azurite + the emulators + the local Functions host, as one stack.
 
-Each part is a child process; the stack writes DIR/stack.json (contract §2) once every part answers,
-then waits for SIGINT/SIGTERM and stops the children in reverse order (the host first, so in-flight
-messages finish). Children also get PR_SET_PDEATHSIG, so a killed stack never leaves orphans behind.
+Each part is a supervised child process (supervisor.py): one that dies is restarted with a backoff,
+on the same port and with the same data, so stack.json stays valid. Everything lives in DIR: Azurite's
+data, the emulators' state, the ports and keys (stack_state.py), so starting the stack again on the
+same DIR after a stop or a crash brings back the same data on the same ports (registered webhooks and
+subscriptions keep working). SIGINT/SIGTERM stop the children newest first (the host first, so
+in-flight messages finish); PR_SET_PDEATHSIG means a killed stack never leaves orphans behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import ctypes
 import json
 import os
 import secrets
 import signal
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from devhost.azurite import Azurite, start_azurite
+from devhost.stack_state import remember_ports, remembered_ports, stack_keys
+from devhost.supervisor import Child, GaveUp, die_with_parent, say
 from shared.config import setting_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
-READY_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 30.0
+SUPERVISE_INTERVAL_S = 0.5
 # Emulators started when their package exists: stack.json key -> python module.
 EMULATORS = {"procore": "emulators.procore", "graph": "emulators.graph"}
 
 
-def _die_with_parent() -> None:
-    """Linux: deliver SIGTERM to the child when the stack process dies, however it dies."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+class AzuriteChild(Child):
+    """Azurite as a supervised child: persisted under the state dir, on the remembered ports."""
+
+    azurite: Azurite | None = None
+
+    def start(self, stopping: threading.Event | None = None) -> dict[str, Any]:
+        ports = {"Blob": int(self.env["blob"]), "Queue": int(self.env["queue"]), "Table": int(self.env["table"])}
+        self.azurite = start_azurite(self.state_dir, in_memory=False, preexec_fn=die_with_parent, ports=ports)
+        self.proc = self.azurite.process
+        self.started_at = time.monotonic()
+        self.descriptor = {"connection_string": self.azurite.connection_string}
+        return self.descriptor
+
+    def stop(self) -> None:
+        if self.azurite is not None:
+            self.azurite.stop()
 
 
 class Stack:
-    """Starts and stops the stack's children; `describe()` is the stack.json content."""
+    """Starts, supervises and stops the stack's children; `describe()` is the stack.json content."""
 
     def __init__(self, state_dir: Path, *, master_key: str | None = None, seed_size: str = "demo",
-                 host_env: dict[str, str] | None = None) -> None:
+                 host_env: dict[str, str] | None = None, host_args: list[str] | None = None) -> None:
         self.state_dir = state_dir.resolve()
         self.seed_size = seed_size
         self.host_env = host_env or {}
-        self.master_key = master_key or secrets.token_urlsafe(32)
+        self.host_args = host_args or []
+        self.master_key = master_key
         self.azurite: Azurite | None = None
-        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.children: list[Child] = []
         self.parts: dict[str, Any] = {}
+        self.stopping = threading.Event()
 
     def start(self) -> dict[str, Any]:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self.azurite = start_azurite(self.state_dir, in_memory=False, preexec_fn=_die_with_parent)
+        ports = remembered_ports(self.state_dir)
+        master, function = stack_keys(self.state_dir, self.master_key)
+        self.master_key = master
+        storage = AzuriteChild("azurite", [], ROOT, self.state_dir,
+                               env={k: str(ports.get(k, 0)) for k in ("blob", "queue", "table")})
+        self._launch(storage)
+        self.azurite = storage.azurite
+        assert self.azurite is not None
         for key, module in EMULATORS.items():
             if (ROOT / Path(*module.split(".")) / "__main__.py").exists():
-                argv = [sys.executable, "-m", module, "--port", "0", "--data-dir", str(self.state_dir / key)]
-                if key == "procore":
+                argv = [sys.executable, "-m", module, "--port", str(ports.get(key, 0)),
+                        "--data-dir", str(self.state_dir / key)]
+                if key == "procore":   # its storage port is remembered in its own data dir
                     argv += ["--size", self.seed_size]
-                self.parts[key] = self._start_child(key, argv)
-        host = self._start_child(
-            "host",
-            [sys.executable, "-m", "devhost", "--script-root", str(ROOT), "--app", "function_app",
-             "--port", "0", f"--master-key={self.master_key}"],
-            env={"AzureWebJobsStorage": self.azurite.connection_string, **self._emulator_env(), **self.host_env},
-        )
-        self.parts["host"] = host
+                else:
+                    argv += ["--tls-port", str(ports.get("graph_tls", 0))]
+                self.parts[key] = self._launch(Child(key, argv, ROOT, self.state_dir))
+        host = Child("host", [sys.executable, "-m", "devhost", "--script-root", str(ROOT), "--app", "function_app",
+                              "--port", str(ports.get("host", 0)), f"--master-key={master}",
+                              f"--function-key={function}", *self.host_args], ROOT, self.state_dir,
+                     env={"AzureWebJobsStorage": self.azurite.connection_string, **self._emulator_env(),
+                          **self.host_env})
+        self.parts["host"] = self._launch(host)
+        self._pin_ports(storage)
         return self.describe()
+
+    def _pin_ports(self, storage: AzuriteChild) -> None:
+        """Remember the ports every part bound, and restart each child on them from now on."""
+        assert self.azurite is not None
+        ports = {k.lower(): v for k, v in self.azurite.ports.items()}
+        ports["host"] = _port(self.parts["host"]["url"])
+        if "procore" in self.parts:
+            ports["procore"] = _port(self.parts["procore"]["base_url"])
+        if "graph" in self.parts:
+            ports["graph"] = _port(self.parts["graph"]["base_url"])
+            ports["graph_tls"] = _port(self.parts["graph"]["authority"])
+        remember_ports(self.state_dir, ports)
+        storage.env = {k: str(ports[k]) for k in ("blob", "queue", "table")}
+        for child in self.children:
+            flags = {"procore": {"--port": "procore"}, "graph": {"--port": "graph", "--tls-port": "graph_tls"},
+                     "host": {"--port": "host"}}.get(child.name, {})
+            for flag, name in flags.items():
+                child.argv[child.argv.index(flag) + 1] = str(ports[name])
+
+    def _launch(self, child: Child) -> dict[str, Any]:
+        self.children.append(child)
+        return child.start(self.stopping)
 
     def _emulator_env(self) -> dict[str, str]:
         """Settings the product needs on the local stack: the secret-store key (kept in the state dir so
@@ -88,26 +134,6 @@ class Stack:
             env["PCSYNC_CA_FILE"] = ca_files[0]
         return env
 
-    def _start_child(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-        ready = self.state_dir / f"{name}.ready.json"
-        ready.unlink(missing_ok=True)
-        log = open(self.state_dir / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps writing to it
-        proc = subprocess.Popen(
-            [*argv, "--ready-file", str(ready)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}, preexec_fn=_die_with_parent,
-        )
-        log.close()
-        self.children.append((name, proc))
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not ready.exists():
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.state_dir / (name + '.log')}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} was not ready within {READY_TIMEOUT_S:.0f} s")
-            time.sleep(0.05)
-        descriptor: dict[str, Any] = json.loads(ready.read_text())
-        return descriptor
-
     def describe(self) -> dict[str, Any]:
         assert self.azurite is not None
         host = self.parts["host"]
@@ -124,19 +150,31 @@ class Stack:
                 doc[key] = {k: v for k, v in self.parts[key].items() if k != "ca_file"}
         return doc
 
+    def supervise(self) -> bool:
+        """Restart any child that died (GaveUp when one crash-loops); True when one came back."""
+        restarted: list[Child] = []
+        for child in self.children:
+            if not self.stopping.is_set():
+                child.supervise(self.stopping, restarted.append)
+        for child in restarted:
+            if isinstance(child, AzuriteChild):
+                self.azurite = child.azurite
+            else:
+                self.parts[child.name] = child.descriptor
+        return bool(restarted)
+
     def stop(self) -> None:
         """Stop the children newest first; each gets STOP_TIMEOUT_S to finish, then SIGKILL."""
-        for _name, proc in reversed(self.children):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(5)
+        self.stopping.set()
+        for child in reversed(self.children):
+            child.stop()
         self.children.clear()
-        if self.azurite is not None:
-            self.azurite.stop()
+
+
+def _port(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None, url
+    return port
 
 
 def _write_atomically(path: Path, content: str) -> None:
@@ -146,33 +184,48 @@ def _write_atomically(path: Path, content: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="./dev stack", description=__doc__)
+    parser = argparse.ArgumentParser(prog="./dev stack", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--state-dir", required=True, type=Path, help="where data, logs and stack.json go")
-    parser.add_argument("--master-key", help="operator key for the local host (random if omitted)")
-    parser.add_argument("--seed-size", default="demo", help="size of the seeded Procore data: small|demo|e2e|large")
+    parser.add_argument("--master-key", help="operator key for the local host (default: remembered in the state "
+                                             "dir, random the first time)")
+    parser.add_argument("--seed-size", default="demo", help="size of the seeded Procore data: small|demo|e2e|large "
+                                                            "(first start of a state dir only)")
+    parser.add_argument("--fetch-visibility", type=float,
+                        help="the host's queue-message visibility and the product's upload lease, in seconds "
+                             "(default 600, as on Azure): how long what a crashed host was running stays held")
     args = parser.parse_args(argv)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
 
-    stack = Stack(args.state_dir, master_key=args.master_key, seed_size=args.seed_size)
+    host_args, host_env = [], {}
+    if args.fetch_visibility:  # what a crashed host held frees up after this long: messages and upload leases
+        host_args = ["--fetch-visibility", str(args.fetch_visibility)]
+        host_env = {"PCSYNC_LEASE_SECONDS": str(args.fetch_visibility)}
+    stack = Stack(args.state_dir, master_key=args.master_key, seed_size=args.seed_size, host_args=host_args,
+                  host_env=host_env)
+    wrote = False
     try:
         doc = stack.start()
         _write_atomically(stack.state_dir / "stack.json", json.dumps(doc, indent=2))
+        wrote = True
         print(f"stack ready: {doc['functions_url']} (details in {stack.state_dir / 'stack.json'})", flush=True)
-        while not stop.wait(0.5):
-            dead = [name for name, proc in stack.children if proc.poll() is not None]
-            if dead:
-                print(f"stack: {', '.join(dead)} exited unexpectedly; stopping", file=sys.stderr)
-                return 1
+        while not stop.wait(SUPERVISE_INTERVAL_S):
+            if stack.supervise():
+                _write_atomically(stack.state_dir / "stack.json", json.dumps(stack.describe(), indent=2))
         return 0
+    except GaveUp as exc:
+        say(f"{exc}; stopping")
+        return 1
     except RuntimeError as exc:
         print(f"stack failed to start: {exc}", file=sys.stderr)
         return 1
     finally:
         stack.stop()
-        (stack.state_dir / "stack.json").unlink(missing_ok=True)
+        if wrote:  # (a second stack refused on a busy state dir leaves the first one's file alone)
+            (stack.state_dir / "stack.json").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -129,6 +129,11 @@ class Settings(BaseModel):
     local_secret_key: str | None = Field(None, alias="PCSYNC_LOCAL_SECRET_KEY",
                                          json_schema_extra={_KIND: _LOCAL_ONLY})
     extra_ca_file: str | None = Field(None, alias="PCSYNC_CA_FILE", json_schema_extra={_KIND: _LOCAL_ONLY})
+    # After how long a lease left by a worker that died (an item's upload, a drive's delta run) is taken
+    # over; unset: each lease's own default, matched to Azure's 10-minute queue visibility. The local
+    # stack sets it with its host's shorter visibility (`./dev stack --fetch-visibility`).
+    lease_seconds: float | None = Field(None, alias="PCSYNC_LEASE_SECONDS", gt=0,
+                                        json_schema_extra={_KIND: _LOCAL_ONLY})
 
     reconcile_schedule: str = _schedule(DEFAULT_RECONCILE_SCHEDULE, "PCSYNC_RECONCILE_SCHEDULE",
                                         "timer: reconcile pass (missed webhooks / notifications)")

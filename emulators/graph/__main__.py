@@ -3,6 +3,7 @@
 Serves until SIGINT/SIGTERM. Once listening, writes FILE atomically: the contract §2 "graph"
 object (base_url, authority, tenant_id, sites, mailbox, app, user) plus ca_file, emulator_url and
 sharepoint_url (the other host name the uploadUrl and downloadUrl point at).
+The state is saved in DIR before each write is answered; a restart on the same DIR carries on from it.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready-file", type=Path, required=True)
     parser.add_argument("--ca-cert", type=Path, help="PEM CA to sign the TLS certificate (with --ca-key)")
     parser.add_argument("--ca-key", type=Path)
+    parser.add_argument("--no-persist", action="store_true",
+                        help="keep the state in memory only (default: saved in DATA_DIR, restored on restart)")
     args = parser.parse_args(argv)
     emu = GraphEmulator(args.data_dir, port=args.port, tls_port=args.tls_port, host=args.host,
                         ca_cert=args.ca_cert, ca_key=args.ca_key, sharepoint_port=args.sharepoint_port,
-                        sharepoint_host=args.sharepoint_host)
+                        sharepoint_host=args.sharepoint_host, persist=not args.no_persist)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

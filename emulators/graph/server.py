@@ -21,9 +21,11 @@ import uvicorn
 from emulators.graph.app import graph_app, login_app, sharepoint_app
 from emulators.graph.config import EmulatorConfig
 from emulators.graph.notifier import Notifier
+from emulators.graph.persist import restore, snapshots_of
 from emulators.graph.runtime import Runtime
 from emulators.graph.store import Store
 from emulators.graph.tls import make_tls_files
+from emulators.persistence import Snapshots, persist_writes
 
 START_TIMEOUT_S = 20.0
 
@@ -60,13 +62,22 @@ class GraphEmulator:
     def __init__(self, data_dir: Path, *, port: int = 0, tls_port: int = 0, host: str = "127.0.0.1",
                  ca_cert: Path | None = None, ca_key: Path | None = None,
                  config: EmulatorConfig | None = None, sharepoint_port: int = 0,
-                 sharepoint_host: str | None = None) -> None:
+                 sharepoint_host: str | None = None, persist: bool = False) -> None:
+        """With `persist`, the state is kept in `data_dir` (each write saved before it is answered) and
+        a new emulator on the same `data_dir` carries on from it, with the same CA."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = config or EmulatorConfig()
         self.runtime = Runtime(Store(self.data_dir, self.config), self.config)
         self._host, self._port, self._tls_port = host, port, tls_port
         self._sp_port, self._sp_name = sharepoint_port, sharepoint_host or other_host_name(host)
+        self.snapshots: Snapshots | None = snapshots_of(self.runtime, self.data_dir) if persist else None
+        saved = self.snapshots.load() if self.snapshots is not None else None
+        if saved is not None:
+            restore(self.runtime, saved)
+        kept_ca = self.data_dir / "tls" / "ca.pem", self.data_dir / "tls" / "ca-key.pem"
+        if persist and ca_cert is None and all(p.exists() for p in kept_ca):
+            ca_cert, ca_key = kept_ca
         self._ca = (ca_cert, ca_key)
         self._servers: list[uvicorn.Server] = []
         self._thread: threading.Thread | None = None
@@ -87,11 +98,18 @@ class GraphEmulator:
         rt.notifier = Notifier(rt.store)
         common: dict[str, Any] = {"lifespan": "off", "log_level": "warning", "access_log": False,
                                   "timeout_keep_alive": 30}
+        if self.snapshots is not None:
+            self.snapshots.save()
+        kept = self.snapshots
+
+        def saving(app: Any) -> Any:    # both hosts write: the API, and upload sessions on the SharePoint host
+            return app if kept is None else persist_writes(app, kept)
+
         self._servers = [
-            uvicorn.Server(uvicorn.Config(graph_app(rt), **common)),
+            uvicorn.Server(uvicorn.Config(saving(graph_app(rt)), **common)),
             uvicorn.Server(uvicorn.Config(login_app(rt), ssl_certfile=str(tls.server_cert),
                                           ssl_keyfile=str(tls.server_key), **common)),
-            uvicorn.Server(uvicorn.Config(sharepoint_app(rt), **common)),
+            uvicorn.Server(uvicorn.Config(saving(sharepoint_app(rt)), **common)),
         ]
         socks = [[http_sock], [tls_sock], sp_socks]
 
@@ -125,6 +143,8 @@ class GraphEmulator:
         if self.runtime.notifier is not None:
             self.runtime.notifier.stop()
             self.runtime.notifier = None
+        if self.snapshots is not None:
+            self.snapshots.save()
 
     def __enter__(self) -> GraphEmulator:
         self.start()

@@ -1,7 +1,8 @@
 """`python -m emulators.procore --port 0 --data-dir DIR --ready-file FILE [--seed N --size small|demo|large]`
 
 Writes FILE atomically (JSON shaped like contract §2's "procore" object) once listening, then runs
-until SIGINT/SIGTERM.
+until SIGINT/SIGTERM. The state is saved in DIR before each write is answered, and a restart on the
+same DIR carries on from it (--no-persist: memory only).
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--size", choices=sorted(SIZES), default="demo")
     ap.add_argument("--config", default="{}", help="JSON overrides of EmulatorConfig (e.g. rate limits)")
+    ap.add_argument("--no-persist", action="store_true",
+                    help="keep the state in memory only (default: saved in DATA_DIR, restored on restart)")
     args = ap.parse_args(argv)
     Path(args.data_dir).mkdir(parents=True, exist_ok=True)
     emu = start(args.data_dir, seed=args.seed, size=args.size, host=args.host, port=args.port,
-                storage_port=args.storage_port, config=EmulatorConfig(**json.loads(args.config)))
+                storage_port=args.storage_port, config=EmulatorConfig(**json.loads(args.config)),
+                persist=not args.no_persist)
     ready = Path(args.ready_file)
     tmp = ready.with_name(ready.name + ".tmp")
     tmp.write_text(json.dumps(emu.descriptor, indent=2))

@@ -19,9 +19,11 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..persistence import Snapshots, persist_writes
 from . import auth, control, directory, documents, documents_index, downloads, photos, records, uploads, webhooks
 from .config import COMPANY_ID, EmulatorConfig, default_directory
 from .downloads import BUCKET
+from .persist import restore, snapshots_of
 from .seed import SIZES, seed_state
 from .store import State
 
@@ -81,6 +83,7 @@ class RunningEmulator:
     _thread: threading.Thread
     _tmp: tempfile.TemporaryDirectory[str] | None = None
     _stoppers: list[Any] = field(default_factory=list)
+    snapshots: Snapshots | None = None
 
     @property
     def base_url(self) -> str:
@@ -91,6 +94,8 @@ class RunningEmulator:
             stop()
         self._server.should_exit = True
         self._thread.join(timeout=10)
+        if self.snapshots is not None:
+            self.snapshots.save()              # what the delivery worker changed since the last write
         if self._tmp is not None:
             self._tmp.cleanup()
 
@@ -104,8 +109,11 @@ class RunningEmulator:
 def start(
     data_dir: str | Path | None = None, *, seed: int = 1, size: str = "small", host: str = "127.0.0.1",
     port: int = 0, storage_port: int = 0, config: EmulatorConfig | dict[str, Any] | None = None,
+    persist: bool = False,
 ) -> RunningEmulator:
-    """Start an emulator in this process on free loopback ports; returns its descriptor."""
+    """Start an emulator in this process on free loopback ports; returns its descriptor. With `persist`
+    the state is kept in `data_dir` (every write saved before it is answered) and a restart with the
+    same `data_dir` carries on from it instead of seeding."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}")
     tmp = None
@@ -113,12 +121,25 @@ def start(
         tmp = tempfile.TemporaryDirectory(prefix="procore-emu-")
         data_dir = tmp.name
     cfg = config if isinstance(config, EmulatorConfig) else EmulatorConfig(**(config or {}))
+    kept_port = Path(data_dir) / "storage-port"   # presigned URLs issued before a restart stay valid
+    if persist and not storage_port and kept_port.exists():
+        storage_port = int(kept_port.read_text())
     api_sock, storage_sock = _bind(host, port), _bind(host, storage_port)
+    if persist:
+        kept_port.write_text(str(storage_sock.getsockname()[1]))
     api_port, st_port = api_sock.getsockname()[1], storage_sock.getsockname()[1]
     st = State(Path(data_dir), cfg, default_directory(SIZES[size].project_names()))
     st.api_base, st.storage_base = f"http://{host}:{api_port}", f"http://{host}:{st_port}"
-    seed_state(st, seed=seed, size=size)
+    snapshots = snapshots_of(st, Path(data_dir)) if persist else None
+    saved = snapshots.load() if snapshots is not None else None
+    if saved is not None:
+        restore(st, saved[0])                  # no journal: every save is a whole snapshot
+    else:
+        seed_state(st, seed=seed, size=size)
     app = build_app(st, st_port)
+    if snapshots is not None:
+        app = persist_writes(app, snapshots)
+        snapshots.save()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
                                            timeout_keep_alive=30))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [api_sock, storage_sock]},
@@ -129,6 +150,6 @@ def start(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the Procore emulator did not start")
         time.sleep(0.01)
-    running = RunningEmulator(st, descriptor_of(st), st.storage_base, server, thread, tmp)
+    running = RunningEmulator(st, descriptor_of(st), st.storage_base, server, thread, tmp, snapshots=snapshots)
     running._stoppers.append(webhooks.start_worker(st))
     return running

@@ -226,8 +226,11 @@ def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
 
 
 def drive_lease(ctx: LinkContext) -> RunLease:
-    """This run's handle on the drive's lease (tenant and drive: every link of the tenant there shares it)."""
-    return RunLease(ctx.services.repos.leases, drive_scope(ctx.tenant.tenant_id, ctx.drive_id), LEASE, LEASE_TTL)
+    """This run's handle on the drive's lease (tenant and drive: every link of the tenant there shares it;
+    the local stack shortens its TTL with PCSYNC_LEASE_SECONDS, as it shortens the queue visibility)."""
+    override = ctx.services.settings.lease_seconds
+    ttl = timedelta(seconds=override) if override else LEASE_TTL
+    return RunLease(ctx.services.repos.leases, drive_scope(ctx.tenant.tenant_id, ctx.drive_id), LEASE, ttl)
 
 
 def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:

@@ -2,7 +2,8 @@
 
 Each page plans its items (a pending row each, then a folder or transfer message on the initial-sync
 queues) and hands the next page to a new message, so a project of any size is enumerated in steps
-of seconds. Items already known (e.g. a live change got there first) are left to their own steps.
+of seconds. Items already known (e.g. a live change got there first) are left to their own steps, unless still
+pending: then the message is sent again, in case the step that planned them died before sending it.
 Never imports azure.functions.
 """
 
@@ -15,6 +16,7 @@ from shared.graph import items as sp_items
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import EnumeratePage, FetchFile, MirrorFolder
 from shared.models.rows import ItemKind, ItemState, LinkRow, ToolRootState
+from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.completion import request_completion_check
@@ -70,7 +72,11 @@ def _plan(ctx: LinkContext, item: SourceItem) -> None:
     try:
         repos.items.create(row)
     except errors.Conflict:
-        return  # already planned (a redelivered page, or a live change got there first)
+        known = repos.items.get(ctx.link.link_id, item_key(item.tool.value, item.procore_id))
+        if known is None or known.row.state is not ItemState.PENDING:
+            return  # already planned and done (a redelivered page, or a live change got there first)
+        # Still pending: the step that planned it may have died between the row and its message (a host
+        # crash), so send the message (again); the steps it starts are idempotent.
     if reason:
         repos.record_activity(repos.new_activity(ctx.link.link_id, "skipped", tool=item.tool,
                                                  item=item.procore_id, path=item.name, detail=reason))

@@ -35,7 +35,7 @@ from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.folder_delete import keep_procore_edits_below
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
-from shared.sync.runners.upload_lease import lease_upload, release_upload
+from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
 from shared.tools.documents import scope_of
 
 log = logging.getLogger("pcsync.sync")
@@ -236,7 +236,7 @@ def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
     if twin is not None and twin.sp_quickxor != _sp_state(msg):
         leased = lease_upload(ctx, twin.tool, twin.procore_id, twin.sp_item_id)
         if leased is None:
-            raise errors.TransientError(f"another upload of {msg.sp_item_id} to Procore is running", retry_after=3)
+            raise LeaseHeld(f"another upload of {msg.sp_item_id} to Procore is running")
         try:
             _upload_onto(ctx, msg, item)
         finally:

@@ -35,7 +35,7 @@ from shared.sync.decide import version_already_synced
 from shared.sync.naming import sharepoint_name, unsupported_reason
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
-from shared.sync.runners.upload_lease import lease_upload, release_upload
+from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
 from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
@@ -258,7 +258,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         return
     leased = lease_upload(ctx, msg.tool, msg.procore_id, row.sp_item_id)
     if leased is None:
-        raise errors.TransientError(f"another upload of {msg.procore_id} is running", retry_after=3)
+        raise LeaseHeld(f"another upload of {msg.procore_id} is running")
     row = leased  # read again under the lease: a delivery of this version may have finished meanwhile
     if version_already_synced(row, msg.version) or row.awaiting_sp_copy:
         release_upload(ctx, leased)
