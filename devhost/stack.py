@@ -83,8 +83,9 @@ class Stack:
                         "--data-dir", str(self.state_dir / key)]
                 if key == "procore":   # its storage port is remembered in its own data dir
                     argv += ["--size", self.seed_size]
-                else:
-                    argv += ["--tls-port", str(ports.get("graph_tls", 0))]
+                else:   # the SharePoint host serves upload sessions a restarted host may still be using
+                    argv += ["--tls-port", str(ports.get("graph_tls", 0)),
+                             "--sharepoint-port", str(ports.get("graph_sharepoint", 0))]
                 self.parts[key] = self._launch(Child(key, argv, ROOT, self.state_dir))
         host = Child("host", [sys.executable, "-m", "devhost", "--script-root", str(ROOT), "--app", "function_app",
                               "--port", str(ports.get("host", 0)), f"--master-key={master}",
@@ -105,10 +106,12 @@ class Stack:
         if "graph" in self.parts:
             ports["graph"] = _port(self.parts["graph"]["base_url"])
             ports["graph_tls"] = _port(self.parts["graph"]["authority"])
+            ports["graph_sharepoint"] = _port(self.parts["graph"]["sharepoint_url"])
         remember_ports(self.state_dir, ports)
         storage.env = {k: str(ports[k]) for k in ("blob", "queue", "table")}
         for child in self.children:
-            flags = {"procore": {"--port": "procore"}, "graph": {"--port": "graph", "--tls-port": "graph_tls"},
+            flags = {"procore": {"--port": "procore"}, "graph": {"--port": "graph", "--tls-port": "graph_tls",
+                                                                       "--sharepoint-port": "graph_sharepoint"},
                      "host": {"--port": "host"}}.get(child.name, {})
             for flag, name in flags.items():
                 child.argv[child.argv.index(flag) + 1] = str(ports[name])

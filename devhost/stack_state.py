@@ -12,7 +12,7 @@ from pathlib import Path
 
 from devhost.keys import generate_key
 
-PORT_NAMES = ("blob", "queue", "table", "procore", "graph", "graph_tls", "host")
+PORT_NAMES = ("blob", "queue", "table", "procore", "graph", "graph_tls", "graph_sharepoint", "host")
 LOOPBACK = "127.0.0.1"
 
 

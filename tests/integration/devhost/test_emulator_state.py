@@ -97,7 +97,7 @@ def test_graph_emulator_keeps_answered_writes_across_a_sigkill(tmp_path: Path) -
     finally:
         _kill(first)
     second, again = _spawn("emulators.graph", data, "--port", _port(desc["base_url"]),
-                           "--tls-port", _port(desc["authority"]))
+                           "--tls-port", _port(desc["authority"]), "--sharepoint-port", _port(desc["sharepoint_url"]))
     try:
         assert again == desc                                   # same tenant, identities, site, CA file
         kept = items.get_item(session, drive, made.id)         # the token from before still works
