@@ -1,8 +1,9 @@
-"""Issue 11, a local stack that survives a crash, through `./dev stack` alone (`python -m devhost.stack`,
-which ./dev execs): the host SIGKILLed mid-initial-sync is restarted by the stack and the sync finishes
-with every file exactly once; a killed emulator (Procore, then Graph) comes back on its port with its
-data; and the stack stopped and started again on the same state dir brings back the same ports and
-data, and keeps syncing (webhooks and subscriptions registered before the restart still deliver).
+"""Issue 11, a local stack that survives a crash, through `./dev stack` alone (it brings .venv up to
+date, a no-op here, and execs `python -m devhost.stack`): the host SIGKILLed mid-initial-sync is
+restarted by the stack and the sync finishes with every file exactly once; a killed emulator (Procore,
+then Graph) comes back on its port with its data; and the stack stopped and started again on the same
+state dir brings back the same ports and data, and keeps syncing (webhooks and subscriptions
+registered before the restart still deliver).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ LIVE_TIMEOUT_S = 90
 
 @dataclass
 class StackProcess:
-    """`python -m devhost.stack --state-dir S` as a process, and what the tests share."""
+    """`./dev stack --state-dir S` as a process, and what the tests share."""
 
     state: Path
     out: Path
@@ -56,7 +56,7 @@ class StackProcess:
         (self.state / "stack.json").unlink(missing_ok=True)
         with open(self.out, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "devhost.stack", "--state-dir", str(self.state), "--seed-size", "small",
+                [str(ROOT / "dev"), "stack", "--state-dir", str(self.state), "--seed-size", "small",
                  "--fetch-visibility", str(FETCH_VISIBILITY_S)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         while not (self.state / "stack.json").exists():
@@ -267,7 +267,7 @@ def test_stop_and_start_again_brings_back_the_same_stack_which_keeps_syncing(sta
     before_doc, before = run.doc, _data(run, ob)
     assert before["hooks"] and before["subscriptions"]["value"] and before["sharepoint"]
     # A second stack on the same state dir is refused clearly (its ports are taken), leaving this one be.
-    second = subprocess.run([sys.executable, "-m", "devhost.stack", "--state-dir", str(stack.state)], cwd=ROOT,
+    second = subprocess.run([str(ROOT / "dev"), "stack", "--state-dir", str(stack.state)], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert second.returncode == 1 and "remembered in" in second.stderr and "is in use" in second.stderr
     assert json.loads((stack.state / "stack.json").read_text()) == before_doc
