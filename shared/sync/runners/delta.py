@@ -154,19 +154,27 @@ def _hand_on(ctx: LinkContext, msg: DriveDelta, result: sp_delta.DeltaResult) ->
     return sent
 
 
-def _catch_up(link: LinkContext, msg: DriveDelta, cursor: CursorRow) -> int:
-    """A link's first run: what changed since its own cursor, for it alone; then the drive's cursor serves it."""
-    result = sp_delta.fetch_changes(link.graph, link.drive_id, cursor.value)
-    sent = _hand_on(link, msg, result)
-    link.services.repos.cursors.delete(link.link.link_id, CURSOR)
-    return sent
-
-
 def _root_gone(link: LinkContext, result: sp_delta.DeltaResult) -> bool:
     """Did this batch delete (recycle) the link's own folder, or one of its tools' folders? Then every
     item below it shows as deleted too, and handing those on would delete them in Procore."""
     own = {link.link.root_item_id, *_known_folders(link)} - {None}
     return any(item.is_deleted and item.id in own for item in result.items)
+
+
+def _pause_for_root(link: LinkContext) -> None:
+    pause.pause_link(link, pause.diagnose(link) or pausing.folder_gone(link.link.folder_path))
+
+
+def _catch_up(link: LinkContext, msg: DriveDelta, cursor: CursorRow) -> tuple[int, bool]:
+    """A link's first run: what changed since its own cursor, for it alone; then the drive's cursor serves
+    it. (sent, paused): a batch that deleted the link's folder pauses it and keeps its cursor, as below."""
+    result = sp_delta.fetch_changes(link.graph, link.drive_id, cursor.value)
+    if _root_gone(link, result):
+        _pause_for_root(link)
+        return 0, True
+    sent = _hand_on(link, msg, result)
+    link.services.repos.cursors.delete(link.link.link_id, CURSOR)
+    return sent, False
 
 
 def _check_restored(ctx: LinkContext, paused: list[str], result: sp_delta.DeltaResult) -> None:
@@ -199,10 +207,14 @@ def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     lender = None
     if drive_cursor is None and own_cursors:  # the drive's first run: a link lends its cursor
         lender = next(link for link in links if link.link.link_id in own_cursors)
+    held: set[str] = set()
     for link in links:
         cursor = own_cursors.get(link.link.link_id)
         if cursor is not None and link is not lender:
-            sent += _catch_up(link, msg, cursor)
+            caught, paused_now = _catch_up(link, msg, cursor)
+            sent += caught
+            if paused_now:
+                held.add(link.link.link_id)
     start = drive_cursor.row.value if drive_cursor else \
         own_cursors[lender.link.link_id].value if lender else None
     if start is None:  # no cursor anywhere (every link's and the drive's were lost): from now on
@@ -210,10 +222,11 @@ def _one_round(ctx: LinkContext, msg: DriveDelta) -> int:
     for link_id in paused:
         _hold(ctx, link_id, stored_drive.row.value if stored_drive else start)
     result = sp_delta.fetch_changes(ctx.graph, ctx.drive_id, start)
-    held: set[str] = set()
     for link in links:
+        if link.link.link_id in held:
+            continue
         if _root_gone(link, result):     # pause it, and hold it before this round: nothing is handed on
-            pause.pause_link(link, pause.diagnose(link) or pausing.folder_gone(link.link.folder_path))
+            _pause_for_root(link)
             _hold(ctx, link.link.link_id, start)
             held.add(link.link.link_id)
             continue

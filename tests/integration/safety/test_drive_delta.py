@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from shared import errors
 from shared.graph import content as sp_content
 from shared.graph import delta as sp_delta
+from shared.graph import items as sp_items
 from shared.models.messages import DriveDelta, Lane, StartInitialSync
 from shared.models.rows import CursorRow, LeaseRow, LinkRow, Stage, drive_scope
 from shared.onboarding.links import delete_link
@@ -103,17 +104,19 @@ def test_a_lease_left_by_a_run_that_died_expires_by_itself(env: Env) -> None:
     link, docs = _linked(env)
     env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     env.take()
-    _hold_lease(env, link, "a-run-that-died", timedelta(seconds=2))
+    _hold_lease(env, link, "a-run-that-died", timedelta(seconds=4))
     _put(env, docs, "While orphaned.txt")
     env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     assert _changes(env.take()) == {}
     assert _lease(env, link).again
     expires = _lease(env, link).expires_at
     assert expires is not None
-    while datetime.now(UTC) <= expires:             # wait for the condition: the orphan's expiry
+    while datetime.now(UTC) < expires - timedelta(seconds=2):   # notifications well before its expiry
         env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))   # still refused, not extended
         assert _lease(env, link).expires_at == expires
         time.sleep(0.2)
+    while datetime.now(UTC) <= expires:             # wait for the condition: the orphan's expiry
+        time.sleep(0.1)
     env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     assert _changes(env.take()) == {"While orphaned.txt": link.link_id}
     assert not is_held(_lease(env, link), datetime.now(UTC))
@@ -150,6 +153,21 @@ def test_a_link_the_drive_cursor_passed_by_still_gets_its_changes(env: Env) -> N
     env.run(DriveDelta(tenant_id=older.tenant_id, link_id=older.link_id))
     assert _changes(env.take()) == {"Made early.txt": late.link_id}
     assert env.repos.cursors.get(late.link_id, "graph_delta") is None
+
+
+def test_a_link_whose_folder_goes_before_its_first_run_pauses_and_hands_nothing_on(env: Env) -> None:
+    """Its first run reads from its own cursor; the batch deletes its folder (and so everything below):
+    nothing is handed on as deleted, the link pauses, and it keeps its cursor to catch up on resume."""
+    older, _ = _linked(env)
+    env.run(DriveDelta(tenant_id=older.tenant_id, link_id=older.link_id))
+    env.take()
+    late, late_docs = _linked(env)                  # registered: its own cursor is taken
+    with env.graph_session("user") as graph:
+        sp_items.delete_item(graph, env.site["drive_id"], late.root_item_id or "")
+    env.run(DriveDelta(tenant_id=older.tenant_id, link_id=older.link_id))
+    assert late.link_id not in _changes(env.take()).values()
+    assert env.link(late.link_id).stage is Stage.PAUSED
+    assert env.repos.cursors.get(late.link_id, "graph_delta") is not None
 
 
 def _set_stage(env: Env, link: LinkRow, stage: Stage) -> None:
