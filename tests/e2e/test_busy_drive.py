@@ -19,7 +19,7 @@ from shared.graph import items as sp_items
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, link_status, onboard, start_stack, wait_for, wait_regular
-from tests.support.live import DELIVERY, DELIVERY_MODES, NEVER
+from tests.support.live import DELIVERY, DELIVERY_MODES, TIMERS_OFF
 
 QUIET_PROJECT, BUSY_PROJECT = 101, 102
 FLOOD_FILES = 240          # the busy tenant's initial sync: enough rounds of notifications to pass MAX_ROUNDS
@@ -33,8 +33,7 @@ def drive(request: pytest.FixtureRequest,
     """The stack with the quiet tenant's link in regular sync (quiet period off, so an edit is copied
     as soon as it is seen) and the busy project grown by FLOOD_FILES files, not yet linked."""
     run = start_stack(tmp_path_factory.mktemp("busy_drive"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
-                                **DELIVERY[request.param]})
+                      host_env={**TIMERS_OFF, **DELIVERY[request.param]})
     try:
         run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000, "rate_hourly_limit": 10_000_000})
         quiet = onboard(run, QUIET_PROJECT, settings={"quiet_period_s": 0})

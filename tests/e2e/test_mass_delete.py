@@ -28,7 +28,7 @@ from tests.support.e2e import (
     wait_for,
     wait_regular,
 )
-from tests.support.live import DELIVERY, DELIVERY_MODES, NEVER
+from tests.support.live import DELIVERY, DELIVERY_MODES, TIMERS_OFF
 
 PROJECT = 101
 SCOPE = Scope.project(PROJECT)
@@ -53,8 +53,7 @@ def live(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
     """Like tests.support.live, with the project grown to FILES files before it is linked."""
     run = start_stack(tmp_path_factory.mktemp("mass-delete"), seed_size="small",
-                      host_env={"PCSYNC_RECONCILE_SCHEDULE": NEVER, "PCSYNC_RENEW_SCHEDULE": NEVER,
-                                **DELIVERY[request.param]})
+                      host_env={**TIMERS_OFF, **DELIVERY[request.param]})
     try:
         run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})
         _add_files(run, tmp_path_factory.mktemp("bulk"), FILES - len(_live_procore_files(run)))
