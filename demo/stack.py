@@ -82,8 +82,10 @@ class Running:
 
 
 def start_stack(state_dir: Path, *, seed_size: str = "e2e", host_env: dict[str, str] | None = None) -> Running:
-    """Start the whole stack in `state_dir`; on any failure (or Ctrl-C) the started parts are stopped."""
-    stack = Stack(state_dir, seed_size=seed_size, host_env=host_env)
+    """Start the whole stack in `state_dir`; on any failure (or Ctrl-C) the started parts are stopped.
+    The emulators keep their state in memory (a run here is never restarted on the same dir; saving each
+    write slowed a busy Procore emulator until a test's own token request timed out); `./dev stack` saves it."""
+    stack = Stack(state_dir, seed_size=seed_size, host_env=host_env, persist=False)
     try:
         doc = stack.start()
     except BaseException:

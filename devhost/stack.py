@@ -56,8 +56,12 @@ class Stack:
     """Starts, supervises and stops the stack's children; `describe()` is the stack.json content."""
 
     def __init__(self, state_dir: Path, *, master_key: str | None = None, seed_size: str = "demo",
-                 host_env: dict[str, str] | None = None, host_args: list[str] | None = None) -> None:
+                 host_env: dict[str, str] | None = None, host_args: list[str] | None = None,
+                 persist: bool = True) -> None:
+        """`persist`: the emulators save their state in the state dir before answering each write (what
+        `./dev stack` promises across a crash); off, they keep it in memory, as fast as the tests want."""
         self.state_dir = state_dir.resolve()
+        self.persist = persist
         self.seed_size = seed_size
         self.host_env = host_env or {}
         self.host_args = host_args or []
@@ -80,7 +84,7 @@ class Stack:
         for key, module in EMULATORS.items():
             if (ROOT / Path(*module.split(".")) / "__main__.py").exists():
                 argv = [sys.executable, "-m", module, "--port", str(ports.get(key, 0)),
-                        "--data-dir", str(self.state_dir / key)]
+                        "--data-dir", str(self.state_dir / key), *([] if self.persist else ["--no-persist"])]
                 if key == "procore":   # its storage port is remembered in its own data dir
                     argv += ["--size", self.seed_size]
                 else:   # the SharePoint host serves upload sessions a restarted host may still be using
