@@ -76,8 +76,18 @@ def check_stage(status: dict[str, Any]) -> bool:
 
 
 def wait_regular(run: Running, ob: Onboarded, timeout: float = 400) -> dict[str, Any]:
+    """Wait for the link to reach `regular`; on a timeout the failure says where the sync stood (stage,
+    counts, the last activity) so a stall seen once in CI can be told from slowness."""
+    last: dict[str, Any] = {}
+
     def done() -> dict[str, Any] | None:
         status = link_status(run, ob)
+        last.update(status)
         return status if check_stage(status) else None
 
-    return wait_for(done, timeout, "the initial sync to complete", interval=1.0)
+    try:
+        return wait_for(done, timeout, "the initial sync to complete", interval=1.0)
+    except DemoFailure as exc:
+        activity = run.api.get(ob.status_path() + "/activity", params={"limit": 5}, headers=ob.auth)
+        raise DemoFailure(f"{exc}: stage {last.get('stage')}, counts {last.get('counts')}, "
+                          f"last activity {activity.text[:1500]}") from None

@@ -259,6 +259,14 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
     leased = lease_upload(ctx, msg.tool, msg.procore_id, row.sp_item_id)
     if leased is None:
         raise LeaseHeld(f"another upload of {msg.procore_id} is running")
+    try:
+        _upload_leased(ctx, msg, leased)
+    except BaseException:
+        release_upload(ctx, leased)  # whatever failed, the retry must not wait out our lease (a no-op once recorded)
+        raise
+
+
+def _upload_leased(ctx: LinkContext, msg: UploadFile, leased: ItemRow) -> None:
     row = leased  # read again under the lease: a delivery of this version may have finished meanwhile
     if version_already_synced(row, msg.version) or row.awaiting_sp_copy:
         release_upload(ctx, leased)
@@ -269,6 +277,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
         parent_sp = ensure_parent(ctx, msg.tool, row)
         name = legal_name(ctx, msg.tool, row) if not row.sp_item_id else (row.sp_name or row.procore_name)
     except errors.ItemSkipped as exc:
+        release_upload(ctx, leased)
         record_skip(ctx, msg.tool, msg.procore_id, exc.reason)
         ctx.services.staging.delete(msg.staged_blob)
         return
@@ -288,9 +297,6 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
                                           tool=msg.tool, procore_id=msg.procore_id, version=msg.version,
                                           name=msg.name, parent_id=msg.parent_id))
         return
-    except BaseException:
-        release_upload(ctx, leased)
-        raise
     if result is None:
         release_upload(ctx, leased)
         ctx.services.staging.delete(msg.staged_blob)
