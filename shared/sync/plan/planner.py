@@ -31,6 +31,7 @@ from shared.sync.plan.vocabulary import (
 LOCK_BLOCKS = frozenset({ActionKind.REPLACE_CONTENT, ActionKind.RENAME, ActionKind.MOVE, ActionKind.DELETE})
 LOCK_REASON = {Side.PROCORE: "checked out in Procore: waits for the check-in",
                Side.SHAREPOINT: "locked in SharePoint (open in Office): waits for the release"}
+QUIET = frozenset({Change.UNCHANGED, Change.LOCKED})
 ONE_WAY_REASON = "one-way tool: nothing is written to Procore"
 
 
@@ -263,7 +264,9 @@ def plan(inp: PlanInput) -> Plan:
     p_presence, p_changes = observe(inp.procore, inp.agreed, Side.PROCORE)
     s_presence, s_changes = observe(inp.sharepoint, inp.agreed, Side.SHAREPOINT)
     if inp.policy.mode is Mode.OFF:
-        return Plan(p_changes, s_changes, (Action(ActionKind.SKIP, None, "the tool is off for this link"),))
+        quiet = p_changes | s_changes <= QUIET
+        return Plan(p_changes, s_changes, (Action(ActionKind.NOOP, None, "as agreed; the tool is off") if quiet else
+                                           Action(ActionKind.SKIP, None, "the tool is off for this link"),))
     rule = _RULES.get((p_presence, s_presence))
     if rule is None:
         raise UndefinedCell(f"no rule for Procore {p_presence.value} x SharePoint {s_presence.value}")

@@ -147,7 +147,7 @@ def _check(cell: Cell, result: Plan) -> list[str]:
             and ActionKind.NOOP in result.kinds():
         broken.append("noop beside other actions")
     quiet = {Change.UNCHANGED, Change.LOCKED}
-    if cell.mode is not Mode.OFF and result.procore <= quiet and result.sharepoint <= quiet \
+    if result.procore <= quiet and result.sharepoint <= quiet \
             and not cell.procore.by_us and not cell.sharepoint.by_us and result.kinds() != [ActionKind.NOOP]:
         broken.append("something planned although nothing changed")
     if ActionKind.HOLD in result.kinds() and cell.breaker is not Breaker.HELD:
