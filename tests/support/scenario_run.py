@@ -28,6 +28,8 @@ class Outcome:
     plans: dict[str, Plan]
     actions: list[tuple[str, Action]]   # (item key, action), NOOPs left out
     after: dict[Side, list[str]]
+    second: dict[str, Plan]             # a second pass over the settled result
+    unsettled: set[str]                 # waiting, skipped or one-sided after the first pass
 
 
 def _sp_name(name: str, kind: Kind) -> str:
@@ -57,7 +59,7 @@ def build(s: Scenario) -> World:
         _add(s_tree, entry.path, sp_parent + _sp_name(name, entry.kind), entry.kind, _sp_name(name, entry.kind),
              entry.content)
         world.agreed[entry.path] = Agreed(kind=entry.kind, procore_name=name, sp_name=_sp_name(name, entry.kind),
-                                          parent=p.parent, procore_version="p1", sp_version="s1",
+                                          parent=p.parent, procore_version="P1", sp_version="S1",
                                           sp_hash=entry.content)
     for side, entries in s.only.items():
         for entry in entries:
@@ -117,8 +119,16 @@ def _rekey(tree: Tree, old: str, new: str) -> None:
             other.parent = new
 
 
-def _changed(node: Node, agreed: Agreed | None) -> bool:
-    return agreed is None or node.version != 1
+def _token(side: Side, node: Node) -> str:
+    """The node's opaque version token (the planner never orders these; the comparator only says "differs")."""
+    return f"{side.name[0]}{node.version}"
+
+
+def _changed(side: Side, node: Node, agreed: Agreed | None) -> bool:
+    """The adapter's comparator in this model: the token differs from the agreed one."""
+    if agreed is None:
+        return True
+    return _token(side, node) != (agreed.procore_version if side is Side.PROCORE else agreed.sp_version)
 
 
 def _state(world: World, side: Side, key: str) -> SideState | None:
@@ -129,9 +139,9 @@ def _state(world: World, side: Side, key: str) -> SideState | None:
     agreed = world.agreed.get(key)
     below = node.kind is Kind.FOLDER and any(
         n.kind is Kind.FILE and not n.by_us and not unsupported_reason(n.name)
-        and _changed(n, world.agreed.get(k)) for k in tree.below(key) for n in [tree.nodes[k]])
-    return SideState(kind=node.kind, name=node.name, parent=node.parent, version=f"{side.name[0]}{node.version}",
-                     content_changed=agreed is not None and node.version != 1, hash=node.content,
+        and _changed(side, n, world.agreed.get(k)) for k in tree.below(key) for n in [tree.nodes[k]])
+    return SideState(kind=node.kind, name=node.name, parent=node.parent, version=_token(side, node),
+                     content_changed=agreed is not None and _changed(side, node, agreed), hash=node.content,
                      modified=node.modified, locked=node.locked, by_us=node.by_us, changed_below=below)
 
 
@@ -157,7 +167,7 @@ def _apply(world: World, before: World, key: str, action: Action) -> None:
                                content=source.content)
     elif action.kind is ActionKind.KEEP_BOTH_COPY:
         assert source is not None and action.name is not None
-        copy_key = f"{key} ({action.target.value} copy)"
+        copy_key = f"{key} (conflict copy)"  # one pair on both sides, as the runner records it
         tree.nodes[copy_key] = Node(key=copy_key, kind=Kind.FILE, name=action.name, parent=action.parent,
                                     content=source.content)
     elif action.kind is ActionKind.DELETE:
@@ -176,11 +186,7 @@ def _apply(world: World, before: World, key: str, action: Action) -> None:
             node.parent = action.parent
 
 
-def run(s: Scenario) -> Outcome:
-    world = build(s)
-    for event in s.events:
-        apply_event(world, event)
-    match_by_name(world)
+def _plan_all(world: World, s: Scenario) -> dict[str, Plan]:
     keys = set(world.agreed) | set(world.trees[Side.PROCORE].nodes) | set(world.trees[Side.SHAREPOINT].nodes)
     plans: dict[str, Plan] = {}
     s_tree = world.trees[Side.SHAREPOINT]
@@ -192,11 +198,44 @@ def run(s: Scenario) -> Outcome:
         parent_path = s_tree.path(parent) if parent in s_tree.nodes else ""
         plans[key] = plan(PlanInput(p_state, s_state, world.agreed.get(key), s.policy,
                                     sp_parent_path="/".join(x for x in (s.sp_root, parent_path) if x)))
+    return plans
+
+
+WAITING = frozenset({ActionKind.DEFER, ActionKind.HOLD, ActionKind.SKIP})
+
+
+def _settle(world: World, plans: dict[str, Plan]) -> set[str]:
+    """Record the agreed state the runners would after the pass; returns the keys left unsettled (waiting,
+    skipped, or on one side only), which a second pass plans again."""
+    p_tree, s_tree = world.trees[Side.PROCORE], world.trees[Side.SHAREPOINT]
+    unsettled: set[str] = set()
+    for key in set(plans) | set(p_tree.nodes) | set(s_tree.nodes):
+        waiting = key in plans and bool(WAITING & set(plans[key].kinds()))
+        p, s = p_tree.nodes.get(key), s_tree.nodes.get(key)
+        if p is None and s is None and not waiting:
+            world.agreed.pop(key, None)
+        elif p is None or s is None or waiting:
+            unsettled.add(key)
+        else:
+            world.agreed[key] = Agreed(kind=p.kind, procore_name=p.name, sp_name=s.name, parent=p.parent,
+                                       procore_version=_token(Side.PROCORE, p), sp_version=_token(Side.SHAREPOINT, s),
+                                       sp_hash=s.content)
+    return unsettled
+
+
+def run(s: Scenario) -> Outcome:
+    world = build(s)
+    for event in s.events:
+        apply_event(world, event)
+    match_by_name(world)
+    plans = _plan_all(world, s)
     before = copy.deepcopy(world)
     actions: list[tuple[str, Action]] = []
-    for key in sorted(keys, key=lambda k: (_depth(before, k), k)):
+    for key in sorted(plans, key=lambda k: (_depth(before, k), k)):
         for action in plans[key].actions:
             if action.kind is not ActionKind.NOOP:
                 actions.append((key, action))
             _apply(world, before, key, action)
-    return Outcome(plans, actions, {side: tree.render() for side, tree in world.trees.items()})
+    after = {side: tree.render() for side, tree in world.trees.items()}
+    unsettled = _settle(world, plans)
+    return Outcome(plans, actions, after, _plan_all(world, s), unsettled)

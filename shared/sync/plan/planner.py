@@ -180,6 +180,13 @@ def _metadata(cell: _Cell, change: Change) -> list[Action]:
     return [Action(kind, target, reason, source=source, name=to.name)]
 
 
+def _differs(state: SideState, agreed: Agreed, side: Side) -> bool:
+    """Our own write left the side in another state than the agreed one (SharePoint's rewrite of an Office
+    file, or a write whose record was lost): recorded, never sent."""
+    name = agreed.procore_name if side is Side.PROCORE else agreed.sp_name
+    return state.by_us and (state.content_changed or state.name != name or state.parent != agreed.parent)
+
+
 def _kept_on_both(cell: _Cell) -> list[Action]:
     actions: list[Action] = []
     on_p, on_s = (cell.did(side, Change.CONTENT_CHANGED) for side in (Side.PROCORE, Side.SHAREPOINT))
@@ -192,7 +199,9 @@ def _kept_on_both(cell: _Cell) -> list[Action]:
     actions += _metadata(cell, Change.RENAMED) + _metadata(cell, Change.MOVED)
     if actions:
         return actions
-    if any(cell.state(side).by_us for side in (Side.PROCORE, Side.SHAREPOINT)):
+    agreed = cell.inp.agreed
+    assert agreed is not None
+    if any(_differs(cell.state(side), agreed, side) for side in (Side.PROCORE, Side.SHAREPOINT)):
         return [Action(ActionKind.RECORD_ONLY, None, "our own write (echo): its state recorded, nothing sent")]
     return [Action(ActionKind.NOOP, None, "as agreed on both sides")]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from shared.models.api import ConflictPolicy, InitialSync, Mode
-from shared.sync.plan.vocabulary import Breaker, Side
+from shared.sync.plan.vocabulary import ActionKind, Breaker, Side
 from tests.support.scenario import Scenario, load_all
 from tests.support.scenario_run import run
 
@@ -85,3 +85,12 @@ def test_scenario(scenario: Scenario) -> None:
             assert any(e.reason in a.reason for a in match), f"{e.item}: reasons {[a.reason for a in match]}"
     for side in Side:
         assert outcome.after[side] == sorted(scenario.after[side]), f"{side.value} tree after"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_a_second_pass_over_the_result_is_quiet(scenario: Scenario) -> None:
+    """Once the pass's results are recorded as agreed, planning again finds nothing to do, except for the
+    items left waiting (deferred, held, skipped) or on one side only (delete sync off, one-way)."""
+    outcome = run(scenario)
+    busy = {key: p.kinds() for key, p in outcome.second.items() if p.kinds() != [ActionKind.NOOP]}
+    assert set(busy) <= outcome.unsettled, f"not settled after one pass: {busy}"
