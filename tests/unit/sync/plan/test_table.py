@@ -143,8 +143,7 @@ def _check(cell: Cell, result: Plan) -> list[str]:
         broken.append("a write to Procore under a one-way tool")
     if cell.mode is Mode.OFF and written:
         broken.append("a write while the tool is off")
-    if (ActionKind.NOOP in result.kinds() or ActionKind.RECORD_ONLY in result.kinds()) and len(acts) > 1 \
-            and ActionKind.NOOP in result.kinds():
+    if ActionKind.NOOP in result.kinds() and len(acts) > 1:
         broken.append("noop beside other actions")
     quiet = {Change.UNCHANGED, Change.LOCKED}
     if result.procore <= quiet and result.sharepoint <= quiet \
