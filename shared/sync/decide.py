@@ -1,8 +1,9 @@
-"""Pure decisions: the current Procore state of an item + the last agreed state -> actions.
+"""One side's view of an item + the last agreed state -> the runners' actions, through the planner.
 
-No I/O, no logging, no clock (style R3). The runner logs each action's reason. This module covers
-the Procore -> SharePoint direction; two-way decisions extend the same vocabulary.
-Never imports azure.functions.
+The policy itself lives in shared.sync.plan (both directions at once); these two functions build the
+planner's input from what one runner observed (the other side taken as agreed) and map its actions
+back to the runners' ActionKind, keeping the row bookkeeping (pending, skipped rows) here.
+No I/O, no logging, no clock (style R3). Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import enum
 from dataclasses import dataclass
 
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.sync.naming import unsupported_reason
+from shared.sync.plan import planner
+from shared.sync.plan import vocabulary as v
+from shared.sync.plan.state import Agreed, PlanInput, SideState
 from shared.tools.base import SourceItem
 
 
@@ -70,37 +73,69 @@ def procore_changes(current: SourceItem | None, base: ItemRow | None) -> frozens
     return frozenset(changes or {Change.UNCHANGED})
 
 
-def _create(current: SourceItem, why: str) -> Action:
-    if current.kind is ItemKind.FOLDER:
-        return Action(ActionKind.MIRROR_FOLDER_SP, f"folder {why}")
-    return Action(ActionKind.COPY_TO_SP, f"file {why}")
+def _kind(kind: ItemKind) -> v.Kind:
+    return v.Kind.FOLDER if kind is ItemKind.FOLDER else v.Kind.FILE
+
+
+def _agreed(base: ItemRow, parent: str | None) -> Agreed:
+    return Agreed(kind=_kind(base.kind), procore_name=base.procore_name, sp_name=base.sp_name or base.procore_name,
+                  parent=parent, procore_version=base.procore_version, sp_version=base.sp_etag,
+                  sp_hash=base.sp_quickxor)
+
+
+def _as_agreed(agreed: Agreed, procore: bool) -> SideState:
+    """The side this runner did not observe, taken as agreed (its own runner reports its changes)."""
+    return SideState(kind=agreed.kind, name=agreed.procore_name if procore else agreed.sp_name, parent=agreed.parent,
+                     version=agreed.procore_version if procore else agreed.sp_version)
+
+
+def _to_runner(plan: v.Plan, create: ActionKind, replace: ActionKind, move: ActionKind,
+               recycle: ActionKind) -> list[Action]:
+    """The planner's actions toward one side as the runners' kinds; a rename and a move are one step."""
+    mapping = {v.ActionKind.CREATE: create, v.ActionKind.RESTORE: create, v.ActionKind.REPLACE_CONTENT: replace,
+               v.ActionKind.RENAME: move, v.ActionKind.MOVE: move, v.ActionKind.DELETE: recycle}
+    actions: list[Action] = []
+    for planned in plan.actions:
+        kind = mapping.get(planned.kind, ActionKind.NOOP)
+        if kind is not ActionKind.NOOP and any(a.kind is kind for a in actions):
+            continue
+        actions.append(Action(kind, planned.reason))
+    moves = [a for a in actions if a.kind is move]
+    rest = [a for a in actions if a.kind is not move]
+    noops = [a for a in rest if a.kind is ActionKind.NOOP]
+    doing = moves + [a for a in rest if a.kind is not ActionKind.NOOP]
+    return doing or noops[:1]
+
+
+def _procore_skip(plan: v.Plan, current: SourceItem) -> v.Plan:
+    """A name SharePoint refuses is recorded as skipped by the step that writes it (transfer, metadata), as
+    before: a skip toward SharePoint goes on as that step."""
+    if not any(a.kind is v.ActionKind.SKIP for a in plan.actions):
+        return plan
+    swap = v.ActionKind.CREATE if v.Change.CREATED in plan.procore else v.ActionKind.RENAME
+    return v.Plan(plan.procore, plan.sharepoint, tuple(
+        v.Action(swap, v.Side.SHAREPOINT, a.reason) if a.kind is v.ActionKind.SKIP else a for a in plan.actions))
 
 
 def decide_procore_to_sp(current: SourceItem | None, base: ItemRow | None) -> list[Action]:
     """Actions that bring SharePoint to the item's current Procore state."""
-    changes = procore_changes(current, base)
-    if not changes:
-        return [Action(ActionKind.NOOP, "unknown item is gone: nothing to do")]
-    if Change.DELETED in changes:
-        assert base is not None
-        if base.sp_item_id and base.state is ItemState.SYNCED:
-            return [Action(ActionKind.RECYCLE_SP, "deleted in Procore")]
+    synced = base is not None and base.state is ItemState.SYNCED and bool(base.sp_item_id)
+    if current is None and base is not None and not synced:
         return [Action(ActionKind.FORGET, "deleted in Procore before it was synced")]
-    assert current is not None
-    if Change.NEW in changes:
-        return [_create(current, "created in Procore")]
-    assert base is not None
-    if base.state is not ItemState.SYNCED or not base.sp_item_id:
-        if base.state is ItemState.SKIPPED and Change.RENAMED not in changes and Change.MOVED not in changes:
-            return [Action(ActionKind.NOOP, f"still skipped: {base.reason}")]
-        return [_create(current, f"not synced yet ({base.state.value}): planned again")]
-    actions: list[Action] = []
-    if Change.RENAMED in changes or Change.MOVED in changes:
-        what = " and ".join(c.value for c in (Change.RENAMED, Change.MOVED) if c in changes)
-        actions.append(Action(ActionKind.MOVE_SP, f"{what} in Procore"))
-    if Change.CONTENT in changes:
-        actions.append(Action(ActionKind.COPY_TO_SP, f"new version {current.version} in Procore"))
-    return actions or [Action(ActionKind.NOOP, "no change to sync (already agreed)")]
+    if current is not None and base is not None and not synced and base.state is ItemState.SKIPPED \
+            and not {Change.RENAMED, Change.MOVED} & procore_changes(current, base):
+        return [Action(ActionKind.NOOP, f"still skipped: {base.reason}")]
+    agreed = _agreed(base, base.procore_parent_id) if base is not None and synced else None
+    side = None if current is None else SideState(
+        kind=_kind(current.kind), name=current.name, parent=current.parent_id, version=current.version,
+        content_changed=agreed is not None and current.kind is ItemKind.FILE
+        and current.version != agreed.procore_version,
+        modified=current.updated_at)
+    plan = planner.plan(PlanInput(side, _as_agreed(agreed, procore=False) if agreed else None, agreed))
+    create = ActionKind.MIRROR_FOLDER_SP if current is not None and current.kind is ItemKind.FOLDER \
+        else ActionKind.COPY_TO_SP
+    return _to_runner(_procore_skip(plan, current) if current is not None else plan, create, ActionKind.COPY_TO_SP,
+                      ActionKind.MOVE_SP, ActionKind.RECYCLE_SP)
 
 
 @dataclass(frozen=True)
@@ -137,30 +172,16 @@ def decide_sp_to_procore(current: SpView, base: ItemRow | None, our_app_id: str)
     """Actions that bring Procore to the item's current SharePoint state."""
     if current.modified_by_app and current.modified_by_app == our_app_id:
         return [Action(ActionKind.NOOP, "our own write to SharePoint (echo)")]
-    changes = sp_changes(current, base)
-    if not changes:
-        return [Action(ActionKind.NOOP, "unknown SharePoint item is gone: nothing to do")]
-    if Change.DELETED in changes:
-        assert base is not None
-        if base.state is ItemState.SYNCED:
-            return [Action(ActionKind.RECYCLE_PROCORE, "deleted in SharePoint")]
-        return [Action(ActionKind.NOOP, f"deleted in SharePoint while {base.state.value} from Procore")]
-    if Change.NEW in changes:
-        if current.is_folder:
-            return [Action(ActionKind.MIRROR_FOLDER_PROCORE, "folder created in SharePoint")]
-        reason = unsupported_reason(current.name or "")
-        if reason:
-            return [Action(ActionKind.NOOP, f"not synced: {reason}")]
-        return [Action(ActionKind.COPY_TO_PROCORE, "file created in SharePoint")]
-    assert base is not None
-    if base.state is not ItemState.SYNCED:
+    if base is not None and base.state is not ItemState.SYNCED:
         return [Action(ActionKind.NOOP, f"Procore side still {base.state.value}: it settles the item")]
-    if current.etag is not None and current.etag == base.sp_etag:
+    if base is not None and not current.deleted and current.etag is not None and current.etag == base.sp_etag:
         return [Action(ActionKind.NOOP, "already agreed (same eTag)")]
-    actions: list[Action] = []
-    if Change.RENAMED in changes or Change.MOVED in changes:
-        what = " and ".join(c.value for c in (Change.RENAMED, Change.MOVED) if c in changes)
-        actions.append(Action(ActionKind.MOVE_PROCORE, f"{what} in SharePoint"))
-    if Change.CONTENT in changes:
-        actions.append(Action(ActionKind.COPY_TO_PROCORE, "new content in SharePoint"))
-    return actions or [Action(ActionKind.NOOP, "no change to sync (metadata only)")]
+    agreed = _agreed(base, base.sp_parent_id) if base is not None else None
+    kind = v.Kind.FOLDER if current.is_folder else v.Kind.FILE
+    side = None if current.deleted else SideState(
+        kind=kind, name=current.name or "", parent=current.parent_id, version=current.etag, hash=current.quickxor,
+        content_changed=agreed is not None and kind is v.Kind.FILE and bool(current.quickxor)
+        and current.quickxor != agreed.sp_hash)
+    plan = planner.plan(PlanInput(_as_agreed(agreed, procore=True) if agreed else None, side, agreed))
+    create = ActionKind.MIRROR_FOLDER_PROCORE if current.is_folder else ActionKind.COPY_TO_PROCORE
+    return _to_runner(plan, create, ActionKind.COPY_TO_PROCORE, ActionKind.MOVE_PROCORE, ActionKind.RECYCLE_PROCORE)
