@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from shared.onboarding.auth import bearer_token, check_id
-from shared.onboarding.registration import secret_hash, secret_matches
+from shared.sync.hooks import secret_hash, secret_matches
 from shared.onboarding.web import ApiProblem, ApiRequest
 
 

@@ -16,7 +16,7 @@ from shared.onboarding.receivers import (
     reduce_batch,
     split_notices,
 )
-from shared.onboarding.registration import secret_hash
+from shared.sync.hooks import secret_hash
 from shared.store.queues import encode_message
 
 
