@@ -32,7 +32,8 @@ def test_hint_resource_names_map_back_to_the_item_kind(project: int | None, kind
 
 def test_only_available_tools_with_a_feed_are_fed() -> None:
     every = {tool: Mode.ONE_WAY for tool in ToolKey}
-    assert fed_tools(every) == [t for t in ToolKey if TOOLS[t].capabilities.available and TOOLS[t].capabilities.change_feed]
+    assert fed_tools(every) == [t for t in ToolKey
+                                if TOOLS[t].capabilities.available and TOOLS[t].capabilities.change_feed]
     assert ToolKey.DOCUMENTS in fed_tools(every) and fed_tools({**every, ToolKey.DOCUMENTS: Mode.OFF}) == []
 
 
