@@ -20,6 +20,7 @@ from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
 from shared.sync.quiet import quiet_delay
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.record import twin_of
+from shared.tools import is_available
 
 log = logging.getLogger("pcsync.sync")
 
@@ -44,7 +45,7 @@ def sp_tool(ctx: LinkContext, base: ItemRow | None, parent_id: str | None) -> To
 def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
     base = twin_of(ctx, msg.sp_item_id)
     tool = sp_tool(ctx, base, msg.parent_id)
-    if tool is None or ctx.link.tools.get(tool) is not Mode.TWO_WAY:
+    if tool is None or ctx.link.tools.get(tool) is not Mode.TWO_WAY or not is_available(tool):
         return []
     view = SpView(sp_item_id=msg.sp_item_id, deleted=msg.deleted, is_folder=msg.is_folder, name=msg.name,
                   parent_id=msg.parent_id, etag=msg.etag, quickxor=msg.quickxor,

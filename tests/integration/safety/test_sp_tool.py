@@ -62,3 +62,11 @@ def test_follow_ups_carry_the_tool_and_a_one_way_tool_ignores_sharepoint(env: En
     sent = env.take(env.services.settings.queue_metadata)
     assert [(m["kind"], m["tool"], m["sp_item_id"]) for m in sent] == [
         ("procore_metadata", "documents", change.sp_item_id)]
+
+
+def test_a_change_attributed_to_a_tool_that_cannot_sync_does_nothing(env: Env) -> None:
+    link = env.new_link(documents="two_way")
+    change = SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=f"F-{uuid.uuid4().hex[:6]}",
+                      is_folder=True, name="Album", parent_id=PHOTOS_ROOT, etag="e1")
+    assert sp_change(_context(env, link, photos=Mode.TWO_WAY), change) == []
+    assert env.take(env.services.settings.queue_metadata) == []
