@@ -44,6 +44,8 @@ class Mode(enum.StrEnum):
     OFF = "off"
 
 
+# Contract §4 as it validates a request. Everything else asks the tool registry (shared.tools: each
+# adapter's capabilities), which tests/unit/tools/test_registry.py keeps equal to these two sets.
 TWO_WAY_TOOLS = frozenset({ToolKey.DOCUMENTS, ToolKey.PHOTOS})
 COMPANY_TOOLS = frozenset({ToolKey.DOCUMENTS})
 DEFAULT_PROJECT_TOOLS: dict[ToolKey, Mode] = {

@@ -2,8 +2,10 @@
 
 Each queue carries a discriminated union, so a trigger parses with one call and an unknown kind is
 a loud error (poison), never a silent no-op. Every message names its tenant and link, and the
-`lane` (initial sync or live) that decides which queues its follow-up steps go to.
-Never imports azure.functions.
+`lane` (initial sync or live) that decides which queues its follow-up steps go to. A message about
+an item names its `tool` explicitly, with no default: messages queued before SharePoint -> Procore
+messages lost their default still parse, because a message is queued as `model_dump_json()`, which
+writes the default (`"tool": "documents"`) too. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ class SpToProcore(_Message):
     """Copy a SharePoint file to Procore: fetch (SharePoint -> staging), then upload (staging -> Procore)."""
 
     kind: Literal["sp_to_procore"] = "sp_to_procore"
-    tool: ToolKey = ToolKey.DOCUMENTS
+    tool: ToolKey
     sp_item_id: str
     phase: Literal["fetch", "upload"] = "fetch"
     staged_blob: str | None = None
@@ -175,7 +177,7 @@ class ProcoreMetadata(_Message):
     """Mirror a SharePoint folder into Procore, or follow a rename/move/delete made in SharePoint."""
 
     kind: Literal["procore_metadata"] = "procore_metadata"
-    tool: ToolKey = ToolKey.DOCUMENTS
+    tool: ToolKey
     sp_item_id: str
     action: Literal["mirror_folder", "move", "recycle"]
 

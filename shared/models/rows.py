@@ -10,10 +10,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.models.api import InitialSync, Mode, TenantSettings, ToolKey
-from shared.store.tables import Row
+
+
+class Row(BaseModel):
+    """Base of every table row: versioned so a reader can tell old layouts apart (style R9). Defined
+    here, not in shared.store, so the models never import the storage layer."""
+
+    schema_version: int = Field(1, ge=1)
 
 
 class Stage(enum.StrEnum):

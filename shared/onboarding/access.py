@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from shared import errors
 from shared.graph import items, sites
@@ -20,11 +21,12 @@ from shared.graph.models import DriveItem
 from shared.graph.paths import child_path
 from shared.graph.session import GraphSession
 from shared.graph.upload import UPLOAD_ROUTE, create_session
-from shared.models.api import CreateLinkRequest, InitialSync, Mode, SharePointTarget, ToolKey
+from shared.models.api import CreateLinkRequest, InitialSync, Mode, SharePointTarget
 from shared.models.rows import TenantRow
 from shared.onboarding.web import ApiProblem
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
+from shared.tools import TOOLS, is_available
 
 UNPROCESSABLE = 422
 PROBE_PREFIX = ".pcsync-write-check-"
@@ -77,11 +79,15 @@ def check_procore(client: ProcoreClient, tenant: TenantRow, request: CreateLinkR
                 "permitted on it. Check the project id and the app's permitted projects.")):
             project = client.directory.project(project_id)
         target = ProcoreTarget(Scope.project(project.id), project.name)
-    if request.effective_tools.get(ToolKey.DOCUMENTS, Mode.OFF) is not Mode.OFF:
-        with _procore_errors(company_id, field, lambda: _problem(
-                "procore_documents_not_found", field, "The Documents tool of this Procore project is not "
-                "available. Enable the Documents tool, or turn the documents tool off for this link.")):
-            client.documents.root(target.scope, exclude_files=True)
+    for tool, mode in request.effective_tools.items():
+        if mode is Mode.OFF or not is_available(tool):
+            continue
+        adapter = TOOLS[tool]
+        with _procore_errors(company_id, field, partial(
+                _problem, f"procore_{tool.value}_not_found", field, f"The {adapter.title} tool of this Procore "
+                f"project is not available. Enable the {adapter.title} tool, or turn the {tool.value} tool off for "
+                "this link.")):
+            adapter.check_access(client, target.scope)
     return target
 
 

@@ -15,7 +15,6 @@ from shared import errors
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import Lane, RenewLink
 from shared.models.rows import LinkRow, Stage, TenantRow
-from shared.onboarding.registration import needs_graph
 from shared.onboarding.schemas import LinkList, LinkSummary, SharePointInfo
 from shared.onboarding.tools import changed_tools
 from shared.onboarding.web import ApiProblem
@@ -23,6 +22,7 @@ from shared.runtime import Services
 from shared.store.repositories import Repositories
 from shared.sync import pausing
 from shared.sync.context import LinkContext, load_context
+from shared.sync.hooks import needs_graph
 from shared.sync.runners import pause
 
 _log = logging.getLogger("pcsync.onboarding")

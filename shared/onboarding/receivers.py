@@ -23,11 +23,11 @@ from shared.models.api import Mode
 from shared.models.messages import GraphNotice, GraphNotices, ProcoreChange
 from shared.models.rows import Stage, SubscriptionKind
 from shared.onboarding.auth import ID_PATTERN
-from shared.onboarding.registration import hook_key, secret_hash, secret_matches
-from shared.onboarding.resources import tool_of
 from shared.onboarding.web import ApiProblem, ApiRequest, ApiResponse, check_body_size
 from shared.procore.webhooks import WebhookPayload
 from shared.runtime import Services
+from shared.sync.hooks import hook_key, secret_hash, secret_matches
+from shared.tools import tool_of
 
 _log = logging.getLogger("pcsync.webhooks")
 # A Procore delivery is one event of about 1 KB; a Graph batch is at most a few hundred KB (a few

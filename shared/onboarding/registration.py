@@ -9,8 +9,6 @@ Never imports azure.functions.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -23,38 +21,22 @@ from shared.graph.models import Subscription
 from shared.graph.session import GraphSession
 from shared.models.api import Mode, ToolKey
 from shared.models.rows import CursorRow, SubscriptionKind, SubscriptionRow
-from shared.onboarding.resources import triggers_for
 from shared.onboarding.web import ApiProblem
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.store.repositories import Repositories
+from shared.sync.hooks import (
+    GRAPH_DELTA_CURSOR,
+    HOOK_NAMESPACE,
+    graph_receiver_url,
+    hook_key,
+    needs_graph,
+    procore_receiver_url,
+    secret_hash,
+)
+from shared.tools import triggers_for
 
-HOOK_NAMESPACE = "procore-sharepoint-sync"
-GRAPH_DELTA_CURSOR = "graph_delta"
 _log = logging.getLogger("pcsync.onboarding")
-
-
-def procore_receiver_url(base_url: str, tenant_id: str, link_id: str) -> str:
-    return f"{base_url}/api/webhooks/procore/{tenant_id}/{link_id}"
-
-
-def graph_receiver_url(base_url: str) -> str:
-    return f"{base_url}/api/webhooks/graph"
-
-
-def hook_key(tenant_id: str, hook_id: int) -> str:
-    """The SubscriptionRow id of a Procore hook: hook ids are unique only within one Procore
-    environment (and emulator), while the subscriptions table is shared by every tenant."""
-    return f"{tenant_id}:{hook_id}"
-
-
-def secret_hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def secret_matches(presented: str | None, stored_hash: str) -> bool:
-    """Constant-time comparison of a presented secret with a stored SHA-256."""
-    return hmac.compare_digest(secret_hash(presented or ""), stored_hash)
 
 
 class Undo:
@@ -79,11 +61,6 @@ class Undo:
 class Registration:
     hook_id: int
     subscription_id: str | None
-
-
-def needs_graph(tools: dict[ToolKey, Mode]) -> bool:
-    """SharePoint-side changes matter only to two-way tools."""
-    return any(mode is Mode.TWO_WAY for mode in tools.values())
 
 
 def register(repos: Repositories, procore: ProcoreClient, graph: GraphSession, undo: Undo, *, tenant_id: str,

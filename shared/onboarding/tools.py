@@ -1,6 +1,6 @@
 """Which tools a link may use and what each is doing: pure decisions over the TOOLS registry.
 
-A tool key of contract §4 without an adapter in shared.tools.TOOLS is "not available yet": refused
+A tool whose adapter in shared.tools.TOOLS says `available=False` is "not available yet": refused
 with a 422 when asked for anything but `off`, and off by default. A change of mode on an existing
 link is accepted only when the engine can carry it out now (on <-> one/two-way within a tool that
 syncs, anything -> off); a tool turned on later would need its own initial copy, which is refused
@@ -9,22 +9,18 @@ with a 422 that says so. Never imports azure.functions.
 
 from __future__ import annotations
 
-from shared.models.api import COMPANY_TOOLS, TWO_WAY_TOOLS, CreateLinkRequest, Mode, ToolKey
+from shared.models.api import CreateLinkRequest, Mode, ToolKey
 from shared.models.rows import LinkRow, Stage
 from shared.onboarding.schemas import StateCounts, ToolState, ToolStatus
 from shared.onboarding.web import ApiProblem
-from shared.tools import TOOLS
-
-
-def is_available(tool: ToolKey) -> bool:
-    return tool in TOOLS
+from shared.tools import TOOLS, available_tools, is_available
 
 
 def _not_available(tool: ToolKey) -> ApiProblem:
     return ApiProblem.on_field(
         422, "tool_not_available", f"tools.{tool.value}",
         f"The {tool.value} tool cannot be synced yet by this product; set it to \"off\" or leave it out. "
-        f"Tools that sync today: {', '.join(sorted(t.value for t in TOOLS))}.")
+        f"Tools that sync today: {', '.join(sorted(t.value for t in available_tools()))}.")
 
 
 def creation_tools(request: CreateLinkRequest) -> dict[ToolKey, Mode]:
@@ -47,9 +43,9 @@ def changed_tools(link: LinkRow, wanted: dict[ToolKey, Mode]) -> dict[ToolKey, M
     result = dict(link.tools)
     for tool, mode in wanted.items():
         field = f"tools.{tool.value}"
-        if company and tool not in COMPANY_TOOLS:
+        if company and not TOOLS[tool].capabilities.company:
             raise ApiProblem.on_field(422, "invalid_request", field, "a company link syncs only documents")
-        if mode is Mode.TWO_WAY and tool not in TWO_WAY_TOOLS:
+        if mode is Mode.TWO_WAY and not TOOLS[tool].capabilities.two_way:
             raise ApiProblem.on_field(422, "invalid_request", field, "two_way is only for documents and photos")
         if mode is not Mode.OFF and not is_available(tool):
             raise _not_available(tool)
@@ -90,5 +86,6 @@ def _state(link: LinkRow, tool: ToolKey, mode: Mode, counts: StateCounts) -> tup
 
 def link_tool_status(link: LinkRow, by_tool: dict[str, StateCounts]) -> dict[ToolKey, ToolStatus]:
     """Every tool key of contract §4 (a company link: documents), with its mode, state and counts."""
-    keys = [ToolKey.DOCUMENTS] if link.procore_project_id is None else list(ToolKey)
+    company = link.procore_project_id is None
+    keys = [tool for tool in ToolKey if TOOLS[tool].capabilities.company or not company]
     return {tool: tool_status(link, tool, by_tool.get(tool.value, StateCounts())) for tool in keys}

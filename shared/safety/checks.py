@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from shared.models.api import Mode
 from shared.models.rows import LinkRow, Stage
-from shared.onboarding.registration import needs_graph
-from shared.safety.feeds import FEEDS
+from shared.sync.hooks import needs_graph
+from shared.tools import fed_tools
 
 TARGET = timedelta(minutes=5)            # issue: a change arrives within 5 minutes with every delivery lost
 FAN_OUT_PER_SECOND = 20                  # messages a timer run releases per second (visibility delay)
@@ -36,7 +35,7 @@ class CheckPlan:
 
 def has_feed(link: LinkRow) -> bool:
     """The link has a tool that is on and has a Procore change feed."""
-    return any(mode is not Mode.OFF and tool in FEEDS for tool, mode in link.tools.items())
+    return bool(fed_tools(link.tools))
 
 
 def drive_carriers(links: Iterable[LinkRow]) -> list[LinkRow]:

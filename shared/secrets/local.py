@@ -12,7 +12,8 @@ from azure.data.tables import TableServiceClient
 from cryptography.fernet import Fernet, InvalidToken
 
 from shared import errors
-from shared.store.tables import Row, TableRepository
+from shared.models.rows import Row
+from shared.store.tables import TableRepository
 
 TABLE = "secrets"
 PARTITION = "secret"

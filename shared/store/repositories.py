@@ -21,10 +21,11 @@ from shared.models.rows import (
     LeaseRow,
     LinkRow,
     NotificationRow,
+    Row,
     SubscriptionRow,
     TenantRow,
 )
-from shared.store.tables import Row, Stored, TableRepository
+from shared.store.tables import Stored, TableRepository
 
 TENANT_PARTITION = "tenant"
 _MAX_TICKS = 10**19  # larger than any timestamp in microseconds: inverted keys stay positive

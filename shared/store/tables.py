@@ -16,7 +16,6 @@ from typing import Any, Generic
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
-from pydantic import BaseModel, Field
 
 from shared import errors
 from shared.store.entity import RowT, from_entity, to_entity
@@ -35,12 +34,6 @@ def _etag(metadata: Mapping[str, object]) -> str:
     if not isinstance(etag, str):
         raise errors.InvariantBroken("Table Storage returned an entity without an ETag")
     return etag
-
-
-class Row(BaseModel):
-    """Base of every table row: versioned so a reader can tell old layouts apart (style R9)."""
-
-    schema_version: int = Field(1, ge=1)
 
 
 @dataclass(frozen=True)

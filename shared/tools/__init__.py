@@ -1,13 +1,45 @@
-"""Tool adapters, one per Procore tool, in one explicit registry (style R8).
+"""Tool adapters, one per tool key of contract §4, in one explicit registry (style R8).
 
-Tools of contract §4 without an adapter yet are not synced; the link status says so.
-Never imports azure.functions.
+Every key has an entry; a tool the product cannot sync yet is registered with `available=False`
+(shared/tools/pending.py), refused at onboarding and shown "not available" in the link status. The
+questions asked across tools (which tool a webhook delivery belongs to, which triggers a link needs,
+which tools are fed or two-way) are answered here from the adapters. Never imports azure.functions.
 """
 
 from __future__ import annotations
 
-from shared.models.api import ToolKey
+from shared.models.api import Mode, ToolKey
 from shared.tools.base import ToolAdapter
 from shared.tools.documents import DocumentsAdapter
+from shared.tools.pending import RESOURCES, PendingTool
 
-TOOLS: dict[ToolKey, ToolAdapter] = {adapter.key: adapter for adapter in (DocumentsAdapter(),)}
+EVENTS: tuple[str, ...] = ("create", "update", "delete")
+
+_ADAPTERS: list[ToolAdapter] = [DocumentsAdapter(), *(PendingTool(key, names) for key, names in RESOURCES.items())]
+TOOLS: dict[ToolKey, ToolAdapter] = {adapter.key: adapter for adapter in _ADAPTERS}
+
+
+def is_available(tool: ToolKey) -> bool:
+    return TOOLS[tool].capabilities.available
+
+
+def available_tools() -> list[ToolKey]:
+    """The tools that sync today, in contract order."""
+    return [tool for tool in ToolKey if is_available(tool)]
+
+
+def tool_of(resource_name: str) -> ToolKey | None:
+    """The tool a webhook delivery's resource_name belongs to, or None for a resource we do not sync."""
+    return next((tool for tool, adapter in TOOLS.items() if adapter.owns_resource(resource_name)), None)
+
+
+def triggers_for(tools: dict[ToolKey, Mode], *, company: bool) -> list[tuple[str, str]]:
+    """(resource_name, event_type) for every enabled tool that syncs, in a stable order."""
+    return [(name, event) for tool in ToolKey if is_available(tool) and tools.get(tool, Mode.OFF) is not Mode.OFF
+            for name in TOOLS[tool].webhook_resources(company=company) for event in EVENTS]
+
+
+def fed_tools(tools: dict[ToolKey, Mode]) -> list[ToolKey]:
+    """The tools that are on and have a Procore change feed (reconciliation), in the link's order."""
+    return [tool for tool, mode in tools.items() if mode is not Mode.OFF and is_available(tool)
+            and TOOLS[tool].capabilities.change_feed]

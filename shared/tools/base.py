@@ -1,7 +1,10 @@
 """The tool-adapter interface: what the engine needs from a Procore tool, and nothing more.
 
-The engine (shared/sync) talks only to this Protocol, so adding a tool touches shared/tools/ and its
-tests, never the engine (style R8). Never imports azure.functions.
+The engine (shared/sync) talks only to this Protocol and never names a tool, so adding a tool touches
+shared/tools/ and its tests, never the engine (style R8; architecture §5.1). An adapter has a read
+half (root, list, get, children, fetch, change feed, webhook resources), a write half (create a
+container, create or replace content, move/rename, delete) and its capabilities. Never imports
+azure.functions.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pydantic import BaseModel, ConfigDict
 from shared.models.api import Mode, ToolKey
 from shared.models.rows import ItemKind, LinkRow
 from shared.procore.client import ProcoreClient
+from shared.procore.scope import Scope
+from shared.safety.watermark import Changed
 
 
 class SourceItem(BaseModel):
@@ -32,6 +37,7 @@ class SourceItem(BaseModel):
     updated_at: datetime | None = None   # when the content last changed (the current version's creation)
     deleted: bool = False
     download_url: str | None = None  # where `version`'s bytes are, when the listing already said so
+    locked_until: datetime | None = None  # checked out in Procore until then: not to be overwritten
 
 
 class SourcePage(BaseModel):
@@ -46,10 +52,35 @@ class ToolRoot(BaseModel):
     sp_folder_name: str | None       # folder created under the link's root; None: the link root itself
 
 
+class Capabilities(BaseModel):
+    """What the engine may ask of a tool; it checks these instead of naming tools."""
+
+    model_config = ConfigDict(frozen=True)
+
+    available: bool                  # the product syncs this tool today (else refused at onboarding)
+    two_way: bool                    # SharePoint changes may flow back (contract §4: Documents, Photos)
+    company: bool = False            # may be linked at company level too (contract §4: Documents)
+    versioned: bool = True           # content changes keep prior versions (False: replaced under a new id)
+    tree: bool = True                # nested folders (False: flat containers, e.g. photo albums)
+    derived_items: bool = False      # one source item gives several SharePoint items (a record's PDF + files)
+    change_feed: bool = False        # `changes()` lists what changed in a time range (reconciliation)
+    from_sharepoint: bool = False    # takes part in an initial sync "from_sharepoint" (match by path)
+
+
+def link_scope(link: LinkRow) -> Scope:
+    """Where the link's Procore calls are addressed: its project, or its company for a company link."""
+    if link.procore_project_id is not None:
+        return Scope.project(link.procore_project_id)
+    return Scope.company(link.procore_company_id)
+
+
 class ToolAdapter(Protocol):
     key: ToolKey
+    title: str                       # the tool's name in Procore, for people ("Documents")
     allowed_modes: frozenset[Mode]
+    capabilities: Capabilities
 
+    # ---- read half -------------------------------------------------------------------------------------
     def root(self, client: ProcoreClient, link: LinkRow) -> ToolRoot:
         """The tool's root container for this link."""
         ...
@@ -59,11 +90,34 @@ class ToolAdapter(Protocol):
         ...
 
     def get(self, client: ProcoreClient, link: LinkRow, procore_id: str, kind: ItemKind) -> SourceItem | None:
-        """Re-read one item (a webhook is only a hint); None when it is gone or in the recycle bin."""
+        """Re-read one item (a webhook is only a hint; also the writable check: `locked_until`); None when
+        it is gone or in the recycle bin."""
+        ...
+
+    def children(self, client: ProcoreClient, link: LinkRow, container_id: str) -> list[SourceItem]:
+        """The live items directly inside one container."""
         ...
 
     def fetch(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> Iterator[bytes]:
         """The item's current bytes, streamed."""
+        ...
+
+    def changes(self, client: ProcoreClient, link: LinkRow, since: datetime, until: datetime) -> Iterator[Changed]:
+        """What changed in [since, until], sorted by time and de-duplicated, deleted items included
+        (only called when `capabilities.change_feed`)."""
+        ...
+
+    def check_access(self, client: ProcoreClient, scope: Scope) -> None:
+        """Raise errors.NotFound / PermissionDenied when the app cannot use the tool at this scope."""
+        ...
+
+    # ---- webhooks --------------------------------------------------------------------------------------
+    def webhook_resources(self, *, company: bool) -> tuple[str, ...]:
+        """The Procore webhook `resource_name`s a link registers for this tool."""
+        ...
+
+    def owns_resource(self, resource_name: str) -> bool:
+        """Does a delivery's `resource_name` belong to this tool (also names it does not register)?"""
         ...
 
     def kind_of_resource(self, resource_name: str) -> ItemKind | None:
@@ -73,4 +127,33 @@ class ToolAdapter(Protocol):
     def resource_name(self, link: LinkRow, kind: ItemKind) -> str:
         """The webhook `resource_name` Procore sends for an item of this kind (the inverse of the above):
         steps that hand an item to detect without a webhook (reconcile, edit beats delete) say it this way."""
+        ...
+
+    # ---- write half ------------------------------------------------------------------------------------
+    def create_container(self, client: ProcoreClient, link: LinkRow, parent_id: str, name: str) -> SourceItem:
+        """A container (folder, album) named `name` in `parent_id`: a live one of that name (any case) is
+        adopted rather than duplicated, so a redelivered create makes nothing twice (style R6)."""
+        ...
+
+    def create_content(self, client: ProcoreClient, link: LinkRow, parent_id: str, name: str,
+                       upload_uuid: str) -> SourceItem:
+        """A new item from the bytes the engine uploaded (Procore upload `upload_uuid`)."""
+        ...
+
+    def replace_content(self, client: ProcoreClient, link: LinkRow, procore_id: str, upload_uuid: str) -> SourceItem:
+        """The item's content replaced by the uploaded bytes (a new version where the tool keeps them)."""
+        ...
+
+    def move(self, client: ProcoreClient, link: LinkRow, procore_id: str, kind: ItemKind, *,
+             name: str | None = None, parent_id: str | None = None) -> None:
+        """Rename and/or move one item (None: that part stays)."""
+        ...
+
+    def delete(self, client: ProcoreClient, link: LinkRow, procore_id: str, kind: ItemKind) -> None:
+        """Move one item to the tool's recycle bin (errors.NotFound when it is gone already)."""
+        ...
+
+    # ---- SharePoint --------------------------------------------------------------------------------------
+    def sp_columns(self, item: SourceItem) -> dict[str, str]:
+        """SharePoint column values for an item's twin (metadata a tool shows beside its files); {}: none."""
         ...

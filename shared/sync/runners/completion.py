@@ -17,7 +17,7 @@ from shared.models.messages import CheckCompletion, EnumerateSp, SendNotificatio
 from shared.models.rows import LinkRow, Stage
 from shared.sync.completion import Completion, InitialProgress, decide_completion, enabled_tools, initial_sync_email
 from shared.sync.context import LinkContext, Step
-from shared.tools import TOOLS
+from shared.tools import is_available
 
 log = logging.getLogger("pcsync.sync")
 CHECK_DELAY_S = 2
@@ -59,9 +59,9 @@ def _start_sp_phase(ctx: LinkContext) -> None:
 
 
 def finished_tools(link: LinkRow) -> set[ToolKey]:
-    """Tools whose initial part is done: enumerated ones, and enabled tools without an adapter
+    """Tools whose initial part is done: enumerated ones, and enabled tools that cannot sync yet
     (nothing to copy, so they finish at once)."""
-    return set(link.enumerated) | {tool for tool in enabled_tools(link.tools) if tool not in TOOLS}
+    return set(link.enumerated) | {tool for tool in enabled_tools(link.tools) if not is_available(tool)}
 
 
 def check_completion(ctx: LinkContext) -> bool:

@@ -25,9 +25,9 @@ from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import DriveDelta, SpChange
 from shared.models.rows import CursorRow, Stage, drive_scope
-from shared.onboarding.registration import needs_graph
 from shared.sync import pausing
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step, load_context
+from shared.sync.hooks import needs_graph
 from shared.sync.lease import RunLease
 from shared.sync.pausing import PauseCause
 from shared.sync.runners import pause

@@ -37,7 +37,7 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
         log.info("ignored our own change to %s %s", msg.resource_name, msg.resource_id)
         return []
     adapter = ctx.adapter(msg.tool)
-    kind = adapter.kind_of_resource(msg.resource_name)
+    kind = adapter.kind_of_resource(msg.resource_name) if adapter.capabilities.available else None
     if kind is None:
         return []
     procore_id = str(msg.resource_id)

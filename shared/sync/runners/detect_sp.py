@@ -3,7 +3,8 @@
 The decision is the pure `decide_sp_to_procore`; our own writes (lastModifiedBy = our app) and
 states already agreed (same eTag) are no-ops, which is what keeps the two directions from echoing.
 A file's copy waits for the tenant's quiet period (shared/sync/quiet.py), so rapid saves coalesce.
-Never imports azure.functions.
+The change belongs to the two-way tool whose SharePoint folder holds it (`sp_tool`); every follow-up
+names that tool. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -13,24 +14,45 @@ from datetime import UTC, datetime
 
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import ProcoreMetadata, SpChange, SpToProcore
+from shared.models.rows import ItemRow
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
 from shared.sync.quiet import quiet_delay
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.record import twin_of
+from shared.tools import is_available
 
 log = logging.getLogger("pcsync.sync")
 
 
+def sp_tool(ctx: LinkContext, base: ItemRow | None, parent_id: str | None) -> ToolKey | None:
+    """The tool a SharePoint item belongs to: its twin's; else the tool whose SharePoint root or mapped
+    folder is its parent; else the link's only two-way tool (a new item below folders not mirrored yet,
+    which are mirrored on the way); None when that is ambiguous."""
+    if base is not None:
+        return base.tool
+    two_way = [tool for tool, mode in ctx.link.tools.items() if mode is Mode.TWO_WAY]
+    for tool in two_way:
+        root = ctx.link.tool_roots.get(tool)
+        if root is not None and parent_id is not None and root.sp_item_id == parent_id:
+            return tool
+    parent = twin_of(ctx, parent_id) if parent_id else None
+    if parent is not None:
+        return parent.tool
+    return two_way[0] if len(two_way) == 1 else None
+
+
 def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
-    if ctx.link.tools.get(ToolKey.DOCUMENTS) is not Mode.TWO_WAY:
+    base = twin_of(ctx, msg.sp_item_id)
+    tool = sp_tool(ctx, base, msg.parent_id)
+    if tool is None or ctx.link.tools.get(tool) is not Mode.TWO_WAY or not is_available(tool):
         return []
     view = SpView(sp_item_id=msg.sp_item_id, deleted=msg.deleted, is_folder=msg.is_folder, name=msg.name,
                   parent_id=msg.parent_id, etag=msg.etag, quickxor=msg.quickxor,
                   modified_by_app=msg.modified_by_app)
-    base = twin_of(ctx, msg.sp_item_id)
     actions = decide_sp_to_procore(view, base, ctx.tenant.microsoft.client_id)
-    common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "sp_item_id": msg.sp_item_id}
+    common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": tool,
+              "sp_item_id": msg.sp_item_id}
     for action in actions:
         log.info("%s %s: %s", action.kind.value, msg.sp_item_id, action.reason,
                  extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})

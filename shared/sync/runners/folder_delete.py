@@ -17,13 +17,12 @@ from shared.graph.models import DriveItem
 from shared.models.api import ToolKey
 from shared.models.messages import ProcoreChange, ProcoreMetadata, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.procore.models import DocFile, FolderRef
 from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.record import forget_twin, record_conflict, twin_of
 from shared.sync.runners.transfer import written_by_us
-from shared.tools.documents import scope_of
+from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
 MAX_ITEMS = 50_000
@@ -96,71 +95,67 @@ def keep_edits_below(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_folder_
     return True
 
 
-def _procore_subtree(ctx: LinkContext, folder_id: int) -> list[FolderRef | DocFile]:
+def _procore_subtree(ctx: LinkContext, tool: ToolKey, folder_id: str) -> list[SourceItem]:
     """Every live item below the Procore folder (breadth first, parents before children)."""
-    scope = scope_of(ctx.link)
-    found: list[FolderRef | DocFile] = []
+    adapter = ctx.adapter(tool)
+    found: list[SourceItem] = []
     pending = [folder_id]
     while pending and len(found) < MAX_ITEMS:
-        folder = ctx.procore.documents.folder(scope, pending.pop(0))
-        for sub in folder.folders:
-            if not sub.is_deleted:
+        children = adapter.children(ctx.procore, ctx.link, pending.pop(0))
+        for sub in children:
+            if sub.kind is ItemKind.FOLDER:
                 found.append(sub)
-                pending.append(sub.id)
-        found.extend(f for f in folder.files if not f.is_deleted)
+                pending.append(sub.procore_id)
+        found.extend(f for f in children if f.kind is not ItemKind.FOLDER)
     return found
 
 
-def _new_procore_version(ctx: LinkContext, tool: ToolKey, row: ItemRow | None, file: DocFile) -> bool:
+def _new_procore_version(ctx: LinkContext, tool: ToolKey, row: ItemRow | None, file: SourceItem) -> bool:
     """A Procore file SharePoint has not seen as it is: new, on its way, or with a newer version
     (skipped files, which SharePoint never gets, go with the folder)."""
-    latest = file.latest_version
+    latest = file.version
     if row is None:  # made in Procore and not synced yet, unless its own delete was just applied
-        applied = ctx.services.repos.deletes.get(ctx.link.link_id, item_key(tool.value, str(file.id)))
+        applied = ctx.services.repos.deletes.get(ctx.link.link_id, item_key(tool.value, file.procore_id))
         return applied is None or applied.row.state not in APPLIED
     if row.state in (ItemState.PENDING, ItemState.FAILED):
         return True  # on its way to SharePoint
-    return latest is not None and row.procore_version is not None and str(latest.id) != row.procore_version
+    return latest is not None and row.procore_version is not None and latest != row.procore_version
 
 
 def keep_procore_edits_below(ctx: LinkContext, twin: ItemRow) -> bool:
     """Apply a SharePoint folder delete around the Procore edits below it; False when there are none
     (the caller then deletes the Procore folder whole)."""
-    scope = scope_of(ctx.link)
-    items = _procore_subtree(ctx, int(twin.procore_id))
-    rows = {i.id: (ctx.item(twin.tool, str(i.id), fresh=True)) for i in items}
-    edited = [i for i in items if isinstance(i, DocFile)
-              and _new_procore_version(ctx, twin.tool, r.row if (r := rows[i.id]) else None, i)]
+    adapter = ctx.adapter(twin.tool)
+    items = _procore_subtree(ctx, twin.tool, twin.procore_id)
+    rows = {i.procore_id: (ctx.item(twin.tool, i.procore_id, fresh=True)) for i in items}
+    edited = [i for i in items if i.kind is ItemKind.FILE
+              and _new_procore_version(ctx, twin.tool, r.row if (r := rows[i.procore_id]) else None, i)]
     if not edited:
         return False
-    top = int(twin.procore_id)
-    by_id = {i.id: i for i in items}
-    kept: set[int] = {top}
+    by_id = {i.procore_id: i for i in items}
+    kept: set[str] = {twin.procore_id}
     for file in edited:
-        node: FolderRef | DocFile | None = file
-        while node is not None and node.id not in kept:
-            kept.add(node.id)
-            node = by_id.get(node.parent_id or -1)
+        node: SourceItem | None = file
+        while node is not None and node.procore_id not in kept:
+            kept.add(node.procore_id)
+            node = by_id.get(node.parent_id or "")
     for item in items:  # the largest unchanged subtrees: one delete each
-        if item.id not in kept and item.parent_id in kept:
+        if item.procore_id not in kept and item.parent_id in kept:
             try:
-                if isinstance(item, DocFile):
-                    ctx.procore.documents.delete_file(scope, item.id)
-                else:
-                    ctx.procore.documents.delete_folder(scope, item.id)
+                adapter.delete(ctx.procore, ctx.link, item.procore_id, item.kind)
             except errors.NotFound:
                 pass
-    adapter = ctx.adapter(twin.tool)
     common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": ctx.lane, "tool": twin.tool}
-    for item_id in sorted(kept):  # re-detected once the twins are forgotten: each is copied to SharePoint as new
-        kind = ItemKind.FILE if isinstance(by_id.get(item_id), DocFile) else ItemKind.FOLDER
+    for item_id in sorted(kept, key=int):  # re-detected once the twins are forgotten: copied to SharePoint as new
+        found = by_id.get(item_id)
+        kind = found.kind if found is not None else ItemKind.FOLDER
         ctx.send(Step.DETECT, ProcoreChange(**common, resource_name=adapter.resource_name(ctx.link, kind),
-                                            resource_id=item_id, event_type="update"), delay_s=FOLLOW_UP_DELAY_S)
+                                            resource_id=int(item_id), event_type="update"), delay_s=FOLLOW_UP_DELAY_S)
     record_conflict(ctx, twin.tool, twin.procore_id, twin.procore_name or twin.sp_name,
                     f"deleted in SharePoint with {len(edited)} file(s) changed in Procore inside: the edits win "
                     "and are copied back; the rest is deleted")
     for item in items:
-        stored = rows[item.id]
+        stored = rows[item.procore_id]
         if stored is not None:
             forget_twin(ctx, stored.row)
     forget_twin(ctx, twin)  # last: until then a redelivery of the delete does all of this again

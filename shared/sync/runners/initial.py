@@ -22,7 +22,7 @@ from shared.sync.naming import unsupported_reason
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.reconcile import init_watermarks
 from shared.sync.runners.record import pending_row
-from shared.tools import TOOLS
+from shared.tools import is_available
 from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
@@ -30,7 +30,7 @@ PAGES_PER_STEP = 5
 
 
 def _active_tools(link: LinkRow) -> list[ToolKey]:
-    return [tool for tool, mode in link.tools.items() if mode is not Mode.OFF and tool in TOOLS]
+    return [tool for tool, mode in link.tools.items() if mode is not Mode.OFF and is_available(tool)]
 
 
 def start_initial_sync(ctx: LinkContext) -> None:
@@ -43,7 +43,7 @@ def start_initial_sync(ctx: LinkContext) -> None:
     for tool in _active_tools(link):
         if tool in roots:
             continue
-        root = TOOLS[tool].root(ctx.procore, link)
+        root = ctx.adapter(tool).root(ctx.procore, link)
         sp_id = link.root_item_id
         if root.sp_folder_name:
             sp_id = sp_items.ensure_folder(ctx.graph, link.drive_id, link.root_item_id, root.sp_folder_name).id
@@ -91,7 +91,7 @@ def _plan(ctx: LinkContext, item: SourceItem) -> None:
 
 
 def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:
-    adapter = TOOLS[msg.tool]
+    adapter = ctx.adapter(msg.tool)
     page: int | None = msg.page
     for _ in range(PAGES_PER_STEP):
         assert page is not None

@@ -1,8 +1,9 @@
 """Initial sync from SharePoint, second phase: what exists only in SharePoint is copied to Procore.
 
 It runs once every Procore item of the link has been matched or copied, so anything still unmapped
-here truly exists on one side only. Each such item gets a provisional items row (`sp:<id>`, pending)
-until its Procore twin exists, which keeps the initial sync from completing early.
+here truly exists on one side only; it walks the SharePoint folder of each tool of the link that takes
+part in a from-SharePoint sync (capabilities.from_sharepoint). Each such item gets a provisional items
+row (`sp:<id>`, pending) until its Procore twin exists, which keeps the initial sync from completing early.
 Never imports azure.functions.
 """
 
@@ -15,17 +16,17 @@ from datetime import UTC, datetime
 from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
-from shared.models.api import ToolKey
+from shared.models.api import Mode, ToolKey
 from shared.models.messages import EnumerateSp, ProcoreMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.tree import tool_root
+from shared.tools import TOOLS, is_available
 
 log = logging.getLogger("pcsync.sync")
 PROVISIONAL = "sp:"
-TOOL = ToolKey.DOCUMENTS
 
 
 def provisional_id(sp_item_id: str) -> str:
@@ -39,30 +40,16 @@ def _walk(ctx: LinkContext, folder_id: str) -> Iterator[DriveItem]:
             yield from _walk(ctx, child.id)
 
 
+def matched_tools(tools: dict[ToolKey, Mode]) -> list[ToolKey]:
+    """The link's tools that are on and take part in an initial sync from SharePoint."""
+    return [tool for tool, mode in tools.items() if mode is not Mode.OFF and is_available(tool)
+            and TOOLS[tool].capabilities.from_sharepoint]
+
+
 def enumerate_sp(ctx: LinkContext, msg: EnumerateSp) -> int:
-    """Plan every unmapped SharePoint item under the Documents folder; returns how many."""
-    _, root_sp = tool_root(ctx, TOOL)
+    """Plan every unmapped SharePoint item under each matched tool's folder; returns how many."""
+    planned = sum(_plan_tool(ctx, msg, tool) for tool in matched_tools(ctx.link.tools))
     repos = ctx.services.repos
-    planned = 0
-    for item in _walk(ctx, root_sp):
-        if repos.items_by_sp.get(ctx.link.link_id, item.id) is not None:
-            continue
-        if not item.is_folder and unsupported_reason(item.name or ""):
-            continue
-        row = ItemRow(link_id=ctx.link.link_id, tool=TOOL, procore_id=provisional_id(item.id),
-                      kind=ItemKind.FOLDER if item.is_folder else ItemKind.FILE, state=ItemState.PENDING,
-                      procore_name=item.name or "", sp_item_id=item.id, sp_parent_id=item.parent_id,
-                      updated_at=datetime.now(UTC))
-        try:
-            repos.items.create(row)
-        except errors.Conflict:
-            continue  # planned by an earlier delivery of this message
-        common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "sp_item_id": item.id}
-        if item.is_folder:
-            ctx.send(Step.METADATA, ProcoreMetadata(**common, action="mirror_folder"))
-        else:
-            ctx.send(Step.TRANSFER, SpToProcore(**common))
-        planned += 1
 
     def done(current: LinkRow | None) -> LinkRow | None:
         return current.model_copy(update={"sp_enumeration": "done"}) if current is not None else None
@@ -71,4 +58,31 @@ def enumerate_sp(ctx: LinkContext, msg: EnumerateSp) -> int:
     log.info("SharePoint-only items planned: %d", planned,
              extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
     request_completion_check(ctx)
+    return planned
+
+
+def _plan_tool(ctx: LinkContext, msg: EnumerateSp, tool: ToolKey) -> int:
+    _, root_sp = tool_root(ctx, tool)
+    repos = ctx.services.repos
+    planned = 0
+    for item in _walk(ctx, root_sp):
+        if repos.items_by_sp.get(ctx.link.link_id, item.id) is not None:
+            continue
+        if not item.is_folder and unsupported_reason(item.name or ""):
+            continue
+        row = ItemRow(link_id=ctx.link.link_id, tool=tool, procore_id=provisional_id(item.id),
+                      kind=ItemKind.FOLDER if item.is_folder else ItemKind.FILE, state=ItemState.PENDING,
+                      procore_name=item.name or "", sp_item_id=item.id, sp_parent_id=item.parent_id,
+                      updated_at=datetime.now(UTC))
+        try:
+            repos.items.create(row)
+        except errors.Conflict:
+            continue  # planned by an earlier delivery of this message
+        common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": tool,
+                  "sp_item_id": item.id}
+        if item.is_folder:
+            ctx.send(Step.METADATA, ProcoreMetadata(**common, action="mirror_folder"))
+        else:
+            ctx.send(Step.TRANSFER, SpToProcore(**common))
+        planned += 1
     return planned

@@ -2,7 +2,7 @@
 
 SharePoint side: one DriveDelta when the message asks for it (the timer asks one link per drive;
 the delta step reads from the drive's stored cursor and serves all its links). Procore side, per
-tool with a change feed (shared.safety.feeds): the items changed since the tool's watermark
+tool with a change feed (its adapter's `changes`): the items changed since the tool's watermark
 (cursors row `procore_watermark:<tool>`), each handed to detect as a ProcoreChange hint (event
 "update", no source application, so detect re-reads and decides); the watermark moves only after
 the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now" (the
@@ -19,15 +19,15 @@ import logging
 from datetime import UTC, datetime
 
 from shared import errors
-from shared.models.api import Mode, ToolKey
+from shared.models.api import ToolKey
 from shared.models.messages import CheckLink, DriveDelta, ProcoreChange, ReconcileLink
 from shared.models.rows import CursorRow, Stage
-from shared.onboarding.registration import needs_graph
-from shared.safety.feeds import FEEDS
 from shared.safety.watermark import Watermark, plan_pass, window
 from shared.sync.context import LinkContext, Step
+from shared.sync.hooks import needs_graph
 from shared.sync.runners import pause
 from shared.sync.runners.breaker import forget_old_deletes
+from shared.tools import fed_tools as tools_with_feed
 
 log = logging.getLogger("pcsync.safety")
 
@@ -38,7 +38,7 @@ def watermark_kind(tool: ToolKey) -> str:
 
 def fed_tools(ctx: LinkContext) -> list[ToolKey]:
     """The link's tools that are on and have a Procore change feed."""
-    return [tool for tool, mode in ctx.link.tools.items() if mode is not Mode.OFF and tool in FEEDS]
+    return tools_with_feed(ctx.link.tools)
 
 
 def init_watermarks(ctx: LinkContext) -> None:
@@ -93,9 +93,9 @@ def procore_pass(ctx: LinkContext, msg: ReconcileLink | CheckLink, tool: ToolKey
     if mark is None:
         log.warning("reconcile: unreadable %s watermark restarted at now", tool.value)
         mark = Watermark(until=now)
-    feed, adapter = FEEDS[tool], ctx.adapter(tool)
+    adapter = ctx.adapter(tool)
     since, until = window(mark, now)
-    result = plan_pass(mark, feed(ctx.procore, ctx.link, since, until), until)
+    result = plan_pass(mark, adapter.changes(ctx.procore, ctx.link, since, until), until)
     for change in result.hints:
         ctx.send(Step.DETECT, ProcoreChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=tool,
                                             resource_name=adapter.resource_name(ctx.link, change.kind),

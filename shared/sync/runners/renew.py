@@ -1,4 +1,5 @@
-"""Renewal step (one link): keep the link's change feeds alive, the safety net behind registration.py.
+"""Renewal step (one link): keep the link's change feeds alive, the safety net behind onboarding's
+registration (both share shared/sync/hooks.py).
 
 Procore: the link's hook must exist with every trigger the link needs (missing triggers are added; a
 missing hook, or one whose secret we no longer hold, is replaced by a new hook with a fresh secret).
@@ -19,7 +20,11 @@ from shared import errors
 from shared.graph import subscriptions
 from shared.models.messages import DriveDelta, ReconcileLink, RenewLink
 from shared.models.rows import LinkRow, Stage, SubscriptionKind, SubscriptionRow
-from shared.onboarding.registration import (
+from shared.procore.webhooks import Hook
+from shared.safety.renewal import missing_triggers, needs_renewal, receiver_base
+from shared.store.tables import Stored
+from shared.sync.context import LinkContext, Step
+from shared.sync.hooks import (
     HOOK_NAMESPACE,
     graph_receiver_url,
     hook_key,
@@ -27,12 +32,8 @@ from shared.onboarding.registration import (
     procore_receiver_url,
     secret_hash,
 )
-from shared.onboarding.resources import triggers_for
-from shared.procore.webhooks import Hook
-from shared.safety.renewal import missing_triggers, needs_renewal, receiver_base
-from shared.store.tables import Stored
-from shared.sync.context import LinkContext, Step
-from shared.tools.documents import scope_of
+from shared.tools import triggers_for
+from shared.tools.base import link_scope
 
 log = logging.getLogger("pcsync.safety")
 GRAPH, PROCORE = SubscriptionKind.GRAPH.value, SubscriptionKind.PROCORE.value
@@ -106,7 +107,7 @@ def _in_flight(ctx: LinkContext, hook: Hook) -> bool:
 def _check_procore(ctx: LinkContext, msg: RenewLink) -> str | None:
     """Verify (or repair) the hook; returns its destination URL when one exists."""
     link = ctx.link
-    scope = scope_of(link)
+    scope = link_scope(link)
     hooks = ctx.procore.webhooks
     row = _row(ctx, PROCORE, _hook_key(link))
     listed = hooks.list_hooks(scope, namespace=HOOK_NAMESPACE)
@@ -152,7 +153,7 @@ def _check_procore(ctx: LinkContext, msg: RenewLink) -> str | None:
 
 def _repair_hook(ctx: LinkContext, hook: Hook, row: Stored[SubscriptionRow],
                  wanted: list[tuple[str, str]]) -> None:
-    scope = scope_of(ctx.link)
+    scope = link_scope(ctx.link)
     hooks = ctx.procore.webhooks
     existing = hooks.list_triggers(scope, hook.id)
     missing = missing_triggers(wanted, ((t.resource_name, t.event_type) for t in existing))

@@ -1,5 +1,6 @@
 """SharePoint -> Procore: mirror folders, copy files (fetch to staging, then upload), follow renames,
-moves and deletes. The mirror image of transfer.py / metadata.py, for the two-way tools.
+moves and deletes. The mirror image of transfer.py / metadata.py, for the two-way tools: every Procore
+read and write goes through the item's tool adapter (ctx.adapter), never to a tool's API directly.
 
 A SharePoint item without a twin is claimed first (an itemsBySp row with an empty key), so two
 deliveries of the same change never create two Procore items; a claim older than CLAIM_TIMEOUT is
@@ -23,7 +24,6 @@ from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, ToolKey
 from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.procore.models import DocFile
 from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
@@ -36,7 +36,7 @@ from shared.sync.runners.folder_delete import keep_procore_edits_below
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
-from shared.tools.documents import scope_of
+from shared.tools.base import SourceItem, link_scope
 
 log = logging.getLogger("pcsync.sync")
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -98,17 +98,14 @@ def mirror_folder(ctx: LinkContext, tool: ToolKey, folder: DriveItem, depth: int
     parent = procore_parent(ctx, tool, folder.parent_id, depth)
     if not _claim(ctx, folder.id):
         raise errors.TransientError(f"folder {folder.id} is being mirrored by another step", retry_after=2)
-    scope = scope_of(ctx.link)
     name = folder.name or "Untitled folder"
     try:
-        existing = next((f for f in ctx.procore.documents.folder(scope, int(parent), exclude_files=True).folders
-                         if f.name.lower() == name.lower() and not f.is_deleted), None)
-        created = existing or ctx.procore.documents.create_folder(scope, name, parent_id=int(parent))
+        created = ctx.adapter(tool).create_container(ctx.procore, ctx.link, parent, name)
     except BaseException:
         ctx.services.repos.items_by_sp.delete(ctx.link.link_id, folder.id)
         raise
-    _record_twin(ctx, tool, str(created.id), ItemKind.FOLDER, folder, created.name, parent, None, None)
-    return str(created.id)
+    _record_twin(ctx, tool, created.procore_id, ItemKind.FOLDER, folder, created.name, parent, None, None)
+    return created.procore_id
 
 
 def _sp_state(msg: SpToProcore) -> str | None:
@@ -139,10 +136,10 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
         "sp_quickxor": item.quick_xor_hash, "etag": item.etag, "size": staged.size}))
 
 
-def _writable(ctx: LinkContext, twin: ItemRow, file: DocFile, action: str) -> None:
+def _writable(ctx: LinkContext, twin: ItemRow, current: SourceItem, action: str) -> None:
     """A file checked out in Procore is not overwritten: retry after the checkout (capped), and mark the
     row so that the check-in's webhook resumes the change at once (resume_after_checkin)."""
-    until = file.checked_out_until
+    until = current.locked_until
     now = datetime.now(UTC)
     if until is None or until <= now:
         return
@@ -182,37 +179,34 @@ def resume_after_checkin(ctx: LinkContext, row: ItemRow, lane: Lane) -> bool:
 def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveItem) -> bool:
     """SharePoint and Procore both changed since the agreed state: apply the conflict policy.
     True when Procore keeps its content (its version is then copied to SharePoint instead)."""
-    scope = scope_of(ctx.link)
-    try:
-        file: DocFile | None = ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True)
-    except errors.NotFound:
-        file = None
-    if file is None or file.is_deleted:  # edit beats delete: SharePoint's file comes back as a new one
+    adapter = ctx.adapter(twin.tool)
+    current = adapter.get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
+    if current is None:  # edit beats delete: SharePoint's file comes back as a new one
         record_conflict(ctx, twin.tool, twin.procore_id, item.name,
                         "edited in SharePoint, deleted in Procore: the edit wins and is copied back")
         forget_twin(ctx, twin)
         ctx.send(Step.TRANSFER, msg.model_copy(update={"phase": "fetch", "staged_blob": None}))
         return True
-    _writable(ctx, twin, file, "upload")
-    latest = file.latest_version
-    if latest is None or twin.procore_version is None or str(latest.id) == twin.procore_version:
+    _writable(ctx, twin, current, "upload")
+    latest = current.version
+    if latest is None or twin.procore_version is None or latest == twin.procore_version:
         return False
-    same = quickxor_of(ctx.procore.downloads.iter_bytes(latest.url)) == msg.quickxor
+    same = quickxor_of(adapter.fetch(ctx.procore, ctx.link, current)) == msg.quickxor
     if same:
         _record_twin(ctx, twin.tool, twin.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                     file.name, twin.procore_parent_id or "", str(latest.id), _sp_state(msg))
+                     current.name, twin.procore_parent_id or "", latest, _sp_state(msg))
         return True
     if ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH:
         # keep_both is applied by the Procore -> SharePoint step, which holds both contents at once
         ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                          tool=twin.tool, procore_id=twin.procore_id, version=str(latest.id)))
+                                          tool=twin.tool, procore_id=twin.procore_id, version=latest))
         return True
-    verdict = newest_wins(Side.SHAREPOINT, item.last_modified, latest.created_at or file.updated_at)
+    verdict = newest_wins(Side.SHAREPOINT, item.last_modified, current.updated_at)
     record_conflict(ctx, twin.tool, twin.procore_id, item.name, verdict.reason)
     if verdict.incoming_wins:
         return False
     ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=twin.tool,
-                                      procore_id=twin.procore_id, version=str(latest.id)))
+                                      procore_id=twin.procore_id, version=latest))
     return True
 
 
@@ -255,7 +249,7 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
         return  # already there (a redelivery), the same bytes, or Procore won the conflict
     if twin is None and not _claim(ctx, msg.sp_item_id):
         raise errors.TransientError(f"file {msg.sp_item_id} is being created by another step", retry_after=2)
-    scope = scope_of(ctx.link)
+    adapter = ctx.adapter(msg.tool)
     name = item.name or "Untitled"
     try:
         parent = twin.procore_parent_id if twin is not None and twin.procore_parent_id else \
@@ -265,12 +259,11 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
             with open(path, "wb") as out:
                 for chunk in ctx.services.staging.read(msg.staged_blob):
                     out.write(chunk)
-            upload = ctx.procore.uploads.upload(scope, FileSource(path), filename=name)
+            upload = ctx.procore.uploads.upload(link_scope(ctx.link), FileSource(path), filename=name)
         if twin is not None:
-            file = ctx.procore.documents.update_file(scope, int(twin.procore_id), upload_uuid=upload.uuid)
+            written = adapter.replace_content(ctx.procore, ctx.link, twin.procore_id, upload.uuid)
         else:
-            file = ctx.procore.documents.create_file(scope, name=name, upload_uuid=upload.uuid,
-                                                     parent_id=int(parent))
+            written = adapter.create_content(ctx.procore, ctx.link, parent, name, upload.uuid)
     except StagingMissing:
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
@@ -281,9 +274,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
         raise
-    latest = file.latest_version
-    _record_twin(ctx, msg.tool, str(file.id), ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                 file.name, parent, str(latest.id) if latest else None, _sp_state(msg))
+    _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
+                 written.name, parent, written.version, _sp_state(msg))
     ctx.services.staging.delete(msg.staged_blob)
 
 
@@ -305,7 +297,7 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     twin = twin_of(ctx, msg.sp_item_id)
     if twin is None:
         return
-    scope = scope_of(ctx.link)
+    adapter = ctx.adapter(twin.tool)
     common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": twin.tool,
               "procore_id": twin.procore_id}
     if msg.action == "recycle":
@@ -317,38 +309,34 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
                 return
             if keep_procore_edits_below(ctx, twin):
                 return
-            ctx.procore.documents.delete_folder(scope, int(twin.procore_id))
+            adapter.delete(ctx.procore, ctx.link, twin.procore_id, ItemKind.FOLDER)
         else:
-            try:
-                file = ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True)
-            except errors.NotFound:
-                file = None
-            latest = file.latest_version if file is not None and not file.is_deleted else None
-            if latest is not None and twin.procore_version and str(latest.id) != twin.procore_version:
-                record_conflict(ctx, twin.tool, twin.procore_id, file.name if file else None,
+            current = adapter.get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
+            latest = current.version if current is not None else None
+            if current is not None and latest is not None and twin.procore_version and latest != twin.procore_version:
+                record_conflict(ctx, twin.tool, twin.procore_id, current.name,
                                 "edited in Procore, deleted in SharePoint: the edit wins and is copied back")
                 forget_twin(ctx, twin)
-                ctx.send(Step.TRANSFER, FetchFile(**common, version=str(latest.id)))
+                ctx.send(Step.TRANSFER, FetchFile(**common, version=latest))
                 return
             if not admit_delete(ctx, twin):
                 return
-            if file is not None and not file.is_deleted:
-                _writable(ctx, twin, file, "recycle")
-                ctx.procore.documents.delete_file(scope, int(twin.procore_id))
+            if current is not None:
+                _writable(ctx, twin, current, "recycle")
+                adapter.delete(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
         record_result(ctx, RecordResult(**common, outcome="deleted", reason="deleted in SharePoint"))
         return
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     parent = procore_parent(ctx, twin.tool, item.parent_id)
     name = item.name or twin.procore_name
     new_name = name if name != twin.procore_name else None
-    new_parent = int(parent) if parent != twin.procore_parent_id else None
+    new_parent = parent if parent != twin.procore_parent_id else None
     if new_name is not None or new_parent is not None:
         if twin.kind is ItemKind.FILE:
-            _writable(ctx, twin, ctx.procore.documents.file(scope, int(twin.procore_id), latest_version_only=True),
-                      "move")
-        if twin.kind is ItemKind.FOLDER:
-            ctx.procore.documents.update_folder(scope, int(twin.procore_id), name=new_name, parent_id=new_parent)
-        else:
-            ctx.procore.documents.update_file(scope, int(twin.procore_id), name=new_name, parent_id=new_parent)
+            current = adapter.get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
+            if current is None:
+                raise errors.NotFound(f"file {twin.procore_id} is gone from Procore")
+            _writable(ctx, twin, current, "move")
+        adapter.move(ctx.procore, ctx.link, twin.procore_id, twin.kind, name=new_name, parent_id=new_parent)
     _record_twin(ctx, twin.tool, twin.procore_id, twin.kind, item, name, parent, twin.procore_version,
                  twin.sp_quickxor)

@@ -30,7 +30,7 @@ def _context(env: Env, link: LinkRow) -> LinkContext:
 
 def _register(ctx: LinkContext, rows: list[ItemRow]) -> None:
     for row in rows:
-        message = ProcoreMetadata(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id,
+        message = ProcoreMetadata(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, tool=row.tool,
                                   sp_item_id=row.sp_item_id or "", action="recycle")
         assert register_delete(ctx, row, "to_procore", message)
 

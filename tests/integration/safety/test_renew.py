@@ -12,10 +12,10 @@ from typing import Any
 from shared.graph import subscriptions
 from shared.models.messages import RenewLink
 from shared.models.rows import LinkRow, SubscriptionRow
-from shared.onboarding.registration import HOOK_NAMESPACE, hook_key, secret_hash
-from shared.onboarding.resources import triggers_for
 from shared.procore.scope import Scope
 from shared.safety.renewal import RENEW_BELOW
+from shared.sync.hooks import HOOK_NAMESPACE, hook_key, secret_hash
+from shared.tools import triggers_for
 from tests.integration.safety.conftest import PROJECT, Env
 
 SCOPE = Scope.project(PROJECT)

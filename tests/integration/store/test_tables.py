@@ -8,8 +8,9 @@ import uuid
 import pytest
 
 from shared import errors
+from shared.models.rows import Row
 from shared.store.clients import StorageClients
-from shared.store.tables import Row, TableRepository
+from shared.store.tables import TableRepository
 
 
 class Counter(Row):

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from shared.onboarding.auth import bearer_token, check_id
-from shared.onboarding.registration import secret_hash, secret_matches
 from shared.onboarding.web import ApiProblem, ApiRequest
+from shared.sync.hooks import secret_hash, secret_matches
 
 
 def _req(authorization: str | None) -> ApiRequest:

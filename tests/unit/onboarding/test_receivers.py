@@ -16,8 +16,8 @@ from shared.onboarding.receivers import (
     reduce_batch,
     split_notices,
 )
-from shared.onboarding.registration import secret_hash
 from shared.store.queues import encode_message
+from shared.sync.hooks import secret_hash
 
 
 def _batch(notes: list[dict[str, object]]) -> list[GraphNotification]:

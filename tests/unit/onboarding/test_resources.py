@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from emulators.procore.webhooks import RESOURCES
 from shared.models.api import DEFAULT_PROJECT_TOOLS, Mode, ToolKey
-from shared.onboarding.resources import COMPANY_RESOURCES, PROJECT_RESOURCES, tool_of, triggers_for
+from shared.tools import TOOLS, tool_of, triggers_for
 
 
 def test_every_tool_has_its_resources_and_they_are_real_names() -> None:
-    assert set(PROJECT_RESOURCES) == set(ToolKey)
-    assert set(n for names in PROJECT_RESOURCES.values() for n in names) <= set(RESOURCES["project"])
-    assert set(n for names in COMPANY_RESOURCES.values() for n in names) <= set(RESOURCES["company"])
-    for table in (PROJECT_RESOURCES, COMPANY_RESOURCES):
+    assert all(TOOLS[tool].webhook_resources(company=False) for tool in ToolKey)
+    project = {tool: TOOLS[tool].webhook_resources(company=False) for tool in ToolKey}
+    company = {tool: TOOLS[tool].webhook_resources(company=True) for tool in ToolKey}
+    assert set(n for names in project.values() for n in names) <= set(RESOURCES["project"])
+    assert set(n for names in company.values() for n in names) <= set(RESOURCES["company"])
+    for table in (project, company):
         for tool, names in table.items():
             assert all(tool_of(n) is tool for n in names)
     assert tool_of("Project File Versions") is ToolKey.DOCUMENTS and tool_of("Timesheets") is None

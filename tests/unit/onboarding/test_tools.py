@@ -11,13 +11,13 @@ import pytest
 from shared.models.api import CreateLinkRequest, Mode, ToolKey
 from shared.models.rows import LinkRow, Stage
 from shared.onboarding.schemas import StateCounts, ToolState
-from shared.onboarding.tools import changed_tools, creation_tools, is_available, link_tool_status, tool_status
+from shared.onboarding.tools import changed_tools, creation_tools, link_tool_status, tool_status
 from shared.onboarding.web import ApiProblem
-from shared.tools import TOOLS
+from shared.tools import available_tools, is_available
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 SP = {"site_id": "s", "drive_id": "d", "folder_path": "P"}
-UNAVAILABLE = [t for t in ToolKey if t not in TOOLS]
+UNAVAILABLE = [t for t in ToolKey if not is_available(t)]
 
 
 def _link(stage: Stage = Stage.REGULAR, company: bool = False, **tools: Mode) -> LinkRow:
@@ -30,7 +30,7 @@ def _link(stage: Stage = Stage.REGULAR, company: bool = False, **tools: Mode) ->
 def test_defaults_hold_only_tools_that_sync() -> None:
     tools = creation_tools(CreateLinkRequest.model_validate({"procore_project_id": 1, "sharepoint": SP}))
     assert set(tools) == set(ToolKey)
-    assert {t for t, m in tools.items() if m is not Mode.OFF} == set(TOOLS)
+    assert {t for t, m in tools.items() if m is not Mode.OFF} == set(available_tools())
     assert all(tools[t] is Mode.OFF for t in UNAVAILABLE)
 
 

@@ -1,5 +1,5 @@
 """Procore change feeds and hints: the resource_name an adapter gives an item kind maps back to that kind
-(for project and company links), and every feed belongs to a registered tool."""
+(for project and company links), and only tools that sync and have a feed are reconciled."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from shared.models.api import InitialSync, Mode, ToolKey
 from shared.models.messages import DETECT, CheckLink, ReconcileLink, RenewLink
 from shared.models.rows import ItemKind, LinkRow
-from shared.safety.feeds import FEEDS
-from shared.tools import TOOLS
+from shared.tools import TOOLS, fed_tools
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -25,14 +24,17 @@ def _link(project: int | None) -> LinkRow:
 @pytest.mark.parametrize("project", [101, None])
 @pytest.mark.parametrize("kind", list(ItemKind))
 def test_hint_resource_names_map_back_to_the_item_kind(project: int | None, kind: ItemKind) -> None:
-    for adapter in TOOLS.values():
+    for adapter in (a for a in TOOLS.values() if a.capabilities.available):
         name = adapter.resource_name(_link(project), kind)
         assert adapter.kind_of_resource(name) is kind
         assert name.startswith("Project " if project else "Company ")
 
 
-def test_every_feed_is_a_registered_tool() -> None:
-    assert set(FEEDS) <= set(TOOLS) and ToolKey.DOCUMENTS in FEEDS
+def test_only_available_tools_with_a_feed_are_fed() -> None:
+    every = {tool: Mode.ONE_WAY for tool in ToolKey}
+    assert fed_tools(every) == [t for t in ToolKey
+                                if TOOLS[t].capabilities.available and TOOLS[t].capabilities.change_feed]
+    assert ToolKey.DOCUMENTS in fed_tools(every) and fed_tools({**every, ToolKey.DOCUMENTS: Mode.OFF}) == []
 
 
 def test_the_safety_messages_travel_on_the_detect_queue() -> None:

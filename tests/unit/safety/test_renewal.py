@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.graph.subscriptions import MAX_LIFETIME
-from shared.onboarding.registration import graph_receiver_url, procore_receiver_url
 from shared.safety.renewal import RENEW_BELOW, base_of, missing_triggers, needs_renewal, receiver_base
+from shared.sync.hooks import graph_receiver_url, procore_receiver_url
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -8,8 +8,9 @@ import pytest
 from azure.data.tables import EdmType, EntityProperty
 from pydantic import BaseModel
 
+from shared.models.rows import Row
 from shared.store.entity import from_entity, to_entity
-from shared.store.tables import Row, check_key
+from shared.store.tables import check_key
 
 
 class Inner(BaseModel):
