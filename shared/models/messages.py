@@ -107,7 +107,8 @@ class SpMetadata(_Message):
 
 
 class RecordResult(_Message):
-    """Write the agreed state after a step's write: items row, reverse index, activity (record queue)."""
+    """A step's outcome for the recorder (items row, reverse index, activity). Never queued: the step that
+    wrote records inline, so the twin's id is known before any other step of the item runs."""
 
     kind: Literal["record_result"] = "record_result"
     tool: ToolKey
@@ -240,6 +241,9 @@ class GraphNotices(BaseModel):
     attempt: int = Field(0, ge=0)
 
 
+# Models that share the message fields but never go on a queue (passed in process to the recorder).
+IN_PROCESS_MESSAGES: tuple[type[BaseModel], ...] = (RecordResult,)
+
 # Messages not bound to one link: dispatch runs them without loading a link context.
 UNBOUND_MESSAGES: tuple[type[BaseModel], ...] = (GraphNotices,)
 
@@ -254,5 +258,4 @@ MetadataMessage = Annotated[MirrorFolder | SpMetadata | ProcoreMetadata, Field(d
 DETECT = TypeAdapter(DetectMessage)
 TRANSFER = TypeAdapter(TransferMessage)
 METADATA = TypeAdapter(MetadataMessage)
-RECORD = TypeAdapter(RecordResult)
 NOTIFY = TypeAdapter(SendNotification)

@@ -52,12 +52,12 @@ log = logging.getLogger("pcsync.sync")
 MAX_TRANSIENT_ATTEMPTS = 30
 PAUSED_RETRY_S = 300.0
 DEFAULT_MAX_DEQUEUE = 5
-# Run even on a paused link: recording a finished write, and the safety net (feeds must stay alive;
+# Run even on a paused link: the safety net (feeds must stay alive;
 # a reconcile pass or a cheap check on a paused link just returns, or is the pause's health check),
 # which would otherwise bounce every PAUSED_RETRY_S. A notification too: the one email of a pause is
 # sent while the link is paused. And the drive's delta run: it serves the drive's other links, holds a
 # paused one's position, and sees its folder restored.
-RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink, m.CheckLink, m.SendNotification, m.DriveDelta)
+RUN_WHEN_PAUSED = (m.RenewLink, m.ReconcileLink, m.CheckLink, m.SendNotification, m.DriveDelta)
 
 
 def max_dequeue_count() -> int:
@@ -87,7 +87,6 @@ RUNNERS: dict[type[BaseModel], Runner] = {
     m.SpMetadata: lambda ctx, msg, _: metadata.sp_metadata(ctx, msg),
     m.FetchFile: lambda ctx, msg, _: transfer.fetch_file(ctx, msg),
     m.UploadFile: lambda ctx, msg, _: transfer.upload_file(ctx, msg),
-    m.RecordResult: lambda ctx, msg, _: record.record_result(ctx, msg),
     m.EnumerateSp: lambda ctx, msg, _: initial_sp.enumerate_sp(ctx, msg),
     m.DriveDelta: lambda ctx, msg, _: delta.drive_delta(ctx, msg),
     m.SpChange: lambda ctx, msg, _: detect_sp.sp_change(ctx, msg),

@@ -298,7 +298,7 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
     item = result.item
     if item is None:
         raise errors.InvariantBroken("Graph upload finished without returning the item")
-    # Recorded inline, not through the record queue: until the twin's id is in the items row, another
+    # Recorded inline (there is no record queue): until the twin's id is in the items row, another
     # step for this item could not know the twin exists (and might upload a second one). The baseline is
     # the server's view of the write (eTag, cTag, quickXorHash, size), not the bytes we sent: SharePoint
     # rewrites Office files as it stores them, and a baseline of the sent bytes would make the next delta,
