@@ -109,6 +109,7 @@ var tableNames = [
   'notifications'
   'deletes'
   'leases'
+  'transfers'
 ]
 var stagingContainerName = 'staging'
 

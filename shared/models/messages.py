@@ -97,6 +97,20 @@ class UploadFile(_Message):
     parent_id: str | None = None
 
 
+class TransferChunk(_Message):
+    """One step of a large transfer (transfer queue): the range at `offset` of the transfer's phase.
+    Keyed like its progress row (direction, tool, item, source version): a step whose offset is
+    already past does nothing, so duplicate and late deliveries are harmless."""
+
+    kind: Literal["transfer_chunk"] = "transfer_chunk"
+    tool: ToolKey
+    direction: Literal["to_sp", "to_procore"]
+    item: str
+    source_version: str
+    phase: Literal["fetch", "send"]
+    offset: int = Field(ge=0)
+
+
 class SpMetadata(_Message):
     """Rename, move or recycle the SharePoint twin of a Procore item (metadata queue)."""
 
@@ -252,7 +266,7 @@ DetectMessage = Annotated[
     | ReconcileLink | GraphNotices | CheckLink,
     Field(discriminator="kind"),
 ]
-TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore, Field(discriminator="kind")]
+TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore | TransferChunk, Field(discriminator="kind")]
 MetadataMessage = Annotated[MirrorFolder | SpMetadata | ProcoreMetadata, Field(discriminator="kind")]
 
 DETECT = TypeAdapter(DetectMessage)

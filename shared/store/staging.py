@@ -83,6 +83,32 @@ class StagingArea:
         blob.commit_block_list(blocks, metadata={"sha256": digest.hexdigest(), "size": str(size)})
         return StagedBlob(name=name, size=size, sha256=digest.hexdigest())
 
+    def stage_blocks(self, name: str, first_block: int, chunks: Iterable[bytes]) -> int:
+        """Stage `chunks` as uncommitted blocks of BLOCK_BYTES numbered from `first_block` (a step of a
+        transfer split over several steps; staging a block again replaces it). Returns the bytes staged."""
+        blob = self.container.get_blob_client(name)
+        buffer, index, size = bytearray(), first_block, 0
+        for chunk in chunks:
+            size += len(chunk)
+            buffer += chunk
+            while len(buffer) >= BLOCK_BYTES:
+                blob.stage_block(_block_id(index), bytes(buffer[:BLOCK_BYTES]))
+                del buffer[:BLOCK_BYTES]
+                index += 1
+        if buffer:
+            blob.stage_block(_block_id(index), bytes(buffer))
+        return size
+
+    def commit_blocks(self, name: str, blocks: int, size: int) -> StagedBlob:
+        """Commit blocks 0..blocks-1 staged by `stage_blocks` as the blob (its SHA-256 is not known here)."""
+        blob = self.container.get_blob_client(name)
+        blob.commit_block_list([BlobBlock(block_id=_block_id(i)) for i in range(blocks)],
+                               metadata={"sha256": "", "size": str(size)})
+        committed = self.stat(name)
+        if committed.size != size:
+            raise errors.InvariantBroken(f"staged {committed.size} bytes of {name}, expected {size}")
+        return committed
+
     def stat(self, name: str) -> StagedBlob:
         try:
             props = self.container.get_blob_client(name).get_blob_properties()

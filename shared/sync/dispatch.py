@@ -47,6 +47,7 @@ from shared.sync.runners import (
     to_procore,
     transfer,
 )
+from shared.sync.transfer import steps as transfer_steps
 
 log = logging.getLogger("pcsync.sync")
 MAX_TRANSIENT_ATTEMPTS = 30
@@ -91,6 +92,8 @@ RUNNERS: dict[type[BaseModel], Runner] = {
     m.DriveDelta: lambda ctx, msg, _: delta.drive_delta(ctx, msg),
     m.SpChange: lambda ctx, msg, _: detect_sp.sp_change(ctx, msg),
     m.SpToProcore: lambda ctx, msg, _: _sp_to_procore(ctx, msg),
+    m.TransferChunk: lambda ctx, msg, _: transfer_steps.run_chunk(ctx, msg, transfer.finish_chunked_upload,
+                                                                  to_procore.attach_chunked_upload),
     m.ProcoreMetadata: lambda ctx, msg, _: to_procore.procore_metadata(ctx, msg),
     m.RenewLink: lambda ctx, msg, _: renew.renew_link(ctx, msg),
     m.ReconcileLink: lambda ctx, msg, _: reconcile.reconcile_link(ctx, msg),

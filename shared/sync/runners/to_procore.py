@@ -23,6 +23,7 @@ from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, ToolKey
 from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.models.transfers import Direction, Phase, TransferRow
 from shared.procore.models import DocFile
 from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
@@ -36,6 +37,9 @@ from shared.sync.runners.folder_delete import keep_procore_edits_below
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
+from shared.sync.transfer import budget, progress, start
+from shared.sync.transfer.send_procore import begin_upload
+from shared.sync.transfer.send_sp import Continued
 from shared.tools.documents import scope_of
 
 log = logging.getLogger("pcsync.sync")
@@ -126,6 +130,14 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
         return
     if superseded(msg.seen_etag, item.etag, item.modified_by_app, ctx.tenant.microsoft.client_id):
         log.info("%s was saved again since; that save's own change copies it", msg.sp_item_id)
+        return
+    if budget.is_large(item.size) and item.quick_xor_hash and item.size is not None:   # copied in steps
+        twin = twin_of(ctx, msg.sp_item_id)
+        if twin is not None and twin.sp_quickxor == item.quick_xor_hash:
+            return   # these bytes are in Procore already (a duplicate or late delivery)
+        start.start_to_procore(ctx, msg.model_copy(update={
+            "phase": "upload", "quickxor": "", "sp_quickxor": item.quick_xor_hash, "etag": item.etag,
+            "size": item.size}), msg.tool, item.quick_xor_hash, item.etag, item.size)
         return
     with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
         path = Path(tmp) / "content"
@@ -224,6 +236,23 @@ def quickxor_of(chunks: Iterator[bytes]) -> str:
 
 
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
+    if not budget.is_large(msg.size):
+        _upload_to_procore(ctx, msg, None)
+        return
+    key = budget.transfer_key(Direction.TO_PROCORE, msg.tool, msg.sp_item_id, msg.sp_quickxor or "")
+    chunked = progress.get(ctx, key)
+    if chunked is None or chunked.phase is not Phase.STAGED:
+        log.info("upload of %s: transfer %s is %s", msg.sp_item_id, key,
+                 "gone (done)" if chunked is None else "sending already")
+        return
+    try:
+        _upload_to_procore(ctx, msg, key)
+    except Continued:
+        return   # the transfer's own steps send the bytes and attach them
+    progress.forget(ctx, key)
+
+
+def _upload_to_procore(ctx: LinkContext, msg: SpToProcore, chunked_key: str | None) -> None:
     assert msg.staged_blob is not None
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     if item.quick_xor_hash and _sp_state(msg) and item.quick_xor_hash != _sp_state(msg):
@@ -238,14 +267,19 @@ def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
         if leased is None:
             raise LeaseHeld(f"another upload of {msg.sp_item_id} to Procore is running")
         try:
-            _upload_onto(ctx, msg, item)
-        finally:
+            _upload_onto(ctx, msg, item, chunked_key, leased.upload_lease_until)
+        except Continued:
+            raise   # the lease stays with the transfer's steps
+        except BaseException:
             release_upload(ctx, leased)
+            raise
+        release_upload(ctx, leased)
         return
-    _upload_onto(ctx, msg, item)
+    _upload_onto(ctx, msg, item, chunked_key, None)
 
 
-def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
+def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_key: str | None = None,
+                 lease_until: datetime | None = None) -> None:
     """Upload the staged SharePoint bytes to the item's Procore twin (or as a new Procore file)."""
     assert msg.staged_blob is not None
     twin = twin_of(ctx, msg.sp_item_id)  # again, under the lease: another delivery may have finished
@@ -260,6 +294,10 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
     try:
         parent = twin.procore_parent_id if twin is not None and twin.procore_parent_id else \
             procore_parent(ctx, msg.tool, item.parent_id)
+        if chunked_key is not None:   # large: the transfer's steps send the bytes, then attach_chunked_upload
+            claim = ctx.services.repos.items_by_sp.get(ctx.link.link_id, msg.sp_item_id) if twin is None else None
+            begin_upload(ctx, chunked_key, twin_id=twin.procore_id if twin is not None else None, parent_id=parent,
+                         name=name, lease_until=lease_until, claimed_at=claim.row.claimed_at if claim else None)
         with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
             path = Path(tmp) / "content"
             with open(path, "wb") as out:
@@ -271,6 +309,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
         else:
             file = ctx.procore.documents.create_file(scope, name=name, upload_uuid=upload.uuid,
                                                      parent_id=int(parent))
+    except Continued:
+        raise   # the claim stays with the transfer's steps
     except StagingMissing:
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
@@ -285,6 +325,24 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
     _record_twin(ctx, msg.tool, str(file.id), ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  file.name, parent, str(latest.id) if latest else None, _sp_state(msg))
     ctx.services.staging.delete(msg.staged_blob)
+
+
+def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, upload_uuid: str) -> None:
+    """The last step of a large upload completed `upload_uuid`: attach it to the twin (a new version) or
+    as a new Procore file, and record the pair, as a one-step upload would."""
+    scope = scope_of(ctx.link)
+    item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    parent = row.parent_id or ""
+    if row.twin_id is not None:
+        file = ctx.procore.documents.update_file(scope, int(row.twin_id), upload_uuid=upload_uuid)
+    else:
+        file = ctx.procore.documents.create_file(scope, name=row.name or item.name or "Untitled",
+                                                 upload_uuid=upload_uuid, parent_id=int(parent))
+    latest = file.latest_version
+    _record_twin(ctx, msg.tool, str(file.id), ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
+                 file.name, parent, str(latest.id) if latest else None, _sp_state(msg))
+    if msg.staged_blob:
+        ctx.services.staging.delete(msg.staged_blob)
 
 
 def _back_in_sharepoint(ctx: LinkContext, sp_item_id: str) -> bool:
