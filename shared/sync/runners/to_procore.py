@@ -4,14 +4,17 @@ moves and deletes. The mirror image of transfer.py / metadata.py, for the two-wa
 A SharePoint item without a twin is claimed first (an itemsBySp row with an empty key), so two
 deliveries of the same change never create two Procore items; a claim older than CLAIM_TIMEOUT is
 taken over. Parents are resolved by SharePoint id through the mapping, mirrored on demand.
-Never imports azure.functions.
+Identity checks use the servers' hashes only: SharePoint's quickXorHash, read from the item. Procore
+keeps no content hash, and a Procore file is never downloaded just to hash it: a Procore version made
+since the agreed state counts as a change (the conflict policy decides; if Procore wins, its copy to
+SharePoint is compared there with SharePoint's quickXorHash and only recorded when identical).
+Files above the step budget move in steps (shared/sync/transfer). Never imports azure.functions.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +22,6 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.content import download_to
 from shared.graph.models import DriveItem
-from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, ToolKey
 from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
@@ -209,11 +211,8 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
     latest = file.latest_version
     if latest is None or twin.procore_version is None or str(latest.id) == twin.procore_version:
         return False
-    same = quickxor_of(ctx.procore.downloads.iter_bytes(latest.url)) == msg.quickxor
-    if same:
-        _record_twin(ctx, twin.tool, twin.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                     file.name, twin.procore_parent_id or "", str(latest.id), _sp_state(msg))
-        return True
+    # Procore has no content hash: a version it made since the agreed state is a change, never
+    # downloaded just to hash it (see the module docstring). Whichever side the policy lets win, nothing is lost.
     if ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH:
         # keep_both is applied by the Procore -> SharePoint step, which holds both contents at once
         ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
@@ -226,13 +225,6 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
     ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=twin.tool,
                                       procore_id=twin.procore_id, version=str(latest.id)))
     return True
-
-
-def quickxor_of(chunks: Iterator[bytes]) -> str:
-    digest = QuickXorHash()
-    for chunk in chunks:
-        digest.update(chunk)
-    return digest.b64digest()
 
 
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:

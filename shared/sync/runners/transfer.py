@@ -6,7 +6,10 @@ when no other item owns it — a retried upload never leaves a duplicate. A file
 taken by a different item gets ` (<Procore id>)` appended. One upload of an item runs at a time.
 SharePoint may store other bytes than we sent (it rewrites Office files), so the agreed state recorded
 after an upload is what the server reports, and SharePoint content last written by our own app is never
-taken for a person's edit. Never imports azure.functions.
+taken for a person's edit. Identity is SharePoint's own quickXorHash against the hash of the Procore
+bytes taken while they are staged (Procore keeps no content hash; nothing is downloaded only to hash
+it). Files above the step budget are fetched and uploaded in steps (shared/sync/transfer).
+Never imports azure.functions.
 """
 
 from __future__ import annotations
