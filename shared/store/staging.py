@@ -118,16 +118,33 @@ class StagingArea:
         return StagedBlob(name=name, size=int(props.size), sha256=meta.get("sha256", ""))
 
     def read(self, name: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
-        """Stream a blob's bytes (a range of them when offset/length are given)."""
+        """Stream a blob's bytes (a range of them when offset/length are given). A range is read in
+        requests of at most BLOCK_BYTES, so a step holds no more than that at once (the SDK's first
+        request of a download would otherwise bring up to 32 MiB into memory)."""
+        if length is not None:
+            yield from self._read_range(name, offset, length)
+            return
         try:
             downloader = self.container.get_blob_client(name).download_blob(
-                offset=offset or None, length=length, max_concurrency=1
+                offset=offset if offset or length is not None else None, length=length, max_concurrency=1
             )
         except ResourceNotFoundError as exc:
             raise StagingMissing(f"staging blob {name} is missing") from exc
         for chunk in downloader.chunks():
             for start in range(0, len(chunk), READ_CHUNK_BYTES):
                 yield chunk[start : start + READ_CHUNK_BYTES]
+
+    def _read_range(self, name: str, offset: int, length: int) -> Iterator[bytes]:
+        blob = self.container.get_blob_client(name)
+        for start in range(offset, offset + length, BLOCK_BYTES):
+            size = min(BLOCK_BYTES, offset + length - start)
+            try:
+                data = blob.download_blob(offset=start, length=size, max_concurrency=1).readall()
+            except ResourceNotFoundError as exc:
+                raise StagingMissing(f"staging blob {name} is missing") from exc
+            view = memoryview(data)
+            for piece in range(0, len(view), READ_CHUNK_BYTES):
+                yield bytes(view[piece : piece + READ_CHUNK_BYTES])
 
     def delete(self, name: str) -> None:
         """Remove a staging blob; already gone is fine (steps are at-least-once)."""
