@@ -53,7 +53,7 @@ class AdminApi:
         if not is_authorized(func.AuthLevel.ADMIN, key, self._keys):
             return _reply(401)
         if lower == ["admin", "host", "status"] and method == "GET":
-            return _reply(200, {"state": "Running", "functionTimeouts": self._invoker.timeouts})
+            return _reply(200, {"state": "Running"})
         if len(lower) == 3 and lower[1] == "functions" and method == "POST":
             spec = self._functions.get(lower[2])
             if spec is None:

@@ -117,7 +117,6 @@ class Invoker:
                  worker_threads: int | None = None, function_timeout: float | None = None) -> None:
         self.store = store
         self.function_timeout = function_timeout
-        self.timeouts = 0   # invocations that ran past functionTimeout (GET /admin/host/status)
         self._root = script_root
         self._encoding = message_encoding
         self._functions = ThreadPoolExecutor(max_workers=worker_threads, thread_name_prefix="devhost-fn")
@@ -164,7 +163,6 @@ class Invoker:
         done, _ = await asyncio.wait({running}, timeout=self.function_timeout)
         if done:
             return running.result()
-        self.timeouts += 1
         running.cancel()   # stops an async function; a thread runs on, its result is dropped
         limit = time.strftime("%H:%M:%S", time.gmtime(self.function_timeout))
         log.error("Timeout value of %s exceeded by function 'Functions.%s' (Id: '%s'). Initiating cancellation.",

@@ -23,7 +23,7 @@ from shared.sync.context import LinkContext, Step
 log = logging.getLogger("pcsync.sync")
 CLAIM_S = 120.0            # longer than any step (one is well inside the one-minute functionTimeout)
 CLAIM_RETRY_S = 3.0
-STALE_AFTER = timedelta(hours=6)   # a row untouched this long (its chain died, e.g. poisoned) starts over
+STALE_AFTER = timedelta(hours=1)   # a row untouched this long (its chain died, e.g. poisoned) starts over
 _UPLOAD = TypeAdapter(m.TransferMessage)
 
 

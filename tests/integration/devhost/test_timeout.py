@@ -33,9 +33,7 @@ def test_an_invocation_past_function_timeout_fails_its_message(timed: RunningHos
     assert len(poisoned) == 1
     starts = timed.calls(fn="slow", event="start", tag=tag)
     assert sorted(s["dequeue_count"] for s in starts) == [1, 2, 3]  # each attempt failed (maxDequeueCount 3)
-    assert "Timeout value of 00:00:01 exceeded by function 'Functions.slow'" in timed.log()
-    status = timed.client.get("/admin/host/status", headers={"x-functions-key": MASTER}).json()
-    assert status["functionTimeouts"] >= 3
+    assert timed.log().count("Timeout value of 00:00:01 exceeded by function 'Functions.slow'") >= 3
 
 
 def test_an_invocation_within_function_timeout_succeeds(timed: RunningHost) -> None:
