@@ -28,6 +28,12 @@ class FunctionFailed(Exception):
     """The user function raised (already logged with its traceback); the cause is chained."""
 
 
+class FunctionTimedOut(FunctionFailed):
+    """The function ran past functionTimeout: the invocation failed (its message is released or poisoned
+    like any failure). A Python thread cannot be killed: the real host restarts the language worker,
+    here the thread runs on but its result is dropped (documented in devhost/README.md)."""
+
+
 class Out(func.Out[Any]):
     def __init__(self) -> None:
         self._value: Any = None
@@ -108,8 +114,9 @@ class Invoker:
     """Runs functions and storage I/O; one instance per host, bound to the host's event loop."""
 
     def __init__(self, store: QueueStore, script_root: str, message_encoding: str,
-                 worker_threads: int | None = None) -> None:
+                 worker_threads: int | None = None, function_timeout: float | None = None) -> None:
         self.store = store
+        self.function_timeout = function_timeout
         self._root = script_root
         self._encoding = message_encoding
         self._functions = ThreadPoolExecutor(max_workers=worker_threads, thread_name_prefix="devhost-fn")
@@ -130,10 +137,13 @@ class Invoker:
         started = time.monotonic()
         try:
             if spec.is_async:
-                result = await spec.fn(**kwargs)
+                running: asyncio.Future[Any] = asyncio.ensure_future(spec.fn(**kwargs))
             else:
                 call = functools.partial(_call_in_thread, spec.fn, kwargs, ctx)
-                result = await asyncio.get_running_loop().run_in_executor(self._functions, call)
+                running = asyncio.get_running_loop().run_in_executor(self._functions, call)
+            result = await self._within_timeout(spec, ctx, running, started)
+        except FunctionTimedOut:
+            raise
         except Exception as exc:
             log.exception("Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)", spec.name,
                           ctx.invocation_id, (time.monotonic() - started) * 1000)
@@ -144,6 +154,22 @@ class Invoker:
         if any(o.name == RETURN for o in spec.outputs):
             values[RETURN] = result
         return values
+
+    async def _within_timeout(self, spec: FunctionSpec, ctx: InvocationContext, running: asyncio.Future[Any],
+                              started: float) -> Any:
+        """The function's result, or FunctionTimedOut past functionTimeout, with the real host's log lines."""
+        if self.function_timeout is None:
+            return await running
+        done, _ = await asyncio.wait({running}, timeout=self.function_timeout)
+        if done:
+            return running.result()
+        running.cancel()   # stops an async function; a thread runs on, its result is dropped
+        limit = time.strftime("%H:%M:%S", time.gmtime(self.function_timeout))
+        log.error("Timeout value of %s exceeded by function 'Functions.%s' (Id: '%s'). Initiating cancellation.",
+                  limit, spec.name, ctx.invocation_id)
+        log.error("Executed 'Functions.%s' (Failed, Id=%s, Duration=%dms)", spec.name, ctx.invocation_id,
+                  (time.monotonic() - started) * 1000)
+        raise FunctionTimedOut(f"Timeout value of {limit} was exceeded by function: Functions.{spec.name}")
 
     async def flush_queue_outputs(self, spec: FunctionSpec, values: dict[str, Any]) -> None:
         """Write queue output bindings (creating queues as needed) with the configured encoding."""

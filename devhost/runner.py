@@ -116,7 +116,7 @@ class Host:
                     resolve_connection(out.connection, os.environ)
         threads = os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT")  # the worker's own knob
         invoker = Invoker(QueueStore(os.environ), str(root), config.queues.message_encoding,
-                          worker_threads=int(threads) if threads else None)
+                          worker_threads=int(threads) if threads else None, function_timeout=config.function_timeout)
         return catalog, invoker, config
 
     async def serve(self, ready: Callable[[HostInfo], None] | None = None, handle_signals: bool = False) -> None:

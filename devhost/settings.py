@@ -26,6 +26,11 @@ LOCAL_MAX_POLLING_INTERVAL = 2.0  # the docs: "during local development ... defa
 MIN_POLLING_INTERVAL = 0.1
 ENCODINGS = ("base64", "none")
 
+# App settings override host.json as `AzureFunctionsJobHost__<path>` (the real host's configuration
+# binding, e.g. AzureFunctionsJobHost__functionTimeout=00:01:00); only functionTimeout is read here.
+HOST_JSON_OVERRIDE_PREFIX = "AzureFunctionsJobHost__"
+FUNCTION_TIMEOUT = "functionTimeout"
+
 _TIMESPAN = re.compile(r"^\s*(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?\s*$")
 _SETTING_REF = re.compile(r"%([^%]+)%")
 
@@ -98,6 +103,7 @@ class HostConfig:
     route_prefix: str = DEFAULT_ROUTE_PREFIX
     queues: QueueOptions = QueueOptions()
     custom_headers: tuple[tuple[str, str], ...] = ()   # extensions.http.customHeaders, on every response
+    function_timeout: float | None = None   # functionTimeout in seconds; None: unbounded ("-1" or unset)
 
 
 def _custom_headers(http: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
@@ -110,8 +116,21 @@ def _custom_headers(http: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
-def parse_host_json(data: Mapping[str, object], cpu_count: int | None = None) -> HostConfig:
-    """Build a HostConfig from host.json content; invalid values raise ConfigError, as the host refuses to start."""
+def _function_timeout(data: Mapping[str, object], environ: Mapping[str, str]) -> float | None:
+    """host.json `functionTimeout`, or its app-setting override; "-1" (or unset, locally) is unbounded."""
+    raw = environ.get(HOST_JSON_OVERRIDE_PREFIX + FUNCTION_TIMEOUT) or _get(data, FUNCTION_TIMEOUT)
+    if raw is None or str(raw).strip() == "-1":
+        return None
+    seconds = parse_timespan(raw)  # type: ignore[arg-type]
+    if seconds <= 0:
+        raise ConfigError(f"host.json: functionTimeout must be positive or -1, got {raw!r}")
+    return seconds
+
+
+def parse_host_json(data: Mapping[str, object], cpu_count: int | None = None,
+                    environ: Mapping[str, str] | None = None) -> HostConfig:
+    """Build a HostConfig from host.json content; invalid values raise ConfigError, as the host refuses to start.
+    `environ` (default: none) may override functionTimeout as the real host's app settings do."""
     extensions = _section(data, "extensions")
     http = _section(extensions, "http")
     prefix = _get(http, "routePrefix")
@@ -140,15 +159,16 @@ def parse_host_json(data: Mapping[str, object], cpu_count: int | None = None) ->
     )
     if options.visibility_timeout < 0:
         raise ConfigError("host.json: queues.visibilityTimeout must not be negative")
-    return HostConfig(route_prefix=route_prefix, queues=options, custom_headers=_custom_headers(http))
+    return HostConfig(route_prefix=route_prefix, queues=options, custom_headers=_custom_headers(http),
+                      function_timeout=_function_timeout(data, environ or {}))
 
 
 def load_host_json(script_root: Path) -> HostConfig:
     path = script_root / "host.json"
     if not path.exists():
         log.warning("no host.json in %s; using defaults", script_root)
-        return HostConfig()
-    return parse_host_json(json.loads(path.read_text(encoding="utf-8-sig")))
+        return HostConfig(function_timeout=_function_timeout({}, os.environ))
+    return parse_host_json(json.loads(path.read_text(encoding="utf-8-sig")), environ=os.environ)
 
 
 def _to_setting(value: object) -> str | None:

@@ -54,16 +54,6 @@ def metadata_initial(msg: func.QueueMessage) -> None:
     _handle(msg, "queue_metadata_initial", messages.METADATA)
 
 
-@bp.queue_trigger(arg_name="msg", queue_name="%PCSYNC_QUEUE_RECORD%", connection=CONNECTION)
-def record_live(msg: func.QueueMessage) -> None:
-    _handle(msg, "queue_record", messages.RECORD)
-
-
-@bp.queue_trigger(arg_name="msg", queue_name="%PCSYNC_QUEUE_RECORD_INITIAL%", connection=CONNECTION)
-def record_initial(msg: func.QueueMessage) -> None:
-    _handle(msg, "queue_record_initial", messages.RECORD)
-
-
 @bp.queue_trigger(arg_name="msg", queue_name="%PCSYNC_QUEUE_NOTIFY%", connection=CONNECTION)
 def notify(msg: func.QueueMessage) -> None:
     _handle(msg, "queue_notify", messages.NOTIFY)

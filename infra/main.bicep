@@ -91,8 +91,6 @@ var queueSettings = {
   PCSYNC_QUEUE_TRANSFER_INITIAL: 'transfer-initial'
   PCSYNC_QUEUE_METADATA: 'metadata'
   PCSYNC_QUEUE_METADATA_INITIAL: 'metadata-initial'
-  PCSYNC_QUEUE_RECORD: 'record'
-  PCSYNC_QUEUE_RECORD_INITIAL: 'record-initial'
   PCSYNC_QUEUE_NOTIFY: 'notify'
 }
 var scheduleSettings = {
@@ -111,6 +109,7 @@ var tableNames = [
   'notifications'
   'deletes'
   'leases'
+  'transfers'
 ]
 var stagingContainerName = 'staging'
 

@@ -27,7 +27,7 @@ POISON_SUFFIX = "-poison"  # the Functions host moves a message to `<queue>-pois
 # State tables (architecture §4). shared/store repositories take their names from here; infra/ creates them.
 TABLE_NAMES: tuple[str, ...] = (
     "tenants", "links", "items", "itemsBySp", "cursors", "subscriptions", "activity", "notifications", "deletes",
-    "leases",
+    "leases", "transfers",
 )
 
 # Timer schedules (NCRONTAB, six fields, seconds first, UTC).
@@ -102,7 +102,8 @@ class Settings(BaseModel):
     # point at `<public_base_url>/api/<route>`.
     public_base_url: str | None = Field(None, alias="PCSYNC_PUBLIC_BASE_URL")
 
-    # The pipeline (architecture §3): detect -> transfer | metadata -> record, plus notification mail.
+    # The pipeline (architecture §3): detect -> transfer | metadata, plus notification mail. Recording is
+    # no queue of its own: the step that wrote records inline (shared/sync/runners/record.py says why).
     queue_live: str = _queue("live-changes", "PCSYNC_QUEUE_LIVE",
                              "detect (live): webhook / change-notification / reconcile hints to decide on")
     queue_initial_sync: str = _queue("initial-sync", "PCSYNC_QUEUE_INITIAL_SYNC",
@@ -115,9 +116,6 @@ class Settings(BaseModel):
                                  "metadata actions (live): create folder, rename, move, recycle")
     queue_metadata_initial: str = _queue("metadata-initial", "PCSYNC_QUEUE_METADATA_INITIAL",
                                          "metadata actions (initial sync): mirror the folder tree")
-    queue_record: str = _queue("record", "PCSYNC_QUEUE_RECORD",
-                               "record (live): mapping row + activity event, ETag-conditional")
-    queue_record_initial: str = _queue("record-initial", "PCSYNC_QUEUE_RECORD_INITIAL", "record (initial sync)")
     queue_notify: str = _queue("notify", "PCSYNC_QUEUE_NOTIFY",
                                "notification mail (initial sync done, deletes paused, tenant must act)")
 
@@ -143,7 +141,7 @@ class Settings(BaseModel):
                                     "timer: renew Graph subscriptions and check Procore hooks")
 
     @field_validator("queue_live", "queue_initial_sync", "queue_transfer", "queue_transfer_initial", "queue_metadata",
-                     "queue_metadata_initial", "queue_record", "queue_record_initial", "queue_notify")
+                     "queue_metadata_initial", "queue_notify")
     @classmethod
     def _legal_queue_name(cls, value: str) -> str:
         if not _QUEUE_NAME.fullmatch(value):

@@ -69,6 +69,18 @@ class QuickXorHash:
         other._lane, other._pending, other._length = self._lane, bytearray(self._pending), self._length
         return other
 
+    def state(self) -> str:
+        """The running state as text (length, folded lane, unfolded tail), so that a transfer split over
+        several steps can go on hashing where the previous step stopped (`from_state`)."""
+        return f"{self._length}:{self._lane:x}:{bytes(self._pending).hex()}"
+
+    @classmethod
+    def from_state(cls, text: str) -> QuickXorHash:
+        length, lane, pending = text.split(":")
+        restored = cls()
+        restored._length, restored._lane, restored._pending = int(length), int(lane, 16), bytearray.fromhex(pending)
+        return restored
+
     def digest(self) -> bytes:
         lane = self._lane
         if self._pending:   # zero padding adds nothing to an XOR

@@ -99,6 +99,20 @@ class UploadFile(_Message):
     parent_id: str | None = None
 
 
+class TransferChunk(_Message):
+    """One step of a large transfer (transfer queue): the range at `offset` of the transfer's phase.
+    Keyed like its progress row (direction, tool, item, source version): a step whose offset is
+    already past does nothing, so duplicate and late deliveries are harmless."""
+
+    kind: Literal["transfer_chunk"] = "transfer_chunk"
+    tool: ToolKey
+    direction: Literal["to_sp", "to_procore"]
+    item: str
+    source_version: str
+    phase: Literal["fetch", "send"]
+    offset: int = Field(ge=0)
+
+
 class SpMetadata(_Message):
     """Rename, move or recycle the SharePoint twin of a Procore item (metadata queue)."""
 
@@ -109,7 +123,8 @@ class SpMetadata(_Message):
 
 
 class RecordResult(_Message):
-    """Write the agreed state after a step's write: items row, reverse index, activity (record queue)."""
+    """A step's outcome for the recorder (items row, reverse index, activity). Never queued: the step that
+    wrote records inline, so the twin's id is known before any other step of the item runs."""
 
     kind: Literal["record_result"] = "record_result"
     tool: ToolKey
@@ -242,6 +257,9 @@ class GraphNotices(BaseModel):
     attempt: int = Field(0, ge=0)
 
 
+# Models that share the message fields but never go on a queue (passed in process to the recorder).
+IN_PROCESS_MESSAGES: tuple[type[BaseModel], ...] = (RecordResult,)
+
 # Messages not bound to one link: dispatch runs them without loading a link context.
 UNBOUND_MESSAGES: tuple[type[BaseModel], ...] = (GraphNotices,)
 
@@ -250,11 +268,10 @@ DetectMessage = Annotated[
     | ReconcileLink | GraphNotices | CheckLink,
     Field(discriminator="kind"),
 ]
-TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore, Field(discriminator="kind")]
+TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore | TransferChunk, Field(discriminator="kind")]
 MetadataMessage = Annotated[MirrorFolder | SpMetadata | ProcoreMetadata, Field(discriminator="kind")]
 
 DETECT = TypeAdapter(DetectMessage)
 TRANSFER = TypeAdapter(TransferMessage)
 METADATA = TypeAdapter(MetadataMessage)
-RECORD = TypeAdapter(RecordResult)
 NOTIFY = TypeAdapter(SendNotification)

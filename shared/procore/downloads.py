@@ -64,6 +64,11 @@ class Downloader:
         for chunk, _ in self._chunks(url, offset=0):
             yield chunk
 
+    def iter_from(self, url: str, offset: int) -> Iterator[bytes]:
+        """The file's bytes from `offset` on (Range on the storage hop); the caller may stop early."""
+        for chunk, _ in self._chunks(url, offset=offset):
+            yield chunk
+
     def _chunks(self, url: str, *, offset: int) -> Iterator[tuple[bytes, str | None]]:
         current = url
         for _ in range(MAX_HOPS + 1):

@@ -25,6 +25,7 @@ from shared.models.rows import (
     SubscriptionRow,
     TenantRow,
 )
+from shared.models.transfers import TransferRow
 from shared.store.tables import Stored, TableRepository
 
 TENANT_PARTITION = "tenant"
@@ -70,6 +71,7 @@ class Repositories:
         self.cursors = TableRepository(tables, "cursors", CursorRow, lambda r: (r.scope, r.kind))
         self.leases = TableRepository(tables, "leases", LeaseRow, lambda r: (r.scope, r.name))
         self.deletes = TableRepository(tables, "deletes", DeleteRow, lambda r: (r.link_id, r.item_key))
+        self.transfers = TableRepository(tables, "transfers", TransferRow, lambda r: (r.link_id, r.key))
         self.notifications = TableRepository(
             tables, "notifications", NotificationRow, lambda r: (r.link_id, r.notification_id)
         )

@@ -83,6 +83,32 @@ class StagingArea:
         blob.commit_block_list(blocks, metadata={"sha256": digest.hexdigest(), "size": str(size)})
         return StagedBlob(name=name, size=size, sha256=digest.hexdigest())
 
+    def stage_blocks(self, name: str, first_block: int, chunks: Iterable[bytes]) -> int:
+        """Stage `chunks` as uncommitted blocks of BLOCK_BYTES numbered from `first_block` (a step of a
+        transfer split over several steps; staging a block again replaces it). Returns the bytes staged."""
+        blob = self.container.get_blob_client(name)
+        buffer, index, size = bytearray(), first_block, 0
+        for chunk in chunks:
+            size += len(chunk)
+            buffer += chunk
+            while len(buffer) >= BLOCK_BYTES:
+                blob.stage_block(_block_id(index), bytes(buffer[:BLOCK_BYTES]))
+                del buffer[:BLOCK_BYTES]
+                index += 1
+        if buffer:
+            blob.stage_block(_block_id(index), bytes(buffer))
+        return size
+
+    def commit_blocks(self, name: str, blocks: int, size: int) -> StagedBlob:
+        """Commit blocks 0..blocks-1 staged by `stage_blocks` as the blob (its SHA-256 is not known here)."""
+        blob = self.container.get_blob_client(name)
+        blob.commit_block_list([BlobBlock(block_id=_block_id(i)) for i in range(blocks)],
+                               metadata={"sha256": "", "size": str(size)})
+        committed = self.stat(name)
+        if committed.size != size:
+            raise errors.InvariantBroken(f"staged {committed.size} bytes of {name}, expected {size}")
+        return committed
+
     def stat(self, name: str) -> StagedBlob:
         try:
             props = self.container.get_blob_client(name).get_blob_properties()
@@ -92,16 +118,33 @@ class StagingArea:
         return StagedBlob(name=name, size=int(props.size), sha256=meta.get("sha256", ""))
 
     def read(self, name: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
-        """Stream a blob's bytes (a range of them when offset/length are given)."""
+        """Stream a blob's bytes (a range of them when offset/length are given). A range is read in
+        requests of at most BLOCK_BYTES, so a step holds no more than that at once (the SDK's first
+        request of a download would otherwise bring up to 32 MiB into memory)."""
+        if length is not None:
+            yield from self._read_range(name, offset, length)
+            return
         try:
             downloader = self.container.get_blob_client(name).download_blob(
-                offset=offset or None, length=length, max_concurrency=1
+                offset=offset if offset or length is not None else None, length=length, max_concurrency=1
             )
         except ResourceNotFoundError as exc:
             raise StagingMissing(f"staging blob {name} is missing") from exc
         for chunk in downloader.chunks():
             for start in range(0, len(chunk), READ_CHUNK_BYTES):
                 yield chunk[start : start + READ_CHUNK_BYTES]
+
+    def _read_range(self, name: str, offset: int, length: int) -> Iterator[bytes]:
+        blob = self.container.get_blob_client(name)
+        for start in range(offset, offset + length, BLOCK_BYTES):
+            size = min(BLOCK_BYTES, offset + length - start)
+            try:
+                data = blob.download_blob(offset=start, length=size, max_concurrency=1).readall()
+            except ResourceNotFoundError as exc:
+                raise StagingMissing(f"staging blob {name} is missing") from exc
+            view = memoryview(data)
+            for piece in range(0, len(view), READ_CHUNK_BYTES):
+                yield bytes(view[piece : piece + READ_CHUNK_BYTES])
 
     def delete(self, name: str) -> None:
         """Remove a staging blob; already gone is fine (steps are at-least-once)."""

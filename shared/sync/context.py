@@ -27,12 +27,12 @@ ACTIVE_STAGES = frozenset({Stage.INITIAL_SYNC, Stage.REGULAR, Stage.PAUSED})
 
 
 class Step:
-    """Follow-up step families; each has a live and an initial-sync queue (except notify)."""
+    """Follow-up step families; each has a live and an initial-sync queue (except notify). Recording is
+    not a step: the step that wrote records its outcome inline (runners/record.py)."""
 
     DETECT = "detect"
     TRANSFER = "transfer"
     METADATA = "metadata"
-    RECORD = "record"
     NOTIFY = "notify"
 
 
@@ -66,7 +66,6 @@ class LinkContext:
             Step.DETECT: s.queue_initial_sync if initial else s.queue_live,
             Step.TRANSFER: s.queue_transfer_initial if initial else s.queue_transfer,
             Step.METADATA: s.queue_metadata_initial if initial else s.queue_metadata,
-            Step.RECORD: s.queue_record_initial if initial else s.queue_record,
             Step.NOTIFY: s.queue_notify,
         }[step]
 

@@ -47,17 +47,18 @@ from shared.sync.runners import (
     to_procore,
     transfer,
 )
+from shared.sync.transfer import steps as transfer_steps
 
 log = logging.getLogger("pcsync.sync")
 MAX_TRANSIENT_ATTEMPTS = 30
 PAUSED_RETRY_S = 300.0
 DEFAULT_MAX_DEQUEUE = 5
-# Run even on a paused link: recording a finished write, and the safety net (feeds must stay alive;
+# Run even on a paused link: the safety net (feeds must stay alive;
 # a reconcile pass or a cheap check on a paused link just returns, or is the pause's health check),
 # which would otherwise bounce every PAUSED_RETRY_S. A notification too: the one email of a pause is
 # sent while the link is paused. And the drive's delta run: it serves the drive's other links, holds a
 # paused one's position, and sees its folder restored.
-RUN_WHEN_PAUSED = (m.RecordResult, m.RenewLink, m.ReconcileLink, m.CheckLink, m.SendNotification, m.DriveDelta)
+RUN_WHEN_PAUSED = (m.RenewLink, m.ReconcileLink, m.CheckLink, m.SendNotification, m.DriveDelta)
 
 
 def max_dequeue_count() -> int:
@@ -87,11 +88,12 @@ RUNNERS: dict[type[BaseModel], Runner] = {
     m.SpMetadata: lambda ctx, msg, _: metadata.sp_metadata(ctx, msg),
     m.FetchFile: lambda ctx, msg, _: transfer.fetch_file(ctx, msg),
     m.UploadFile: lambda ctx, msg, _: transfer.upload_file(ctx, msg),
-    m.RecordResult: lambda ctx, msg, _: record.record_result(ctx, msg),
     m.EnumerateSp: lambda ctx, msg, _: initial_sp.enumerate_sp(ctx, msg),
     m.DriveDelta: lambda ctx, msg, _: delta.drive_delta(ctx, msg),
     m.SpChange: lambda ctx, msg, _: detect_sp.sp_change(ctx, msg),
     m.SpToProcore: lambda ctx, msg, _: _sp_to_procore(ctx, msg),
+    m.TransferChunk: lambda ctx, msg, _: transfer_steps.run_chunk(ctx, msg, transfer.finish_chunked_upload,
+                                                                  to_procore.attach_chunked_upload),
     m.ProcoreMetadata: lambda ctx, msg, _: to_procore.procore_metadata(ctx, msg),
     m.RenewLink: lambda ctx, msg, _: renew.renew_link(ctx, msg),
     m.ReconcileLink: lambda ctx, msg, _: reconcile.reconcile_link(ctx, msg),

@@ -5,14 +5,17 @@ read and write goes through the item's tool adapter (ctx.adapter), never to a to
 A SharePoint item without a twin is claimed first (an itemsBySp row with an empty key), so two
 deliveries of the same change never create two Procore items; a claim older than CLAIM_TIMEOUT is
 taken over. Parents are resolved by SharePoint id through the mapping, mirrored on demand.
-Never imports azure.functions.
+Identity checks use the servers' hashes only: SharePoint's quickXorHash, read from the item. Procore
+keeps no content hash, and a Procore file is never downloaded just to hash it: a Procore version made
+since the agreed state counts as a change (the conflict policy decides; if Procore wins, its copy to
+SharePoint is compared there with SharePoint's quickXorHash and only recorded when identical).
+Files above the step budget move in steps (shared/sync/transfer). Never imports azure.functions.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,10 +23,10 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.content import download_to
 from shared.graph.models import DriveItem
-from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, ToolKey
 from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.models.transfers import Direction, Phase, TransferRow
 from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
@@ -36,6 +39,9 @@ from shared.sync.runners.folder_delete import keep_procore_edits_below
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
+from shared.sync.transfer import budget, progress, start
+from shared.sync.transfer.send_procore import begin_upload
+from shared.sync.transfer.send_sp import Continued
 from shared.tools.base import SourceItem, link_scope
 
 log = logging.getLogger("pcsync.sync")
@@ -124,6 +130,14 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
     if superseded(msg.seen_etag, item.etag, item.modified_by_app, ctx.tenant.microsoft.client_id):
         log.info("%s was saved again since; that save's own change copies it", msg.sp_item_id)
         return
+    if budget.is_large(item.size) and item.quick_xor_hash and item.size is not None:   # copied in steps
+        twin = twin_of(ctx, msg.sp_item_id)
+        if twin is not None and twin.sp_quickxor == item.quick_xor_hash:
+            return   # these bytes are in Procore already (a duplicate or late delivery)
+        start.start_to_procore(ctx, msg.model_copy(update={
+            "phase": "upload", "quickxor": "", "sp_quickxor": item.quick_xor_hash, "etag": item.etag,
+            "size": item.size}), msg.tool, item.quick_xor_hash, item.etag, item.size)
+        return
     with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
         path = Path(tmp) / "content"
         with open(path, "wb") as out:
@@ -191,11 +205,8 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
     latest = current.version
     if latest is None or twin.procore_version is None or latest == twin.procore_version:
         return False
-    same = quickxor_of(adapter.fetch(ctx.procore, ctx.link, current)) == msg.quickxor
-    if same:
-        _record_twin(ctx, twin.tool, twin.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                     current.name, twin.procore_parent_id or "", latest, _sp_state(msg))
-        return True
+    # Procore has no content hash: a version it made since the agreed state is a change, never
+    # downloaded just to hash it (see the module docstring). Whichever side the policy lets win, nothing is lost.
     if ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH:
         # keep_both is applied by the Procore -> SharePoint step, which holds both contents at once
         ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
@@ -210,14 +221,24 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
     return True
 
 
-def quickxor_of(chunks: Iterator[bytes]) -> str:
-    digest = QuickXorHash()
-    for chunk in chunks:
-        digest.update(chunk)
-    return digest.b64digest()
-
-
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
+    if not budget.is_large(msg.size):
+        _upload_to_procore(ctx, msg, None)
+        return
+    key = budget.transfer_key(Direction.TO_PROCORE, msg.tool, msg.sp_item_id, msg.sp_quickxor or "")
+    chunked = progress.get(ctx, key)
+    if chunked is None or chunked.phase is not Phase.STAGED:
+        log.info("upload of %s: transfer %s is %s", msg.sp_item_id, key,
+                 "gone (done)" if chunked is None else "sending already")
+        return
+    try:
+        _upload_to_procore(ctx, msg, key)
+    except Continued:
+        return   # the transfer's own steps send the bytes and attach them
+    progress.forget(ctx, key)
+
+
+def _upload_to_procore(ctx: LinkContext, msg: SpToProcore, chunked_key: str | None) -> None:
     assert msg.staged_blob is not None
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     if item.quick_xor_hash and _sp_state(msg) and item.quick_xor_hash != _sp_state(msg):
@@ -232,14 +253,19 @@ def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
         if leased is None:
             raise LeaseHeld(f"another upload of {msg.sp_item_id} to Procore is running")
         try:
-            _upload_onto(ctx, msg, item)
-        finally:
+            _upload_onto(ctx, msg, item, chunked_key, leased.upload_lease_until)
+        except Continued:
+            raise   # the lease stays with the transfer's steps
+        except BaseException:
             release_upload(ctx, leased)
+            raise
+        release_upload(ctx, leased)
         return
-    _upload_onto(ctx, msg, item)
+    _upload_onto(ctx, msg, item, chunked_key, None)
 
 
-def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
+def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_key: str | None = None,
+                 lease_until: datetime | None = None) -> None:
     """Upload the staged SharePoint bytes to the item's Procore twin (or as a new Procore file)."""
     assert msg.staged_blob is not None
     twin = twin_of(ctx, msg.sp_item_id)  # again, under the lease: another delivery may have finished
@@ -254,6 +280,10 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
     try:
         parent = twin.procore_parent_id if twin is not None and twin.procore_parent_id else \
             procore_parent(ctx, msg.tool, item.parent_id)
+        if chunked_key is not None:   # large: the transfer's steps send the bytes, then attach_chunked_upload
+            claim = ctx.services.repos.items_by_sp.get(ctx.link.link_id, msg.sp_item_id) if twin is None else None
+            begin_upload(ctx, chunked_key, twin_id=twin.procore_id if twin is not None else None, parent_id=parent,
+                         name=name, lease_until=lease_until, claimed_at=claim.row.claimed_at if claim else None)
         with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
             path = Path(tmp) / "content"
             with open(path, "wb") as out:
@@ -264,6 +294,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
             written = adapter.replace_content(ctx.procore, ctx.link, twin.procore_id, upload.uuid)
         else:
             written = adapter.create_content(ctx.procore, ctx.link, parent, name, upload.uuid)
+    except Continued:
+        raise   # the claim stays with the transfer's steps
     except StagingMissing:
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
@@ -277,6 +309,23 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> None:
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  written.name, parent, written.version, _sp_state(msg))
     ctx.services.staging.delete(msg.staged_blob)
+
+
+def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, upload_uuid: str) -> None:
+    """The last step of a large upload completed `upload_uuid`: attach it to the twin (a new version) or
+    as a new Procore file, and record the pair, as a one-step upload would."""
+    adapter = ctx.adapter(msg.tool)
+    item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
+    parent = row.parent_id or ""
+    if row.twin_id is not None:
+        written = adapter.replace_content(ctx.procore, ctx.link, row.twin_id, upload_uuid)
+    else:
+        written = adapter.create_content(ctx.procore, ctx.link, parent, row.name or item.name or "Untitled",
+                                         upload_uuid)
+    _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
+                 written.name, parent, written.version, _sp_state(msg))
+    if msg.staged_blob:
+        ctx.services.staging.delete(msg.staged_blob)
 
 
 def _back_in_sharepoint(ctx: LinkContext, sp_item_id: str) -> bool:

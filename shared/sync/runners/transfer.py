@@ -6,7 +6,10 @@ when no other item owns it — a retried upload never leaves a duplicate. A file
 taken by a different item gets ` (<Procore id>)` appended. One upload of an item runs at a time.
 SharePoint may store other bytes than we sent (it rewrites Office files), so the agreed state recorded
 after an upload is what the server reports, and SharePoint content last written by our own app is never
-taken for a person's edit. Never imports azure.functions.
+taken for a person's edit. Identity is SharePoint's own quickXorHash against the hash of the Procore
+bytes taken while they are staged (Procore keeps no content hash; nothing is downloaded only to hash
+it). Files above the step budget are fetched and uploaded in steps (shared/sync/transfer).
+Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from shared import errors
 from shared.graph import items as sp_items
@@ -27,6 +32,7 @@ from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, InitialSync
 from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.models.transfers import Direction, Phase
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, conflict_name, newest_wins
@@ -36,6 +42,8 @@ from shared.sync.naming import sharepoint_name, unsupported_reason
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
+from shared.sync.transfer import budget, progress, start
+from shared.sync.transfer.send_sp import ChunkedSender, Continued
 from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
@@ -104,6 +112,12 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
     if (current.size or 0) > MAX_FILE_BYTES:
         record_skip(ctx, msg.tool, msg.procore_id, "larger than SharePoint's 250 GB file limit")
         return
+    if budget.is_large(current.size) and current.download_url:   # copied over several steps
+        start.start_to_sp(ctx, UploadFile(
+            tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
+            version=version, staged_blob=staged_name(msg, version), size=current.size or 0, sha256="", quickxor="",
+            modified_at=current.updated_at, name=current.name, parent_id=current.parent_id), current.download_url)
+        return
     try:
         hashing = _Hashing(adapter.fetch(ctx.procore, ctx.link, current))
         staged = ctx.services.staging.put(staged_name(msg, version), hashing)
@@ -120,6 +134,40 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
         parent_id=current.parent_id))
 
 
+class Sender(Protocol):
+    """Writes the staged bytes to SharePoint: at once from a local file, or in steps (ChunkedSender,
+    which starts the session and raises Continued)."""
+
+    def new(self, parent_id: str, name: str, conflict: str) -> Transfer: ...
+
+    def replace(self, item_id: str) -> Transfer: ...
+
+
+class _FileSender:
+    def __init__(self, ctx: LinkContext, path: Path) -> None:
+        self._ctx, self.path = ctx, path
+
+    def new(self, parent_id: str, name: str, conflict: str) -> Transfer:
+        return sp_upload.upload_new(self._ctx.graph, self._ctx.drive_id, parent_id, name, self.path, conflict=conflict)
+
+    def replace(self, item_id: str) -> Transfer:
+        return sp_upload.upload_replace(self._ctx.graph, self._ctx.drive_id, item_id, self.path)
+
+
+@contextmanager
+def _local_copy(ctx: LinkContext, msg: UploadFile, src: Sender) -> Iterator[Path]:
+    """The staged bytes as a local file (keep_both's conflict copy is written in one step)."""
+    if isinstance(src, _FileSender):
+        yield src.path
+        return
+    with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
+        path = Path(tmp) / "content"
+        with open(path, "wb") as out:
+            for chunk in ctx.services.staging.read(msg.staged_blob):
+                out.write(chunk)
+        yield path
+
+
 def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
     stored = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
     return stored.row.item_key if stored else None
@@ -130,7 +178,7 @@ def _with_suffix(name: str, procore_id: str) -> str:
     return f"{stem} ({procore_id}).{ext}" if dot and stem else f"{name} ({procore_id})"
 
 
-def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src: Path) -> Transfer | None:
+def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src: Sender) -> Transfer | None:
     """A new Procore version onto an existing SharePoint twin, applying the conflict policy when
     SharePoint changed too since the last agreed state. None: SharePoint won, nothing written here."""
     now = sp_items.get_item(ctx.graph, ctx.drive_id, sp_id)
@@ -142,12 +190,13 @@ def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src:
         record_conflict(ctx, msg.tool, msg.procore_id, now.name,
                         verdict.reason if not keep_both else f"{verdict.reason}; kept both (keep_both)")
         if keep_both:
-            _keep_loser_beside(ctx, msg, now, src, procore_lost=not verdict.incoming_wins)
+            with _local_copy(ctx, msg, src) as path:
+                _keep_loser_beside(ctx, msg, now, path, procore_lost=not verdict.incoming_wins)
         if not verdict.incoming_wins:
             ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
                                                 tool=msg.tool, sp_item_id=sp_id, conflict_resolved=True))
             return None
-    return sp_upload.upload_replace(ctx.graph, ctx.drive_id, sp_id, src)
+    return src.replace(sp_id)
 
 
 def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, procore_bytes: Path,
@@ -173,7 +222,7 @@ def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, pro
 
 
 def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
-            src: Path) -> Transfer | None:
+            src: Sender) -> Transfer | None:
     drive = ctx.drive_id
     if row.sp_item_id:
         try:
@@ -183,7 +232,7 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
     own_key = item_key(msg.tool.value, msg.procore_id)
     for candidate in (name, _with_suffix(name, msg.procore_id)):
         try:
-            return sp_upload.upload_new(ctx.graph, drive, parent_sp, candidate, src, conflict="fail")
+            return src.new(parent_sp, candidate, "fail")
         except errors.Conflict:
             existing = sp_items.get_child(ctx.graph, drive, parent_sp, candidate)
             if existing is None or existing.is_folder:
@@ -201,7 +250,7 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
                 if not verdict.incoming_wins:
                     adopt_newer_sp(ctx, row, existing)
                     return None
-            return sp_upload.upload_replace(ctx.graph, drive, existing.id, src)
+            return src.replace(existing.id)
     raise errors.Conflict(f"no free name for {name!r} in its SharePoint folder")
 
 
@@ -248,6 +297,23 @@ def adopt_newer_sp(ctx: LinkContext, row: ItemRow, existing: DriveItem) -> None:
 
 
 def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
+    if not budget.is_large(msg.size):
+        _upload_file(ctx, msg, None)
+        return
+    key = budget.transfer_key(Direction.TO_SP, msg.tool, msg.procore_id, msg.version)
+    chunked = progress.get(ctx, key)
+    if chunked is None or chunked.phase is not Phase.STAGED:
+        log.info("upload of %s: transfer %s is %s", msg.procore_id, key,
+                 "gone (done)" if chunked is None else "sending already")
+        return
+    try:
+        _upload_file(ctx, msg, key)
+    except Continued:
+        return   # the transfer's own steps send the bytes and record the result
+    progress.forget(ctx, key)
+
+
+def _upload_file(ctx: LinkContext, msg: UploadFile, chunked_key: str | None) -> None:
     stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
     if stored is None:
         raise errors.InvariantBroken(f"upload of {msg.procore_id} without an items row")
@@ -260,13 +326,15 @@ def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
     if leased is None:
         raise LeaseHeld(f"another upload of {msg.procore_id} is running")
     try:
-        _upload_leased(ctx, msg, leased)
+        _upload_leased(ctx, msg, leased, chunked_key)
+    except Continued:
+        raise   # the lease and the staged bytes stay with the transfer's steps
     except BaseException:
         release_upload(ctx, leased)  # whatever failed, the retry must not wait out our lease (a no-op once recorded)
         raise
 
 
-def _upload_leased(ctx: LinkContext, msg: UploadFile, leased: ItemRow) -> None:
+def _upload_leased(ctx: LinkContext, msg: UploadFile, leased: ItemRow, chunked_key: str | None) -> None:
     row = leased  # read again under the lease: a delivery of this version may have finished meanwhile
     if version_already_synced(row, msg.version) or row.awaiting_sp_copy:
         release_upload(ctx, leased)
@@ -282,14 +350,20 @@ def _upload_leased(ctx: LinkContext, msg: UploadFile, leased: ItemRow) -> None:
         ctx.services.staging.delete(msg.staged_blob)
         return
     try:
-        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-            src = Path(tmp) / "content"
-            with open(src, "wb") as out:
-                for chunk in ctx.services.staging.read(msg.staged_blob):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            result = _upload(ctx, msg, row, parent_sp, name, src)
+        if chunked_key is not None:
+            result = _upload(ctx, msg, row, parent_sp, name,
+                             ChunkedSender(ctx, chunked_key, parent_sp, leased.upload_lease_until))
+        else:
+            with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
+                src = Path(tmp) / "content"
+                with open(src, "wb") as out:
+                    for chunk in ctx.services.staging.read(msg.staged_blob):
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+                result = _upload(ctx, msg, row, parent_sp, name, _FileSender(ctx, src))
+    except Continued:
+        raise   # the lease and the staged bytes stay with the transfer's steps
     except StagingMissing:
         release_upload(ctx, leased)
         log.info("staged bytes of %s are gone (a duplicate delivery finished?); fetching again", msg.procore_id)
@@ -301,10 +375,22 @@ def _upload_leased(ctx: LinkContext, msg: UploadFile, leased: ItemRow) -> None:
         release_upload(ctx, leased)
         ctx.services.staging.delete(msg.staged_blob)
         return
+    _record_upload(ctx, msg, row, parent_sp, result)
+
+
+def finish_chunked_upload(ctx: LinkContext, msg: UploadFile, parent_sp: str, item: DriveItem) -> None:
+    """The last step of a large upload committed `item`: record it as a one-step upload would."""
+    stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
+    if stored is None:
+        raise errors.InvariantBroken(f"upload of {msg.procore_id} without an items row")
+    _record_upload(ctx, msg, stored.row, parent_sp, Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=item))
+
+
+def _record_upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, result: Transfer) -> None:
     item = result.item
     if item is None:
         raise errors.InvariantBroken("Graph upload finished without returning the item")
-    # Recorded inline, not through the record queue: until the twin's id is in the items row, another
+    # Recorded inline (there is no record queue): until the twin's id is in the items row, another
     # step for this item could not know the twin exists (and might upload a second one). The baseline is
     # the server's view of the write (eTag, cTag, quickXorHash, size), not the bytes we sent: SharePoint
     # rewrites Office files as it stores them, and a baseline of the sent bytes would make the next delta,

@@ -184,7 +184,6 @@ def env(azurite_conn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             ("PCSYNC_QUEUE_LIVE", "safety-live"), ("PCSYNC_QUEUE_INITIAL_SYNC", "safety-initial"),
             ("PCSYNC_QUEUE_TRANSFER", "safety-transfer"), ("PCSYNC_QUEUE_TRANSFER_INITIAL", "safety-transfer-i"),
             ("PCSYNC_QUEUE_METADATA", "safety-metadata"), ("PCSYNC_QUEUE_METADATA_INITIAL", "safety-metadata-i"),
-            ("PCSYNC_QUEUE_RECORD", "safety-record"), ("PCSYNC_QUEUE_RECORD_INITIAL", "safety-record-i"),
             ("PCSYNC_QUEUE_NOTIFY", "safety-notify"))}})
     services = Services(settings)
     created = create_tenant(services.repos, services.secrets, CreateTenantRequest.model_validate({

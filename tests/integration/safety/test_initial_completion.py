@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from shared.models.api import CreateLinkRequest, Mode, ToolKey
-from shared.models.messages import DETECT, METADATA, NOTIFY, RECORD, TRANSFER
+from shared.models.messages import DETECT, METADATA, NOTIFY, TRANSFER
 from shared.models.rows import LinkRow, Stage
 from shared.onboarding.links import create_link
 from shared.runtime import Services
@@ -35,11 +35,11 @@ def with_sender(env: Env) -> Iterator[Services]:
 
 
 def _run_initial_sync(env: Env, link: LinkRow) -> list[dict[str, Any]]:
-    """Deliver the link's initial-lane messages (detect, metadata, transfer, record), each twice as
+    """Deliver the link's initial-lane messages (detect, metadata, transfer), each twice as
     at-least-once delivery may, until the link leaves the initial sync; returns its notifications."""
     s = env.services.settings
     lanes = ((s.queue_initial_sync, DETECT), (s.queue_metadata_initial, METADATA),
-             (s.queue_transfer_initial, TRANSFER), (s.queue_record_initial, RECORD))
+             (s.queue_transfer_initial, TRANSFER))
     deadline = time.monotonic() + DEADLINE_S
     while env.link(link.link_id).stage is Stage.INITIAL_SYNC:
         assert time.monotonic() < deadline, f"still in initial sync: {env.link(link.link_id)}"

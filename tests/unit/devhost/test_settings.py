@@ -112,3 +112,13 @@ def test_custom_headers_are_read_from_the_http_section() -> None:
     assert parse_host_json({}).custom_headers == ()
     with pytest.raises(ConfigError):
         parse_host_json({"extensions": {"http": {"customHeaders": {"X-A": 1}}}})
+
+
+def test_function_timeout_comes_from_host_json_or_its_app_setting_override() -> None:
+    assert parse_host_json({"functionTimeout": "00:10:00"}).function_timeout == 600.0
+    assert parse_host_json({"functionTimeout": "-1"}).function_timeout is None
+    assert parse_host_json({}).function_timeout is None
+    override = {"AzureFunctionsJobHost__functionTimeout": "00:01:00"}
+    assert parse_host_json({"functionTimeout": "00:10:00"}, environ=override).function_timeout == 60.0
+    with pytest.raises(ConfigError):
+        parse_host_json({"functionTimeout": "00:00:00"})

@@ -1,0 +1,43 @@
+"""Reading a file's content from an offset on (Range), for transfers split over several steps.
+
+The pre-authenticated URL is asked afresh each time (it is short-lived) and gets no Authorization.
+The response's ETag must still be the one the transfer started from, else the file changed under it.
+Never imports azure.functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shared import errors
+from shared.graph.content import _download_url
+from shared.graph.session import GraphSession
+
+DOWNLOAD_ROUTE = "/_layouts/15/download.aspx"
+
+
+class SourceChanged(errors.Conflict):
+    """The file's ETag is not the one the transfer started from."""
+
+    def __init__(self, etag: str | None) -> None:
+        super().__init__("the file changed while it was being copied")
+        self.etag = etag
+
+
+def iter_from(session: GraphSession, drive_id: str, item_id: str, offset: int, etag: str | None) -> Iterator[bytes]:
+    """The item's bytes from `offset` on; the caller may stop early (closing the generator closes the
+    response). Raises SourceChanged when the served ETag differs from `etag`."""
+    for _ in range(2):   # a URL that expired between asking and using it is asked for once more
+        url = _download_url(session, drive_id, item_id)
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        with session.stream("GET", url, route=DOWNLOAD_ROUTE, headers=headers, accept=(401,)) as resp:
+            if resp.status_code == 401:
+                continue
+            if offset and resp.status_code != 206:
+                raise errors.InvariantBroken(f"expected 206 for a Range read, got {resp.status_code}")
+            served = resp.headers.get("ETag")
+            if etag is not None and served != etag:
+                raise SourceChanged(served)
+            yield from resp.iter_bytes()
+            return
+    raise errors.Unavailable("the download URL expired twice")
