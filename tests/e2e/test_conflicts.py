@@ -22,14 +22,14 @@ from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, wait_for
 from tests.support.live import live_fixture
 from tests.support.trees import activity, host_log, procore_bytes, procore_versions, sp_hash
 
-PROJECT = 101
+PROJECT = 112   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 CHECKOUT_S = 3600            # checked out for an hour: only the check-in can end the wait in this test
 CHECKIN_ARRIVAL_S = 30       # well below the 5-minute lock retry: the check-in's webhook resumes the edit
 
 
-live = live_fixture("conflicts")
+live = live_fixture("conflicts", PROJECT)
 
 
 def _new_pair(run: Running, ob: Onboarded, tmp: Path, name: str, data: bytes) -> tuple[int, str]:

@@ -26,12 +26,12 @@ from tests.support.trees import (
     sp_hash,
 )
 
-PROJECT = 101
+PROJECT = 113   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 
 
-live = live_fixture("delete-sync-off", settings={"delete_sync": False})
+live = live_fixture("delete-sync-off", PROJECT, settings={"delete_sync": False})
 
 
 def _not_synced(run: Running, ob: Onboarded, procore_id: int) -> bool:

@@ -20,12 +20,12 @@ from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
 from tests.support.live import live_fixture
 from tests.support.trees import activity, procore_bytes, procore_item, recycled_ids, wait_identical
 
-PROJECT = 101
+PROJECT = 114   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 
 
-live = live_fixture("folder-vs-edit")
+live = live_fixture("folder-vs-edit", PROJECT)
 
 
 def _upload(user: ProcoreClient, tmp: Path, parent_id: int, name: str, data: bytes) -> int:

@@ -17,12 +17,12 @@ from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
 from tests.support.live import live_fixture
 
-PROJECT = 101
+PROJECT = 116   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 LIVE_TIMEOUT_S = 60
 
 
-live = live_fixture("live")
+live = live_fixture("live", PROJECT)
 
 
 def _upload(user: ProcoreClient, tmp: Path, name: str, data: bytes) -> str:

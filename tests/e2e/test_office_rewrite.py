@@ -29,9 +29,9 @@ from shared.procore.models import DocFile
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
-from tests.support.live import DELIVERY_MODES, live_link
+from tests.support.live import module_link
 
-PROJECT = 101
+PROJECT = 118   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 NAME = "Site Report.docx"
 LIVE_TIMEOUT_S = 90          # a SharePoint edit may wait out the tenant's quiet period first
@@ -39,16 +39,16 @@ SETTLE_S = 10
 Writes = tuple[dict[str, int], dict[str, int]]
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def live(request: pytest.FixtureRequest,
-         tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded]]:
-    stack = live_link(request.param, tmp_path_factory.mktemp("office-rewrite"))
-    run, ob = next(stack)
+@pytest.fixture(scope="module")
+def live(shared_stack: Running) -> Iterator[tuple[Running, Onboarded]]:
+    link = module_link(shared_stack, "office-rewrite", PROJECT, "office-rewrite project")
+    run, ob = next(link)
+    run.emulator("graph", "/_emulator/config", {"office_rewrite": True})
     try:
-        run.emulator("graph", "/_emulator/config", {"office_rewrite": True})
         yield run, ob
     finally:
-        stack.close()
+        run.emulator("graph", "/_emulator/config", {"office_rewrite": False})   # the shared stack's other modules
+        next(link, None)   # the link's own teardown: left quiet
 
 
 def _docx(text: str) -> bytes:

@@ -16,7 +16,7 @@ from shared.procore.scope import Scope
 from tests.support.e2e import Onboarded, Running, wait_for
 from tests.support.live import live_fixture
 
-PROJECT = 101
+PROJECT = 119   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 SAVES = 6
 SAVE_EVERY_S = 0.3      # well inside the 5 s quiet period
@@ -24,7 +24,7 @@ SETTLE_S = 12           # quiet period + a full pipeline pass: any extra version
 LIVE_TIMEOUT_S = 60
 
 
-live = live_fixture("rapid-saves")
+live = live_fixture("rapid-saves", PROJECT)
 
 
 def _procore_file(user: ProcoreClient, name: str) -> DocFile | None:
