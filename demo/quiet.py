@@ -14,16 +14,19 @@ from demo.stack import Running
 from demo.waiting import DemoFailure
 
 
-def pending_messages(run: Running) -> dict[str, int]:
-    """Messages in each of the host's queues (invisible ones, being processed or deferred, included);
-    poison queues are left out: nothing processes them."""
+def pending_messages(run: Running, *, visible_only: bool = False) -> dict[str, int]:
+    """Messages in each of the host's queues: every one (invisible ones, being processed or deferred to
+    later, included), or with `visible_only` those due now. Poison queues are left out: nothing runs them."""
     with QueueServiceClient.from_connection_string(run.doc["storage_connection_string"]) as service:
         counts = {}
         for queue in service.list_queues():
             if queue.name.endswith("-poison"):
                 continue
-            props = service.get_queue_client(queue.name).get_queue_properties()
-            counts[queue.name] = int(props.approximate_message_count or 0)
+            client = service.get_queue_client(queue.name)
+            if visible_only:
+                counts[queue.name] = len(client.peek_messages(max_messages=32))
+            else:
+                counts[queue.name] = int(client.get_queue_properties().approximate_message_count or 0)
     return counts
 
 
@@ -36,9 +39,11 @@ def activity(run: Running) -> tuple[int, int, int]:
     return int(procore["total_calls"]), int(graph["total_calls"]), len(deliveries)
 
 
-def wait_quiet(run: Running, *, window: float = 3.0, timeout: float = 120.0, interval: float = 0.5) -> float:
-    """Return (the seconds it took) once every queue is empty and `activity` has not changed for `window`
-    seconds; DemoFailure after `timeout` s, naming what was still busy."""
+def wait_quiet(run: Running, *, window: float = 3.0, timeout: float = 120.0, interval: float = 0.5,
+               deferred_ok: bool = False) -> float:
+    """Return (the seconds it took) once no queue message is pending and `activity` has not changed for
+    `window` seconds; DemoFailure after `timeout` s, naming what was still busy. With `deferred_ok`, messages
+    the product deferred to later (a locked item's retry) may stay: only those due now count."""
     start = time.monotonic()
     deadline = start + timeout
     last: tuple[int, int, int] | None = None
@@ -46,7 +51,7 @@ def wait_quiet(run: Running, *, window: float = 3.0, timeout: float = 120.0, int
     while True:
         now = time.monotonic()
         seen = activity(run)
-        pending = {q: n for q, n in pending_messages(run).items() if n}
+        pending = {q: n for q, n in pending_messages(run, visible_only=deferred_ok).items() if n}
         if pending or seen != last:
             last, since = seen, now
         elif now - since >= window:

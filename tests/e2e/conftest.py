@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.e2e import Running
-from tests.support.live import DELIVERY_MODES, SHARED, shared_stack as start_shared
+from tests.support.live import DELIVERY_MODES, SHARED
+from tests.support.live import shared_stack as start_shared
 
 
 @pytest.fixture(scope="session", params=DELIVERY_MODES)
@@ -28,6 +29,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Move the tests on a shared stack to the end, grouped by mode (a mode's stack stops when the next
     mode's first test starts, or at the end), keeping each module's tests together in their order."""
     modes = [_shared_mode(item) for item in items]
-    own = [item for item, mode in zip(items, modes) if mode is None]
+    own = [item for item, mode in zip(items, modes, strict=True) if mode is None]
     shared = sorted(((mode, pos) for pos, mode in enumerate(modes) if mode is not None))
     items[:] = own + [items[pos] for _, pos in shared]
