@@ -47,24 +47,30 @@ def shared_stack(mode: str, state_dir: Path) -> Iterator[Running]:
         run.stop()
 
 
-def module_link(shared: Running, name: str, project_id: int, project_name: str, *,
-                settings: dict[str, Any] | None = None) -> Iterator[tuple[Running, Onboarded]]:
-    """A module's own link on the shared stack: a new seeded Procore project `project_id`, a new SharePoint
-    site (its own drive, so its notifications, delta and resyncs are its own) and a new tenant. The
-    `Running` given is a view of the shared stack whose first site is the module's; after the module the
-    pipeline is left quiet, so the next module starts from an idle host."""
+def module_stack(shared: Running, name: str, project_id: int, project_name: str) -> Iterator[Running]:
+    """A module's own place on the shared stack: a new seeded Procore project `project_id` and a new
+    SharePoint site (its own drive, so its notifications, delta and resyncs are its own). The `Running`
+    given is a view of the shared stack whose first site is the module's; after the module the pipeline
+    is left quiet, so the next module starts from an idle host."""
     shared.emulator("procore", "/_emulator/projects", {"id": project_id, "name": project_name})
     site = shared.emulator("graph", "/_emulator/sites", {"path": f"/sites/{name}", "name": name})
     doc = copy.deepcopy(shared.doc)
     doc["graph"]["sites"] = [site]
     run = Running(shared.stack, doc)
     try:
-        ob = onboard(run, project_id, settings=settings)
-        wait_regular(run, ob, timeout=180)
-        yield run, ob
+        yield run
         wait_quiet(run, timeout=180)
     finally:
         run.close_clients()
+
+
+def module_link(shared: Running, name: str, project_id: int, project_name: str, *,
+                settings: dict[str, Any] | None = None) -> Iterator[tuple[Running, Onboarded]]:
+    """`module_stack` with a new tenant linking the project into the module's site, initially synced."""
+    for run in module_stack(shared, name, project_id, project_name):
+        ob = onboard(run, project_id, settings=settings)
+        wait_regular(run, ob, timeout=180)
+        yield run, ob
 
 
 def live_fixture(name: str, project_id: int, *, project_name: str | None = None,
