@@ -2,7 +2,8 @@
 
 POST faults, notifications, reset-stats; GET stats; GET/POST config (token lifetime, limits, upload
 windows, webhook timings); POST tokens/expire, uploads/{uuid}/expire, unavailable (503 switch),
-rate-limits/reset; GET events, descriptor. Never counted in stats, never faulted.
+rate-limits/reset; GET events, descriptor; POST projects (one more seeded project, so tests can share a
+running emulator without sharing a project). Never counted in stats, never faulted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.routing import Route
 
 from . import uploads
 from .errors import ApiError
+from .seed import seed_project
 from .store import State
 
 
@@ -85,6 +87,18 @@ def routes(st: State, descriptor: dict[str, Any]) -> list[Route]:
     async def get_descriptor(request: Request) -> Response:
         return JSONResponse(descriptor)
 
+    async def add_project(request: Request) -> Response:
+        body = await _json(request)
+        pid, name = body.get("id"), body.get("name")
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or not isinstance(name, str) or not name:
+            return JSONResponse({"errors": "id (a positive integer) and name (a string) are required"}, 422)
+        with st.lock:
+            if pid in st.directory.projects:
+                return JSONResponse({"errors": f"project {pid} exists"}, 409)
+            seed, size = st.extra["seeded_as"]
+            seed_project(st, pid, name, seed=seed, size=size)
+        return JSONResponse({"id": pid, "name": name, "company_id": st.directory.projects[pid].company_id}, 201)
+
     return [
         Route("/_emulator/faults", faults, methods=["POST"]),
         Route("/_emulator/notifications", notifications, methods=["POST"]),
@@ -97,4 +111,5 @@ def routes(st: State, descriptor: dict[str, Any]) -> list[Route]:
         Route("/_emulator/rate-limits/reset", reset_limits, methods=["POST"]),
         Route("/_emulator/events", events, methods=["GET"]),
         Route("/_emulator/descriptor", get_descriptor, methods=["GET"]),
+        Route("/_emulator/projects", add_project, methods=["POST"]),
     ]

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from .config import Project
 from .content import content_type, write_content
 from .models import File, FileVersion, Folder, Scope
 from .seed_records import seed_photos, seed_records
@@ -142,6 +143,36 @@ def _areas(st: State, scope: Scope, root_id: int, count: int, size: SizeSpec, rn
           now, counter)
 
 
+def _project_documents(st: State, scope: Scope, spec: SizeSpec, rng: random.Random, author: dict[str, Any],
+                       now: float, counter: list[int]) -> Folder:
+    """A project's Documents tree (the size's folders, files, hostile names and areas); returns its root."""
+    root, _bin = roots(st, scope)
+    _grow(st, scope, root.id, TREE, spec, rng, author, now, counter)
+    if spec.hostile:
+        _hostile(st, scope, root.id, rng, author, now)
+    if spec.extra_folders:
+        _areas(st, scope, root.id, spec.extra_folders, spec, rng, author, now, counter)
+    return root
+
+
+def seed_project(st: State, project_id: int, name: str, *, seed: int, size: str) -> None:
+    """Add one more project to company 1 while the server runs (the test-only control surface), seeded
+    as the size seeds each of its projects, deterministically from (`seed`, `project_id`); the app sees it."""
+    spec = SIZES[size]
+    rng = random.Random(seed * 1_000_003 + project_id)
+    app = st.directory.by_key("app")
+    company_id = min(app.companies)
+    with st.lock:
+        st.directory.projects[project_id] = Project(project_id, company_id, name)
+        if app.projects is not None:
+            app.projects = app.projects | {project_id}
+        author = st.directory.by_key("user").ref()
+        now = st.now()
+        _project_documents(st, ("project", project_id), spec, rng, author, now, [project_id * 100])
+        seed_photos(st, [project_id], spec.photos_per_album, rng, author, now)
+        seed_records(st, [project_id], spec.records_per_tool, rng, author, now)
+
+
 def seed_state(st: State, *, seed: int, size: str) -> None:
     """Fill `st` deterministically; called once before the server starts (no webhook events)."""
     spec = SIZES[size]
@@ -151,12 +182,7 @@ def seed_state(st: State, *, seed: int, size: str) -> None:
     counter = [0]
     for pid, _ in spec.projects:
         scope: Scope = ("project", pid)
-        root, _bin = roots(st, scope)
-        _grow(st, scope, root.id, TREE, spec, rng, author, now, counter)
-        if spec.hostile:
-            _hostile(st, scope, root.id, rng, author, now)
-        if spec.extra_folders:
-            _areas(st, scope, root.id, spec.extra_folders, spec, rng, author, now, counter)
+        root = _project_documents(st, scope, spec, rng, author, now, counter)
         if spec.bulk_files and pid == spec.projects[0][0]:
             archive = Folder(st.next_id("folder"), scope, "99 Archive", root.id, now, now, author)
             st.folders[archive.id] = archive

@@ -130,6 +130,7 @@ def start(
     api_port, st_port = api_sock.getsockname()[1], storage_sock.getsockname()[1]
     st = State(Path(data_dir), cfg, default_directory(SIZES[size].project_names()))
     st.api_base, st.storage_base = f"http://{host}:{api_port}", f"http://{host}:{st_port}"
+    st.extra["seeded_as"] = (seed, size)   # POST /_emulator/projects seeds more projects the same way
     snapshots = snapshots_of(st, Path(data_dir)) if persist else None
     saved = snapshots.load() if snapshots is not None else None
     if saved is not None:

@@ -1,11 +1,11 @@
 """Issue 6 (part): a burst of 50 mixed changes made on both sides at once converges — both trees
 identical (names per the mapping, bytes, structure), every file exactly once — and afterwards the
-product makes no writes on either side for 30 s (no echo loop).
+pipeline goes quiet (no queue message pending or deferred, no call to either service) and the product
+writes nothing more on either side (no echo loop).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,15 +22,15 @@ from tests.support.e2e import (
     quickxor_of,
     sp_tree,
     wait_for,
+    wait_quiet,
 )
 from tests.support.live import live_fixture
 
-PROJECT = 101
+PROJECT = 111   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
-QUIET_S = 30
 
 
-live = live_fixture("burst")
+live = live_fixture("burst", PROJECT)
 
 
 def _snapshot(run: Running, ob: Onboarded) -> tuple[dict[str, str], dict[str, str | None]]:
@@ -136,8 +136,11 @@ def test_fifty_mixed_changes_on_both_sides_converge_and_settle(live: tuple[Runni
         wait_for(lambda: _converged(run, ob), 180, "both trees to converge", interval=3.0)
     except AssertionError as exc:
         raise AssertionError(f"{exc}: {LAST_DIFFERENCE}") from None
-    time.sleep(3)
+    try:
+        wait_quiet(run, timeout=180)
+    except AssertionError as exc:
+        raise AssertionError(f"the product kept working after the burst converged (echo loop?): {exc}") from None
     before = _writes(run)
-    time.sleep(QUIET_S)
+    wait_quiet(run)
     assert _writes(run) == before, "the product kept writing after the burst settled (echo loop)"
     assert _converged(run, ob)

@@ -12,24 +12,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
-from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, wait_for, wait_regular
+from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, wait_for, wait_quiet, wait_regular
 from tests.support.live import live_fixture
-from tests.support.trees import activity, host_log, procore_bytes, procore_versions, sp_hash
+from tests.support.trees import activity, deferrals, host_log, procore_bytes, procore_versions, sp_hash
 
-PROJECT = 101
+PROJECT = 112   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 CHECKOUT_S = 3600            # checked out for an hour: only the check-in can end the wait in this test
 CHECKIN_ARRIVAL_S = 30       # well below the 5-minute lock retry: the check-in's webhook resumes the edit
 
 
-live = live_fixture("conflicts")
+live = live_fixture("conflicts", PROJECT)
+pytestmark = pytest.mark.leaves_deferred   # the checked-out file's retry stays queued for five minutes
 
 
 def _new_pair(run: Running, ob: Onboarded, tmp: Path, name: str, data: bytes) -> tuple[int, str]:
@@ -71,8 +73,7 @@ def _edit_both(run: Running, ob: Onboarded, tmp_path: Path, procore_id: int, sp_
         time.sleep(1.1)
         sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, sharepoint_edit)
         wait_for(lambda: _sp_hash(run, sp_id) == quickxor_of(iter([sharepoint_edit])), 10, "the edit in SharePoint")
-    finally:
-        time.sleep(2)  # the dropped webhook is gone for good; later ones must flow again
+    finally:  # the emulator drops a webhook when the change is made: Procore's edit went unheard for good
         run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
 
 
@@ -84,7 +85,7 @@ def test_newest_wins_and_the_loser_is_a_prior_version(live: tuple[Running, Onboa
     _edit_both(run, ob, tmp_path, procore_id, sp_id, "Conflict Plan.txt", procore_edit, sharepoint_edit)
     wait_for(lambda: _procore_bytes(user, procore_id) == sharepoint_edit, TIMEOUT_S,
              "SharePoint's newer edit in Procore")
-    time.sleep(4)  # let any late step run: the winner must stay
+    wait_quiet(run)  # let any late step run: the winner must stay
     assert _procore_bytes(user, procore_id) == sharepoint_edit
     assert _sp_hash(run, sp_id) == quickxor_of(iter([sharepoint_edit]))
     versions = user.documents.file(SCOPE, procore_id).file_versions
@@ -129,8 +130,7 @@ def test_an_edit_beats_a_concurrent_delete(live: tuple[Running, Onboarded], tmp_
     try:
         user.documents.delete_file(SCOPE, procore_id)
         sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, edited)
-    finally:
-        time.sleep(2)
+    finally:  # dropped when made (see _edit_both)
         run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
 
     def copied_back() -> int | None:
@@ -156,8 +156,10 @@ def test_a_locked_sharepoint_file_is_not_overwritten_until_released(live: tuple[
     new = b"new version while the file is open in Excel\n" * 8
     (tmp_path / "n.txt").write_bytes(new)
     up = user.uploads.upload(SCOPE, FileSource(tmp_path / "n.txt"), filename="Locked Budget.txt")
+    deferred = deferrals(run)
     user.documents.add_version(SCOPE, procore_id, upload_uuid=up.uuid)
-    time.sleep(6)
+    wait_for(lambda: deferrals(run) > deferred, TIMEOUT_S, "the upload to SharePoint deferred by the lock")
+    wait_quiet(run, deferred_ok=True)   # every delivery of it has run into the lock
     assert _sp_hash(run, sp_id) == quickxor_of(iter([b"agreed\n" * 10]))  # untouched while locked
     httpx.request("DELETE", run.graph_emulator_url + "/_emulator/locks", json={"drive_id": drive, "item_id": sp_id},
                   timeout=10).raise_for_status()
@@ -187,7 +189,7 @@ def test_a_file_checked_out_in_procore_is_not_overwritten_until_checked_in(live:
     sp_content.put_replace_small(graph, run.site["drive_id"], sp_id, edited)
     wait_for(lambda: host_log(run).count("checked out in Procore") > deferred, TIMEOUT_S,
              "the upload to Procore deferred by the checkout")
-    time.sleep(4)
+    wait_quiet(run, deferred_ok=True)   # every delivery of it has met the checkout
     assert procore_versions(user, SCOPE, procore_id) == versions, "a checked-out Procore file was overwritten"
     assert _procore_bytes(user, procore_id) == agreed
     assert _sp_hash(run, sp_id) == quickxor_of(iter([edited]))  # SharePoint keeps its edit meanwhile
@@ -195,6 +197,8 @@ def test_a_file_checked_out_in_procore_is_not_overwritten_until_checked_in(live:
     user.documents.update_file(SCOPE, procore_id, release_checkout=True)  # checked in
     wait_for(lambda: _procore_bytes(user, procore_id) == edited, CHECKIN_ARRIVAL_S,
              "SharePoint's edit in Procore soon after check-in")
-    time.sleep(4)  # a second delivery must not add a second version
+    # A second delivery must not add a second version. (The step deferred by the checkout stays queued for
+    # its five minutes: the check-in's webhook brought the edit, so that one has nothing left to do.)
+    wait_quiet(run, deferred_ok=True)
     assert len(procore_versions(user, SCOPE, procore_id)) == len(versions) + 1
     assert _sp_hash(run, sp_id) == quickxor_of(iter([edited]))

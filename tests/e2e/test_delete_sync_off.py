@@ -6,7 +6,6 @@ keeps syncing both ways. Runs in both delivery modes (once, and every queue mess
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from shared.graph import content as sp_content
@@ -14,7 +13,7 @@ from shared.graph import items as sp_items
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from shared.sync.guards import DELETE_SETTLE_S
-from tests.support.e2e import Onboarded, Running, link_status, quickxor_of, wait_for
+from tests.support.e2e import Onboarded, Running, link_status, quickxor_of, wait_for, wait_quiet
 from tests.support.live import live_fixture
 from tests.support.trees import (
     activity,
@@ -26,12 +25,12 @@ from tests.support.trees import (
     sp_hash,
 )
 
-PROJECT = 101
+PROJECT = 113   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 
 
-live = live_fixture("delete-sync-off", settings={"delete_sync": False})
+live = live_fixture("delete-sync-off", PROJECT, settings={"delete_sync": False})
 
 
 def _not_synced(run: Running, ob: Onboarded, procore_id: int) -> bool:
@@ -60,7 +59,9 @@ def test_deletes_stay_on_their_side_and_the_rest_keeps_syncing(live: tuple[Runni
     user.documents.delete_file(SCOPE, keep_in_sp)
     wait_for(lambda: _not_synced(run, ob, keep_in_procore), TIMEOUT_S, "the SharePoint delete logged, not synced")
     wait_for(lambda: _not_synced(run, ob, keep_in_sp), TIMEOUT_S, "the Procore delete logged, not synced")
-    time.sleep(DELETE_SETTLE_S + 3)  # past the delay a synced delete would be applied after
+    # Past the delay a synced delete would be applied after (DELETE_SETTLE_S, a deferred queue message):
+    # nothing is pending or deferred any more.
+    wait_quiet(run, timeout=DELETE_SETTLE_S * 4 + 60)
     assert procore_bytes(user, SCOPE, keep_in_procore) == procore_before
     assert keep_in_procore not in recycled_ids(user, SCOPE)
     assert sp_hash(run, other.id) == other_hash
@@ -85,9 +86,9 @@ def test_deletes_stay_on_their_side_and_the_rest_keeps_syncing(live: tuple[Runni
     assert copied.quick_xor_hash == quickxor_of(iter([from_procore]))
 
     # Settled: no side keeps writing, and the two kept files are still there.
-    time.sleep(3)
+    wait_quiet(run)
     before = app_writes(run)
-    time.sleep(8)
+    wait_quiet(run)
     assert app_writes(run) == before
     assert procore_bytes(user, SCOPE, keep_in_procore) == procore_before
     assert sp_hash(run, other.id) == other_hash

@@ -29,25 +29,17 @@ from tests.support.e2e import (
     procore_tree,
     quickxor_of,
     sp_tree,
-    start_stack,
     wait_regular,
 )
-from tests.support.live import DELIVERY, DELIVERY_MODES, TIMERS_OFF
+from tests.support.live import module_stack
 
-PROJECT = 101
+PROJECT = 121   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
-def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    stack = start_stack(tmp_path_factory.mktemp("from-sp"), seed_size="small",
-                        host_env={**TIMERS_OFF,
-                                  **DELIVERY[request.param]})
-    try:
-        stack.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})
-        yield stack
-    finally:
-        stack.stop()
+@pytest.fixture(scope="module")
+def run(shared_stack: Running) -> Iterator[Running]:
+    yield from module_stack(shared_stack, "from-sp", PROJECT, "from-sp project")
 
 
 def _ensure_path(graph: GraphSession, drive: str, parent: str, parts: list[str]) -> str:

@@ -5,7 +5,6 @@ applied, the product makes no further writes (no echo loop). Folders included.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,15 @@ from shared.graph.models import DriveItem
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
-from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for
+from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for, wait_quiet
 from tests.support.live import live_fixture
 
-PROJECT = 101
+PROJECT = 116   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 LIVE_TIMEOUT_S = 60
 
 
-live = live_fixture("live")
+live = live_fixture("live", PROJECT)
 
 
 def _upload(user: ProcoreClient, tmp: Path, name: str, data: bytes) -> str:
@@ -91,9 +90,9 @@ def test_person_edits_in_procore_arrive_in_sharepoint(live: tuple[Running, Onboa
     assert created.id in {b["id"] for b in binned}
 
     # Settled: no further writes by the product (no echo loop), and no timer ran.
-    time.sleep(3)
+    wait_quiet(run)
     before = _writes_by_app(run)
-    time.sleep(8)
+    wait_quiet(run)
     assert _writes_by_app(run) == before
     log = (run.stack.state_dir / "host.log").read_text(errors="replace")
     assert "Reason='Timer fired" not in log

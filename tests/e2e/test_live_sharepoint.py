@@ -6,14 +6,12 @@ no further writes on either side (no echo loop).
 
 from __future__ import annotations
 
-import time
-
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
 from shared.procore.client import ProcoreClient
 from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
-from tests.support.e2e import Onboarded, Running, link_status, quickxor_of, wait_for
+from tests.support.e2e import Onboarded, Running, link_status, quickxor_of, wait_for, wait_quiet
 from tests.support.live import live_fixture
 from tests.support.trees import (
     app_writes,
@@ -26,12 +24,12 @@ from tests.support.trees import (
     wait_identical,
 )
 
-PROJECT = 101
+PROJECT = 117   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 LIVE_TIMEOUT_S = 60
 
 
-live = live_fixture("live-sp")
+live = live_fixture("live-sp", PROJECT)
 
 
 def _procore(user: ProcoreClient, name: str) -> DocumentItem | None:
@@ -91,9 +89,9 @@ def test_person_edits_in_sharepoint_arrive_in_procore(live: tuple[Running, Onboa
 
     # Settled: the SharePoint copy of what arrived exists once, and no side keeps writing.
     assert quickxor_of(iter([second]))  # bytes compared above; keep the helper honest
-    time.sleep(3)
+    wait_quiet(run)
     before = _procore_writes_by_app(run)
-    time.sleep(8)
+    wait_quiet(run)
     assert _procore_writes_by_app(run) == before
     _no_timer_fired(run)
 
@@ -156,7 +154,7 @@ def test_a_delta_resync_brings_the_change_and_nothing_else(live: tuple[Running, 
     target = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/Documents{path}")
     assert target is not None and len(files) >= 10
     resyncs = host_log(run).count("delta resync for link")
-    time.sleep(2)
+    wait_quiet(run)
     graph_before, procore_before = app_writes(run)
 
     run.emulator("graph", "/_emulator/delta/resync", {"drive_id": drive})
@@ -170,7 +168,7 @@ def test_a_delta_resync_brings_the_change_and_nothing_else(live: tuple[Running, 
     wait_for(lambda: _procore_bytes(user, twin_id) == edited, LIVE_TIMEOUT_S, "the edit in Procore")
     wait_for(lambda: host_log(run).count("delta resync for link") > resyncs, 10, "the resync in the host log")
     wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
-    time.sleep(5)  # let every re-examined item finish: none may write
+    wait_quiet(run)  # let every re-examined item finish: none may write
 
     after = {i.id: procore_versions(user, SCOPE, i.id) for i in user.documents.list_documents(SCOPE)
              if not i.is_folder and not i.is_deleted and not i.is_recycle_bin}

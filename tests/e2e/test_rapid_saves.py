@@ -13,18 +13,18 @@ from shared.graph import items as sp_items
 from shared.procore.client import ProcoreClient
 from shared.procore.models import DocFile
 from shared.procore.scope import Scope
-from tests.support.e2e import Onboarded, Running, wait_for
+from tests.support.e2e import Onboarded, Running, wait_for, wait_quiet
 from tests.support.live import live_fixture
 
-PROJECT = 101
+PROJECT = 119   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 SAVES = 6
 SAVE_EVERY_S = 0.3      # well inside the 5 s quiet period
-SETTLE_S = 12           # quiet period + a full pipeline pass: any extra version would have arrived
+SETTLE_TIMEOUT_S = 120  # until the pipeline is quiet (the quiet period's deferred steps included)
 LIVE_TIMEOUT_S = 60
 
 
-live = live_fixture("rapid-saves")
+live = live_fixture("rapid-saves", PROJECT)
 
 
 def _procore_file(user: ProcoreClient, name: str) -> DocFile | None:
@@ -61,7 +61,7 @@ def test_rapid_saves_make_one_procore_version(live: tuple[Running, Onboarded]) -
     item = sp_content.put_new_small(graph, drive, docs.id, "Autosaved Report.txt", b"first keystroke\n", "fail")
     last = _save_burst(run, item.id, "new file")
     arrived = wait_for(lambda: _procore_file(user, "Autosaved Report.txt"), LIVE_TIMEOUT_S, "the file in Procore")
-    time.sleep(SETTLE_S)
+    wait_quiet(run, timeout=SETTLE_TIMEOUT_S)   # any extra version would have arrived by now
     settled = _procore_file(user, "Autosaved Report.txt")
     assert settled is not None and settled.id == arrived.id
     assert _latest_bytes(user, settled) == last
@@ -71,7 +71,7 @@ def test_rapid_saves_make_one_procore_version(live: tuple[Running, Onboarded]) -
     last = _save_burst(run, item.id, "edit")
     wait_for(lambda: (f := _procore_file(user, "Autosaved Report.txt")) is not None and len(f.file_versions) > 1,
              LIVE_TIMEOUT_S, "the new version in Procore")
-    time.sleep(SETTLE_S)
+    wait_quiet(run, timeout=SETTLE_TIMEOUT_S)   # any extra version would have arrived by now
     settled = _procore_file(user, "Autosaved Report.txt")
     assert settled is not None
     assert _latest_bytes(user, settled) == last

@@ -7,7 +7,6 @@ Runs in both delivery modes (once, and every queue message delivered twice).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,16 @@ from shared.procore.client import ProcoreClient
 from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
-from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
+from tests.support.e2e import (
+    Onboarded,
+    Running,
+    onboard,
+    pending_messages,
+    quickxor_of,
+    start_stack,
+    wait_for,
+    wait_regular,
+)
 from tests.support.live import DELIVERY, DELIVERY_MODES, TIMERS_OFF
 from tests.support.trees import app_writes, host_log, procore_bytes
 
@@ -27,6 +35,7 @@ PROJECT = 101
 SCOPE = Scope.project(PROJECT)
 EVERY_5_S = "*/5 * * * * *"
 ARRIVAL_TIMEOUT_S = 30
+PASS_TIMEOUT_S = 60      # a few 5-second passes, under load
 
 
 @pytest.fixture(scope="module", params=DELIVERY_MODES)
@@ -56,6 +65,18 @@ def _delivered(run: Running) -> int:
     """Graph notifications actually POSTed to the product (not dropped)."""
     log = run.emulator("graph", "/_emulator/notifications/log")["deliveries"]
     return sum(1 for entry in log if entry["status"] != "dropped")
+
+
+def _passes_done(run: Running) -> int:
+    """Reconciliation passes the timer finished so far (the host's log)."""
+    return host_log(run).count("Executed 'Functions.reconcile_links' (Succeeded")
+
+
+def _after_passes(run: Running, count: int, what: str) -> None:
+    """Wait until `count` more passes have finished and every queue step they started has run."""
+    done = _passes_done(run)
+    wait_for(lambda: _passes_done(run) >= done + count and not any(pending_messages(run).values()),
+             PASS_TIMEOUT_S, what)
 
 
 def test_changes_arrive_through_reconciliation_when_every_notification_is_lost(
@@ -96,9 +117,9 @@ def test_changes_arrive_through_reconciliation_when_every_notification_is_lost(
     assert "reconcile_links" in log and "Reason='Timer fired" in log
 
     # Settled: more passes run (every 5 s) and none of them writes anything.
-    time.sleep(3)
+    _after_passes(run, 1, "a pass after the arrivals")
     before = _writes(run)
-    time.sleep(11)
+    _after_passes(run, 2, "two more passes")
     assert _writes(run) == before
     assert sum(1 for i in user.documents.list_documents(SCOPE) if i.name == "Missed Notification.txt") == 1
     sp_names = [c.name or "" for c in sp_items.iter_children(graph, drive, docs.id)]

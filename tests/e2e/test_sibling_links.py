@@ -7,7 +7,6 @@ steps are the ones the twice-delivered live modules exercise.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,21 +14,23 @@ import pytest
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
 from shared.procore.scope import Scope
-from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, start_stack, wait_for, wait_regular
-from tests.support.live import TIMERS_OFF
+from tests.support.e2e import Onboarded, Running, quickxor_of, wait_for, wait_quiet, wait_regular
+from tests.support.live import SHARED, module_link
 
-PROJECT = 101
+PROJECT = 120   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
 TIMEOUT_S = 60
 
 
+# On the stack the live modules share, in its single-delivery mode only.
+pytestmark = pytest.mark.parametrize(SHARED, ["once"], indirect=True)
+
+
 @pytest.fixture(scope="module")
-def siblings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Onboarded, Onboarded]]:
-    run = start_stack(tmp_path_factory.mktemp("siblings"), seed_size="small",
-                      host_env=TIMERS_OFF)
+def siblings(shared_stack: Running) -> Iterator[tuple[Running, Onboarded, Onboarded]]:
+    link = module_link(shared_stack, "siblings", PROJECT, "siblings project")
+    run, first = next(link)
     try:
-        first = onboard(run, PROJECT)
-        wait_regular(run, first, timeout=180)
         folder = first.folder_path + " (second site)"
         resp = run.api.post(f"/api/tenants/{first.tenant_id}/links", headers=first.auth, json={
             "procore_project_id": PROJECT, "initial_sync": "standard",
@@ -38,10 +39,9 @@ def siblings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running
         assert resp.status_code == 202, resp.text
         second = Onboarded(first.tenant_id, first.api_key, resp.json()["link_id"], folder)
         wait_regular(run, second, timeout=180)
-        run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the test's own reads
         yield run, first, second
     finally:
-        run.stop()
+        next(link, None)   # the shared link's teardown: the pipeline left quiet
 
 
 def _docs_folder(run: Running, ob: Onboarded) -> str:
@@ -75,7 +75,7 @@ def test_a_file_made_in_one_sibling_folder_reaches_the_other(
     expected = quickxor_of(iter([edited]))
     wait_for(lambda: _sp_hash(run, destination, name) == expected, TIMEOUT_S, "the edit in the sibling folder")
 
-    time.sleep(10)  # settled: one Procore file with two versions, nothing bounced back as a third
+    wait_quiet(run)  # settled: one Procore file with two versions, nothing bounced back as a third
     user = run.procore_client("user")
     found = [i for i in user.documents.list_documents(SCOPE)
              if i.name == name and not i.is_folder and not i.is_deleted and not i.is_recycle_bin]

@@ -5,6 +5,7 @@ product (the *app* identities) made so far, and a whole-subtree comparison of th
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -16,6 +17,7 @@ from shared.sync.naming import sharepoint_name
 from tests.support.e2e import Onboarded, Running, quickxor_of, sp_tree, wait_for
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+DEFERRED = re.compile(r" deferred [0-9.]+ s \(attempt [0-9]+\)")  # shared/sync/dispatch.py's log line
 
 
 def procore_item(user: ProcoreClient, scope: Scope, name: str, *, parent_id: int | None = None) -> DocumentItem | None:
@@ -66,6 +68,11 @@ def app_writes(run: Running) -> tuple[dict[str, int], dict[str, int]]:
 
 def host_log(run: Running) -> str:
     return (run.stack.state_dir / "host.log").read_text(errors="replace")
+
+
+def deferrals(run: Running) -> int:
+    """Queue steps the host deferred to later so far (a locked item, a transient error): its log lines."""
+    return len(DEFERRED.findall(host_log(run)))
 
 
 def _procore_side(user: ProcoreClient, scope: Scope, folder_id: int) -> tuple[set[str], dict[str, int], list[str]]:
