@@ -24,6 +24,7 @@ from tests.support.scenario import Scenario, load_all
 from tests.support.scenario_stack import (
     Place,
     apply_event,
+    clear_project,
     create_in_procore,
     create_in_sharepoint,
     drop_notifications,
@@ -67,45 +68,39 @@ def _link_key(s: Scenario) -> tuple[str, tuple[tuple[str, Any], ...]]:
     return initial, tuple(sorted(settings_of(s).items()))
 
 
-def _stage(run: Running, tmp: Path) -> Staged:
+def _stage(run: Running, tmp: Path, started: float) -> Staged:
+    """Both sides of every scenario made first (the seed's documents deleted, so a link's initial sync
+    copies only its scenarios), then one link per kind of settings onboarded through the public API and
+    waited to `regular`: the agreed state is the product's own. Then the events."""
+    run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the tests' own reads
+    clear_project(run, MAIN_PROJECT)
+    clear_project(run, OTHER_PROJECT)
     groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Scenario]] = {}
     for s in SCENARIOS:
         groups.setdefault(_link_key(s), []).append(s)
-    links: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[Onboarded, int]] = {}
-    for key, _ in groups.items():       # links with a standard initial sync first, all at once
-        initial, settings = key
-        if initial == "standard":
-            project = MAIN_PROJECT if not settings else OTHER_PROJECT
-            links[key] = (onboard_link(run, project, dict(settings)), project)
-    for ob, _ in links.values():
-        wait_regular(run, ob, timeout=SETUP_S)
-    run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the tests' own reads
-
     places: dict[str, Place] = {}
-    for key, scenarios in groups.items():
-        if key in links:
-            ob, project = links[key]
-            for s in scenarios:
-                places[s.name] = Place(s, run, ob, project)
-                create_in_procore(places[s.name], s.both, tmp)
-    for place in list(places.values()):   # `before` synced by the product: the agreed state is its own
-        wait_for(lambda p=place: p.sharepoint_lines()[0] == p.before(), SETUP_S,  # type: ignore[misc]
-                 f"{place.top}: `before` synced to SharePoint")
-
-    for key, scenarios in groups.items():  # from SharePoint: both sides made first, then the link
-        if key in links:
-            continue
-        folder = f"Projects/From SP {uuid.uuid4().hex[:6]}"
-        made = []
+    for (initial, settings), scenarios in groups.items():
+        project = MAIN_PROJECT if initial == "standard" and not settings else OTHER_PROJECT
+        folder = f"Projects/Golden {uuid.uuid4().hex[:6]}"
         for s in scenarios:
-            create_in_sharepoint(run, folder, s.name, s.only[Side.SHAREPOINT])
-            made.append(s)
-        ob = onboard_link(run, OTHER_PROJECT, dict(key[1]), initial_sync=key[0], folder_path=folder)
-        for s in made:
-            places[s.name] = Place(s, run, ob, OTHER_PROJECT)
-            create_in_procore(places[s.name], s.only[Side.PROCORE], tmp)
+            place = places[s.name] = Place(s, run, project, folder)
+            create_in_procore(place, (*s.both, *s.only[Side.PROCORE]), tmp)
+            if initial == "from_sharepoint":
+                create_in_sharepoint(place, s.only[Side.SHAREPOINT])
+    links: dict[tuple[str, tuple[tuple[str, Any], ...]], Onboarded] = {}
+    for (initial, settings), scenarios in groups.items():
+        first = places[scenarios[0].name]
+        ob = onboard_link(run, first.project_id, dict(settings), initial_sync=initial, folder_path=first.folder_path)
+        links[initial, settings] = ob
+        for s in scenarios:
+            places[s.name].ob = ob
+    for ob in links.values():
         wait_regular(run, ob, timeout=SETUP_S)
+    for place in places.values():
+        if place.scenario.policy.initial is None:
+            assert place.sharepoint_lines()[0] == place.before(), f"{place.top}: `before` not synced"
     wait_quiet(run, timeout=SETUP_S)
+    print(f"\n  set up {time.monotonic() - started:.0f} s after the stack started")
 
     cache: dict[int, str] = {}
     for place in places.values():
@@ -130,11 +125,13 @@ def _stage(run: Running, tmp: Path) -> Staged:
 
 @pytest.fixture(scope="module", params=DELIVERY_MODES)
 def staged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staged]:
+    t0 = time.monotonic()
     run = start_stack(tmp_path_factory.mktemp("golden"), seed_size="small",
                       host_env={**TIMERS_OFF, **DELIVERY[request.param]})
     started = time.monotonic()
+    print(f"\n  stack started in {started - t0:.0f} s")
     try:
-        yield _stage(run, tmp_path_factory.mktemp("golden-files"))
+        yield _stage(run, tmp_path_factory.mktemp("golden-files"), started)
     finally:
         print(f"\ngolden scenarios, {request.param}: {time.monotonic() - started:.0f} s after the stack started")
         run.stop()
@@ -189,6 +186,7 @@ def test_golden_scenario_end_to_end(staged: Staged, name: str) -> None:
 
     # The link's activity about this scenario's items (by Procore id, before or now, or by path).
     mine = {*place.before_ids[Side.PROCORE].values(), *procore_ids.values()}
+    assert place.ob is not None
     events = [a for a in activity(staged.run, place.ob)
               if str(a.get("item")) in mine or place.top in str(a.get("path") or "")]
     if _conflict_expected(scenario):

@@ -27,7 +27,6 @@ from tests.support.scenario import SEP, Entry, Event, Scenario, parse_entry
 TOOL_FOLDER = "Documents"        # the Documents tool's folder below a link's SharePoint folder
 CHECKOUT = timedelta(hours=1)    # a Procore checkout (`lock` on the Procore side) outlasting the test
 CLOCK_STEP_S = 1.1               # both servers keep seconds: the newer event is at least this much later
-SIDE_KEYS = {Side.PROCORE: "procore", Side.SHAREPOINT: "sharepoint"}
 
 
 def content_bytes(label: str) -> bytes:
@@ -46,8 +45,9 @@ class Place:
 
     scenario: Scenario
     run: Running
-    ob: Onboarded
     project_id: int
+    folder_path: str                 # the link's SharePoint folder
+    ob: Onboarded | None = None      # the link, once onboarded
     before_ids: dict[Side, dict[str, str]] = field(default_factory=dict)
 
     @property
@@ -60,7 +60,7 @@ class Place:
 
     @property
     def sp_top_path(self) -> str:
-        return f"{self.ob.folder_path}/{TOOL_FOLDER}/{self.top}"
+        return f"{self.folder_path}/{TOOL_FOLDER}/{self.top}"
 
     def labels(self) -> dict[str, str]:
         """Every content label the scenario names, by the QuickXorHash of its bytes."""
@@ -170,8 +170,9 @@ def create_in_procore(place: Place, entries: tuple[Entry, ...], tmp: Path) -> No
             user.documents.create_file(scope, name=name, parent_id=parent, upload_uuid=up)
 
 
-def create_in_sharepoint(run: Running, folder_path: str, top: str, entries: tuple[Entry, ...]) -> None:
-    """`entries` made in SharePoint by a person below `folder_path`/Documents/`top` (made as needed)."""
+def create_in_sharepoint(place: Place, entries: tuple[Entry, ...]) -> None:
+    """`entries` made in SharePoint by a person below the scenario's top folder (made as needed)."""
+    run, folder_path, top = place.run, place.folder_path, place.top
     graph, drive = run.graph_session("user"), run.site["drive_id"]
     root = sp_items.get_by_path(graph, drive, "")
     assert root is not None
@@ -375,6 +376,17 @@ def _deleted_on(scenario: Scenario, side: Side, path: str) -> bool:
                for e in scenario.events)
 
 
+def clear_project(run: Running, project_id: int) -> None:
+    """Everything in a project's Documents root deleted by a person (to the recycle bin): each link's
+    initial sync then copies only its scenarios' items."""
+    user, scope = run.procore_client("user"), Scope.project(project_id)
+    root = user.documents.root(scope)
+    for folder in root.folders:
+        user.documents.delete_folder(scope, folder.id)
+    for file in root.files:
+        user.documents.delete_file(scope, file.id)
+
+
 def settings_of(scenario: Scenario) -> dict[str, Any]:
     """The tenant settings (onboarding API) a scenario's [settings] stand for."""
     p = scenario.policy
@@ -390,7 +402,3 @@ def onboard_link(run: Running, project_id: int, settings: dict[str, Any], *, ini
                  folder_path: str | None = None) -> Onboarded:
     return onboard(run, project_id, settings=settings or None, initial_sync=initial_sync, folder_path=folder_path)
 
-
-__all__ = ["SIDE_KEYS", "Place", "apply_event", "content_bytes", "create_in_procore", "create_in_sharepoint",
-           "drop_notifications", "identity_expectations", "onboard_link", "pending_messages", "settings_of",
-           "unheard_events", "wait_clock_past", "wait_quiet"]
