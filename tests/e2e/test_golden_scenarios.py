@@ -40,8 +40,21 @@ from tests.support.trees import activity
 
 # Scenarios whose expectation the pipeline does not meet are left out here, each with what it did
 # (the planner, the scenario and the product stay as they are; the lead decides).
-LEFT_OUT: dict[str, str] = {}
-SCENARIOS = [s for s in load_all() if s.e2e and s.name not in LEFT_OUT]
+# Keyed by delivery mode, then scenario name.
+LEFT_OUT: dict[str, dict[str, str]] = {
+    "once": {},
+    "twice": {
+        "lock--new-procore-version-waits-while-the-sharepoint-file-is-open":
+            "the write waits and SharePoint keeps its bytes, as the scenario says, but the retries of the "
+            "locked item multiply: each delivery of a deferred UploadFile sends its own deferred copy (the "
+            "twin meets 'another upload ... is running', is deferred 3 s, then meets the lock and defers as "
+            "well), about 40 retries of one locked file in 2 minutes, 8 chains at attempt 7, so the pipeline "
+            "is never quiet while the file stays open (shared/sync/dispatch.py sends a new message per "
+            "deferral; nothing dedupes the copies)",
+    },
+}
+SCENARIOS = {mode: [s for s in load_all() if s.e2e and s.name not in LEFT_OUT[mode]] for mode in DELIVERY_MODES}
+CASES = [pytest.param(mode, s.name, id=f"{mode}-{s.name}") for mode in DELIVERY_MODES for s in SCENARIOS[mode]]
 MAIN_PROJECT = 101      # scenarios on the tenant defaults
 OTHER_PROJECT = 102     # scenarios needing other tenant settings or a from-SharePoint initial sync
 SETUP_S = 180
@@ -68,7 +81,7 @@ def _link_key(s: Scenario) -> tuple[str, tuple[tuple[str, Any], ...]]:
     return initial, tuple(sorted(settings_of(s).items()))
 
 
-def _stage(run: Running, tmp: Path, started: float) -> Staged:
+def _stage(run: Running, mode: str, tmp: Path, started: float) -> Staged:
     """Both sides of every scenario made first (the seed's documents deleted, so a link's initial sync
     copies only its scenarios), then one link per kind of settings onboarded through the public API and
     waited to `regular`: the agreed state is the product's own. Then the events."""
@@ -76,7 +89,7 @@ def _stage(run: Running, tmp: Path, started: float) -> Staged:
     clear_project(run, MAIN_PROJECT)
     clear_project(run, OTHER_PROJECT)
     groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Scenario]] = {}
-    for s in SCENARIOS:
+    for s in SCENARIOS[mode]:
         groups.setdefault(_link_key(s), []).append(s)
     places: dict[str, Place] = {}
     for (initial, settings), scenarios in groups.items():
@@ -123,7 +136,7 @@ def _stage(run: Running, tmp: Path, started: float) -> Staged:
     return Staged(run, places)
 
 
-@pytest.fixture(scope="module", params=DELIVERY_MODES)
+@pytest.fixture(scope="module")
 def staged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staged]:
     t0 = time.monotonic()
     run = start_stack(tmp_path_factory.mktemp("golden"), seed_size="small",
@@ -131,7 +144,7 @@ def staged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     started = time.monotonic()
     print(f"\n  stack started in {started - t0:.0f} s")
     try:
-        yield _stage(run, tmp_path_factory.mktemp("golden-files"), started)
+        yield _stage(run, request.param, tmp_path_factory.mktemp("golden-files"), started)
     finally:
         print(f"\ngolden scenarios, {request.param}: {time.monotonic() - started:.0f} s after the stack started")
         run.stop()
@@ -142,7 +155,7 @@ def _conflict_expected(s: Scenario) -> bool:
         a.do in (ActionKind.KEEP_BOTH_COPY, ActionKind.RESTORE) for a in s.actions)
 
 
-@pytest.mark.parametrize("name", [s.name for s in SCENARIOS])
+@pytest.mark.parametrize(("staged", "name"), CASES, indirect=["staged"])
 def test_golden_scenario_end_to_end(staged: Staged, name: str) -> None:
     place = staged.places[name]
     scenario = place.scenario
