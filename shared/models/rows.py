@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.models.api import InitialSync, Mode, TenantSettings, ToolKey
 
@@ -109,6 +109,57 @@ class LinkRow(Row):
     paused_at: datetime | None = None
 
 
+PART_SEP = ":"   # between a source id and a part in an item's Procore id: "12:pdf", "12:attachment:345"
+
+
+class ItemKey(BaseModel):
+    """Which item a row, a message or a step is about: a tool's source item (a file, folder, record),
+    or one part derived from it (`part`: "pdf", "attachments", "attachment:<id>").
+
+    A source item's id is its Procore id as it always was ("42"); a part's is the source id, ":" and the
+    part ("12:pdf"), so the items row key (`row_key`: tool, ":" and that id) of every Documents item is
+    unchanged and all the parts of one source sort together after `source_prefix`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tool: ToolKey
+    source_id: str = Field(min_length=1)
+    part: str | None = Field(None, min_length=1)
+
+    @field_validator("source_id")
+    @classmethod
+    def _no_separator(cls, value: str) -> str:
+        if PART_SEP in value:
+            raise ValueError(f"a source id cannot hold {PART_SEP!r} (it separates a part): {value!r}")
+        return value
+
+    @classmethod
+    def parse_id(cls, tool: ToolKey, procore_id: str) -> ItemKey:
+        source, sep, part = procore_id.partition(PART_SEP)
+        return cls(tool=tool, source_id=source, part=part if sep else None)
+
+    @classmethod
+    def parse(cls, row_key: str) -> ItemKey:
+        """The key of an items row key (`row_key`'s inverse)."""
+        tool, sep, procore_id = row_key.partition(PART_SEP)
+        if not sep:
+            raise ValueError(f"not an item key: {row_key!r}")
+        return cls.parse_id(ToolKey(tool), procore_id)
+
+    @property
+    def procore_id(self) -> str:
+        return self.source_id if self.part is None else f"{self.source_id}{PART_SEP}{self.part}"
+
+    @property
+    def row_key(self) -> str:
+        return f"{self.tool.value}{PART_SEP}{self.procore_id}"
+
+    @property
+    def source_prefix(self) -> str:
+        """The start every row key of this item's parts shares (not the source's own row key)."""
+        return f"{self.tool.value}{PART_SEP}{self.source_id}{PART_SEP}"
+
+
 class ItemRow(Row):
     """One Procore item and its SharePoint twin, as both sides last agreed."""
 
@@ -120,7 +171,7 @@ class ItemRow(Row):
     reason: str | None = None
     procore_name: str
     procore_parent_id: str | None = None
-    procore_version: str | None = None      # file version id (Documents) or updated_at (records)
+    procore_version: str | None = None      # opaque token only the tool's adapter compares (compare_versions)
     sp_item_id: str | None = None
     sp_parent_id: str | None = None
     sp_name: str | None = None
@@ -132,7 +183,12 @@ class ItemRow(Row):
     awaiting_sp_copy: bool = False               # from_sharepoint: SharePoint's newer copy is on its way
     checkout_wait: str | None = None             # a SharePoint change waiting on a Procore checkout:
                                                  # "upload" | "move" | "recycle" (resumed by the check-in)
+    previous_ids: list[str] = []                 # Procore ids this item had before (re-keyed), oldest first
     updated_at: datetime
+
+    @property
+    def key(self) -> ItemKey:
+        return ItemKey.parse_id(self.tool, self.procore_id)
 
 
 class ActivityRow(Row):

@@ -42,12 +42,18 @@ class ItemBySpRow(Row):
 
 
 def item_key(tool: str, procore_id: str) -> str:
+    """The items row key: ItemKey.row_key, also for a derived part ("rfis:12:pdf")."""
     return f"{tool}:{procore_id}"
 
 
-def activity_key(at: datetime) -> str:
+def inverted_ticks(at: datetime) -> str:
+    """`at` as a fixed-width key that sorts newest first."""
     micros = int(at.timestamp() * 1_000_000)
-    return f"{_MAX_TICKS - micros:020d}-{uuid.uuid4().hex[:8]}"
+    return f"{_MAX_TICKS - micros:020d}"
+
+
+def activity_key(at: datetime) -> str:
+    return f"{inverted_ticks(at)}-{uuid.uuid4().hex[:8]}"
 
 
 class Repositories:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.sync.plan import planner
 from shared.sync.plan import vocabulary as v
 from shared.sync.plan.state import Agreed, PlanInput, SideState
-from shared.tools.base import SourceItem
+from shared.tools import TOOLS
+from shared.tools.base import CompareVersions, SourceItem, VersionOrder, version_changed
 
 
 class Change(enum.StrEnum):
@@ -46,25 +48,30 @@ class Action:
     reason: str
 
 
-def version_already_synced(row: ItemRow | None, version: str) -> bool:
+def _versions(tool: ToolKey, compare: CompareVersions | None) -> CompareVersions:
+    """How the tool's adapter orders its version tokens (the engine never parses one)."""
+    return compare or TOOLS[tool].compare_versions
+
+
+def version_already_synced(row: ItemRow | None, version: str, compare: CompareVersions | None = None) -> bool:
     """This Procore version, or a newer one, is in SharePoint already: a late step for it (a duplicate
     delivery, a retry that waited) has nothing to do, and must not put older bytes over newer ones.
-    Procore's file version ids grow with time, so a smaller id is an older version."""
+    Which version is older is the tool adapter's answer (`compare`, else the registered adapter's)."""
     if row is None or row.state is not ItemState.SYNCED or not row.sp_item_id or row.procore_version is None:
         return False
-    if row.procore_version == version:
-        return True
-    return version.isdigit() and row.procore_version.isdigit() and int(version) < int(row.procore_version)
+    return _versions(row.tool, compare)(version, row.procore_version) is not VersionOrder.NEWER
 
 
-def procore_changes(current: SourceItem | None, base: ItemRow | None) -> frozenset[Change]:
+def procore_changes(current: SourceItem | None, base: ItemRow | None,
+                    compare: CompareVersions | None = None) -> frozenset[Change]:
     """What changed on the Procore side since the last agreed state."""
     if current is None:
         return frozenset({Change.DELETED}) if base is not None else frozenset()
     if base is None:
         return frozenset({Change.NEW})
     changes: set[Change] = set()
-    if current.kind is ItemKind.FILE and current.version != base.procore_version:
+    if current.kind is ItemKind.FILE and version_changed(_versions(current.tool, compare), current.version,
+                                                         base.procore_version):
         changes.add(Change.CONTENT)
     if current.name != base.procore_name:
         changes.add(Change.RENAMED)
@@ -117,19 +124,21 @@ def _procore_skip(plan: v.Plan, current: SourceItem) -> v.Plan:
         v.Action(swap, v.Side.SHAREPOINT, a.reason) if a.kind is v.ActionKind.SKIP else a for a in plan.actions))
 
 
-def decide_procore_to_sp(current: SourceItem | None, base: ItemRow | None) -> list[Action]:
-    """Actions that bring SharePoint to the item's current Procore state."""
+def decide_procore_to_sp(current: SourceItem | None, base: ItemRow | None,
+                         compare: CompareVersions | None = None) -> list[Action]:
+    """Actions that bring SharePoint to the item's current Procore state (versions compared by `compare`,
+    else by the tool's registered adapter)."""
     synced = base is not None and base.state is ItemState.SYNCED and bool(base.sp_item_id)
     if current is None and base is not None and not synced:
         return [Action(ActionKind.FORGET, "deleted in Procore before it was synced")]
     if current is not None and base is not None and not synced and base.state is ItemState.SKIPPED \
-            and not {Change.RENAMED, Change.MOVED} & procore_changes(current, base):
+            and not {Change.RENAMED, Change.MOVED} & procore_changes(current, base, compare):
         return [Action(ActionKind.NOOP, f"still skipped: {base.reason}")]
     agreed = _agreed(base, base.procore_parent_id) if base is not None and synced else None
     side = None if current is None else SideState(
         kind=_kind(current.kind), name=current.name, parent=current.parent_id, version=current.version,
         content_changed=agreed is not None and current.kind is ItemKind.FILE
-        and current.version != agreed.procore_version,
+        and version_changed(_versions(current.tool, compare), current.version, agreed.procore_version),
         modified=current.updated_at)
     plan = planner.plan(PlanInput(side, _as_agreed(agreed, procore=False) if agreed else None, agreed))
     create = ActionKind.MIRROR_FOLDER_SP if current is not None and current.kind is ItemKind.FOLDER \

@@ -9,14 +9,15 @@ azure.functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import enum
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.models.api import Mode, ToolKey
-from shared.models.rows import ItemKind, LinkRow
+from shared.models.rows import ItemKey, ItemKind, LinkRow
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.safety.watermark import Changed
@@ -38,6 +39,21 @@ class SourceItem(BaseModel):
     deleted: bool = False
     download_url: str | None = None  # where `version`'s bytes are, when the listing already said so
     locked_until: datetime | None = None  # checked out in Procore until then: not to be overwritten
+
+    @property
+    def key(self) -> ItemKey:
+        """The item's key: `procore_id` names a source item ("12") or a part of one ("12:pdf")."""
+        return ItemKey.parse_id(self.tool, self.procore_id)
+
+
+def part_of(source: SourceItem, part: str, *, kind: ItemKind, name: str, parent_id: str | None,
+            version: str | None = None, size: int | None = None, download_url: str | None = None) -> SourceItem:
+    """A derived item of `source` (a record's PDF, its attachments' folder, one attachment): its own key
+    and version, its source's time and deletion."""
+    key = ItemKey(tool=source.tool, source_id=source.key.source_id, part=part)
+    return SourceItem(tool=source.tool, procore_id=key.procore_id, kind=kind, name=name, parent_id=parent_id,
+                      version=version, size=size, updated_at=source.updated_at, deleted=source.deleted,
+                      download_url=download_url)
 
 
 class SourcePage(BaseModel):
@@ -65,6 +81,58 @@ class Capabilities(BaseModel):
     derived_items: bool = False      # one source item gives several SharePoint items (a record's PDF + files)
     change_feed: bool = False        # `changes()` lists what changed in a time range (reconciliation)
     from_sharepoint: bool = False    # takes part in an initial sync "from_sharepoint" (match by path)
+
+
+class VersionOrder(enum.StrEnum):
+    """How a candidate version stands against a recorded one, as the tool's adapter reads its tokens."""
+
+    OLDER = "older"
+    SAME = "same"
+    NEWER = "newer"      # also any two tokens the adapter cannot order: a different version is taken
+
+
+CompareVersions = Callable[[str, str], VersionOrder]
+
+
+def compare_tokens(candidate: str, recorded: str) -> VersionOrder:
+    """Tokens with no order (only equality means anything): different is taken as newer."""
+    return VersionOrder.SAME if candidate == recorded else VersionOrder.NEWER
+
+
+def compare_increasing_ids(candidate: str, recorded: str) -> VersionOrder:
+    """Version ids that grow with time (Procore file version ids): a smaller id is an older version.
+    Ids that are not both numbers are compared as plain tokens."""
+    if candidate == recorded:
+        return VersionOrder.SAME
+    if candidate.isdigit() and recorded.isdigit():
+        return VersionOrder.OLDER if int(candidate) < int(recorded) else VersionOrder.NEWER
+    return VersionOrder.NEWER
+
+
+def compare_timestamps(candidate: str, recorded: str) -> VersionOrder:
+    """ISO-8601 times as versions (a record's `updated_at`): an earlier time is an older version, the same
+    instant written two ways is the same version. Unreadable times are compared as plain tokens."""
+    try:
+        new, old = datetime.fromisoformat(candidate), datetime.fromisoformat(recorded)
+        order = (new > old) - (new < old)
+    except (ValueError, TypeError):
+        return compare_tokens(candidate, recorded)
+    return (VersionOrder.OLDER, VersionOrder.SAME, VersionOrder.NEWER)[order + 1]
+
+
+def version_changed(compare: CompareVersions, current: str | None, agreed: str | None) -> bool:
+    """Did the content change since the agreed version? Without an agreed version (never synced, or a
+    tool without versions) only the presence of a current one counts."""
+    if current is None or agreed is None:
+        return current != agreed
+    return compare(current, agreed) is not VersionOrder.SAME
+
+
+def newer_or_same(compare: CompareVersions, candidate: str | None, recorded: str | None) -> bool:
+    """Is `candidate` at least as new as `recorded` (a missing side never holds a result back)?"""
+    if candidate is None or recorded is None:
+        return True
+    return compare(candidate, recorded) is not VersionOrder.OLDER
 
 
 def link_scope(link: LinkRow) -> Scope:
@@ -109,6 +177,17 @@ class ToolAdapter(Protocol):
 
     def check_access(self, client: ProcoreClient, scope: Scope) -> None:
         """Raise errors.NotFound / PermissionDenied when the app cannot use the tool at this scope."""
+        ...
+
+    def parts(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> list[SourceItem]:
+        """The items derived from a source item, each with its own key (`part_of`) and version: a record's
+        PDF, its attachments' folder and each attachment. [] for a tool whose items are synced as they are
+        (`capabilities.derived_items` False)."""
+        ...
+
+    def compare_versions(self, candidate: str, recorded: str) -> VersionOrder:
+        """How version token `candidate` stands against `recorded`. Versions are opaque to the engine: it
+        never parses one, it asks here (`version_changed`, `newer_or_same`)."""
         ...
 
     # ---- webhooks --------------------------------------------------------------------------------------

@@ -20,7 +20,15 @@ from shared.procore.models import DocFile, DocumentItem, FolderRef
 from shared.procore.paging import dedupe
 from shared.procore.scope import Scope
 from shared.safety.watermark import Changed
-from shared.tools.base import Capabilities, SourceItem, SourcePage, ToolRoot, link_scope
+from shared.tools.base import (
+    Capabilities,
+    SourceItem,
+    SourcePage,
+    ToolRoot,
+    VersionOrder,
+    compare_increasing_ids,
+    link_scope,
+)
 
 PAGE_SIZE = 100
 SP_FOLDER = "Documents"
@@ -115,6 +123,12 @@ class DocumentsAdapter:
         if url is None:
             raise errors.NotFound(f"file {item.procore_id} has no version to download")
         return client.downloads.iter_bytes(url)
+
+    def parts(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> list[SourceItem]:
+        return []   # a folder or a file is synced as it is: nothing derived
+
+    def compare_versions(self, candidate: str, recorded: str) -> VersionOrder:
+        return compare_increasing_ids(candidate, recorded)   # file version ids grow with time
 
     def changes(self, client: ProcoreClient, link: LinkRow, since: datetime, until: datetime) -> Iterator[Changed]:
         """Folders and files changed in [since, until], live ones and recycled ones merged by time (deleted

@@ -18,7 +18,7 @@ from shared.models.rows import ItemKind, LinkRow
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.safety.watermark import Changed
-from shared.tools.base import Capabilities, SourceItem, SourcePage, ToolRoot
+from shared.tools.base import Capabilities, SourceItem, SourcePage, ToolRoot, VersionOrder, compare_tokens
 
 # Procore webhook resource names per tool (reference procore-api.md §8.2); names are case- and
 # space-sensitive.
@@ -65,6 +65,12 @@ class PendingTool:
 
     def fetch(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> Iterator[bytes]:
         self._unavailable()
+
+    def parts(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> list[SourceItem]:
+        self._unavailable()
+
+    def compare_versions(self, candidate: str, recorded: str) -> VersionOrder:
+        return compare_tokens(candidate, recorded)
 
     def changes(self, client: ProcoreClient, link: LinkRow, since: datetime, until: datetime) -> Iterator[Changed]:
         self._unavailable()

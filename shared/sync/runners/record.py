@@ -17,18 +17,9 @@ from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext
 from shared.sync.runners.completion import request_completion_check
-from shared.tools.base import SourceItem
+from shared.tools.base import SourceItem, newer_or_same
 
 log = logging.getLogger("pcsync.sync")
-
-
-def _newer_or_same(candidate: str | None, recorded: str | None) -> bool:
-    """Is `candidate` at least as new as `recorded`? Version ids are increasing integers in Procore."""
-    if candidate is None or recorded is None:
-        return True
-    if candidate.isdigit() and recorded.isdigit():
-        return int(candidate) >= int(recorded)
-    return True
 
 
 def pending_row(ctx: LinkContext, item: SourceItem) -> ItemRow:
@@ -64,13 +55,14 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
     """Apply a step's outcome to the items row; then the reverse index, activity and progress."""
     now = datetime.now(UTC)
     applied: list[ItemRow] = []
+    compare = ctx.adapter(msg.tool).compare_versions   # versions are the tool's tokens: its adapter orders them
 
     def change(current: ItemRow | None) -> ItemRow | None:
         applied.clear()
         if current is None:
             return None
-        if msg.outcome == "synced" and current.state is ItemState.SYNCED and not _newer_or_same(
-                msg.version, current.procore_version):
+        if msg.outcome == "synced" and current.state is ItemState.SYNCED and not newer_or_same(
+                compare, msg.version, current.procore_version):
             return None
         update: dict[str, object] = {"state": ItemState(msg.outcome), "reason": msg.reason, "updated_at": now,
                                      "upload_lease_until": None}
