@@ -46,8 +46,7 @@ def rekey_item(repos: Repositories, link_id: str, old: ItemKey, new: ItemKey, *,
             moved = repos.items.get(link_id, new.row_key)
             if moved is None or old.procore_id not in moved.row.previous_ids:
                 raise errors.NotFound(f"item {old.row_key} of link {link_id} is not there to re-key")
-            _settle(repos, moved.row, old)          # a duplicate, or a run that stopped after the delete
-            return moved
+            return moved      # done: a run deletes the old row only once the index and the event are written
         moved = _claim_new_row(repos, link_id, current.row, old, new, update, now or datetime.now(UTC))
         _settle(repos, moved.row, old)
         try:
