@@ -42,7 +42,6 @@ class ItemBySpRow(Row):
 
 
 def item_key(tool: str, procore_id: str) -> str:
-    """The items row key: ItemKey.row_key, also for a derived part ("rfis:12:pdf")."""
     return f"{tool}:{procore_id}"
 
 
