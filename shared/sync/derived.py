@@ -1,7 +1,8 @@
 """A source item that gives several SharePoint items (a record: its PDF, its attachments' folder, each
 attachment), planned part by part: each part is an item of its own, keyed `<source>:<part>`, with its
 own version and agreed row. Parts the source no longer has, or all of them once the source is gone,
-are planned as deleted. Pure: no I/O, no logging, no clock (style R3). Never imports azure.functions.
+are planned as deleted. Pure but for `synced_items`, which asks the adapter for the parts (style R3).
+Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -9,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from shared.models.rows import ItemKey, ItemRow
+from shared.models.rows import ItemKey, ItemRow, LinkRow
+from shared.procore.client import ProcoreClient
 from shared.sync.decide import Action, decide_procore_to_sp
-from shared.tools.base import CompareVersions, SourceItem
+from shared.tools.base import CompareVersions, SourceItem, ToolAdapter
+
+
+def synced_items(adapter: ToolAdapter, client: ProcoreClient, link: LinkRow, item: SourceItem) -> list[SourceItem]:
+    """The items one listed source item gives SharePoint: its parts for a tool with derived items, else
+    the item itself (the adapter's only call here is `parts`, which may read Procore)."""
+    return adapter.parts(client, link, item) if adapter.capabilities.derived_items else [item]
 
 
 @dataclass(frozen=True)

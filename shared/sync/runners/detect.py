@@ -1,7 +1,8 @@
 """Detect (live, Procore side): re-read the resource a webhook hinted at and plan what SharePoint needs.
 
 The payload is only a hint: the current state comes from Procore with our own token, the last agreed
-state from the items row, and the pure `decide_procore_to_sp` turns the two into actions.
+state from the items row, and the pure `decide_procore_to_sp` turns the two into actions (for a tool
+with derived items, once per part of the source item the webhook names).
 Our own writes are recognised by the version the items row recorded (an echo re-reads to exactly the
 agreed state, a no-op). The cheaper shortcut, source_application_id = our client id, is taken only
 when no other link of the tenant shares the Procore project: for that link, our write through a sibling
@@ -13,11 +14,15 @@ from __future__ import annotations
 import logging
 
 from shared.models.messages import FetchFile, MirrorFolder, ProcoreChange, RecordResult, SpMetadata
+from shared.models.rows import ItemKey, ItemRow
+from shared.store.items import parts_of
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step
-from shared.sync.decide import ActionKind, decide_procore_to_sp
+from shared.sync.decide import Action, ActionKind, decide_procore_to_sp
+from shared.sync.derived import plan_parts
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.record import ensure_item_row, record_result
 from shared.sync.runners.to_procore import resume_after_checkin
+from shared.tools.base import SourceItem, ToolAdapter
 
 log = logging.getLogger("pcsync.sync")
 
@@ -42,10 +47,34 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
         return []
     procore_id = str(msg.resource_id)
     current = adapter.get(ctx.procore, ctx.link, procore_id, kind)
+    if adapter.capabilities.derived_items:
+        return _derived_change(ctx, msg, adapter, current)
     base = ctx.item(msg.tool, procore_id, fresh=True)
     if base is not None and resume_after_checkin(ctx, base.row, msg.lane):
         log.info("resumed the SharePoint change to %s that waited on its checkout", procore_id)
     actions = decide_procore_to_sp(current, base.row if base else None)
+    return _execute(ctx, msg, procore_id, current, base.row if base else None, actions)
+
+
+def _derived_change(ctx: LinkContext, msg: ProcoreChange, adapter: ToolAdapter,
+                    current: SourceItem | None) -> list[ActionKind]:
+    """A source item that gives several SharePoint items (a record's PDF and attachments): each part is
+    planned against its own row, and the parts the source no longer has (all of them once it is gone)
+    are deleted."""
+    source = ItemKey(tool=msg.tool, source_id=str(msg.resource_id))
+    parts = adapter.parts(ctx.procore, ctx.link, current) if current is not None else []
+    rows = {stored.row.procore_id: stored.row for stored in parts_of(ctx.services.repos, ctx.link.link_id, source)}
+    now = {part.procore_id: part for part in parts}
+    done: list[ActionKind] = []
+    for plan in plan_parts(source, parts, rows, adapter.compare_versions):
+        procore_id = plan.key.procore_id
+        done += _execute(ctx, msg, procore_id, now.get(procore_id), rows.get(procore_id), plan.actions)
+    return done
+
+
+def _execute(ctx: LinkContext, msg: ProcoreChange, procore_id: str, current: SourceItem | None,
+             base: ItemRow | None, actions: list[Action]) -> list[ActionKind]:
+    """Send the steps that carry out the actions planned for one item."""
     dims = {"tenant_id": msg.tenant_id, "link_id": msg.link_id}
     common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": msg.tool,
               "procore_id": procore_id}
@@ -66,7 +95,7 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
             ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
         elif action.kind is ActionKind.RECYCLE_SP:
             assert base is not None
-            register_delete(ctx, base.row, "to_sharepoint", SpMetadata(**common, action="recycle"))
+            register_delete(ctx, base, "to_sharepoint", SpMetadata(**common, action="recycle"))
         elif action.kind is ActionKind.FORGET:
             record_result(ctx, RecordResult(**common, outcome="deleted", reason=action.reason))
     return [a.kind for a in actions]

@@ -18,6 +18,7 @@ from shared.models.messages import EnumeratePage, FetchFile, MirrorFolder
 from shared.models.rows import ItemKind, ItemState, LinkRow, ToolRootState
 from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
+from shared.sync.derived import synced_items
 from shared.sync.naming import unsupported_reason
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.reconcile import init_watermarks
@@ -96,8 +97,9 @@ def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:
     for _ in range(PAGES_PER_STEP):
         assert page is not None
         listing = adapter.list_page(ctx.procore, ctx.link, page)
-        for item in listing.items:
-            _plan(ctx, item)
+        for source in listing.items:
+            for item in synced_items(adapter, ctx.procore, ctx.link, source):   # a record: its PDF, attachments
+                _plan(ctx, item)
         page = listing.next_page
         if page is None:
             break
