@@ -187,7 +187,9 @@ class ToolAdapter(Protocol):
 
     def compare_versions(self, candidate: str, recorded: str) -> VersionOrder:
         """How version token `candidate` stands against `recorded`. Versions are opaque to the engine: it
-        never parses one, it asks here (`version_changed`, `newer_or_same`)."""
+        never parses one, it asks here (`version_changed`, `newer_or_same`). An adapter reads one version
+        as one token every time, so equal tokens are the same version (SAME); which of two is newer, and
+        whether two spellings are one version, is only known here."""
         ...
 
     # ---- webhooks --------------------------------------------------------------------------------------

@@ -158,3 +158,18 @@ def test_the_parts_of_a_source_are_listed_without_their_neighbours(repos: Reposi
         repos.items.create(_row(link, key).model_copy(update={"tool": key.tool, "procore_id": key.procore_id}))
     found = [s.row.key.row_key for s in parts_of(repos, link, ItemKey(tool=ToolKey.RFIS, source_id="12"))]
     assert found == ["rfis:12:attachment:345", "rfis:12:attachments", "rfis:12:pdf"]
+
+
+def test_a_documents_row_stored_before_the_item_model_is_read_and_written_under_its_old_key(
+        repos: Repositories, link: str) -> None:
+    """No migration: an entity in the old layout (no fields added since) keeps its RowKey and its data."""
+    key = ItemKey(tool=ToolKey.DOCUMENTS, source_id="42")
+    old = _row(link, key)
+    entity = to_entity(old, link, "documents:42")
+    del entity["previous_ids__json"]
+    repos.items.table.create_entity(entity)
+    stored = repos.items.get(link, key.row_key)
+    assert stored is not None and stored.row == old and stored.row.key == key
+    assert repos.items.keys_of(stored.row) == (link, "documents:42")
+    repos.items.replace(stored.row.model_copy(update={"sp_etag": '"e9"'}), stored.etag)
+    assert [s.row.sp_etag for s in repos.items.query(link)] == ['"e9"']
