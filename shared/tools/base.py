@@ -33,7 +33,7 @@ class SourceItem(BaseModel):
     kind: ItemKind
     name: str
     parent_id: str | None            # Procore id of the parent folder; the tool root's id at the top
-    version: str | None = None       # what changes when the content changes (file version id, ...)
+    version: str | None = None       # opaque token of the content's version; only the adapter compares them
     size: int | None = None
     updated_at: datetime | None = None   # when the content last changed (the current version's creation)
     deleted: bool = False
@@ -159,7 +159,7 @@ class ToolAdapter(Protocol):
 
     def get(self, client: ProcoreClient, link: LinkRow, procore_id: str, kind: ItemKind) -> SourceItem | None:
         """Re-read one item (a webhook is only a hint; also the writable check: `locked_until`); None when
-        it is gone or in the recycle bin."""
+        it is gone or in the recycle bin. `procore_id` may name a part ("12:pdf", see `parts`)."""
         ...
 
     def children(self, client: ProcoreClient, link: LinkRow, container_id: str) -> list[SourceItem]:
