@@ -19,6 +19,7 @@ import arm_client
 
 SITES_API = "2024-04-01"
 WAIT_ENV = "PCSYNC_ROLE_WAIT_S"
+POLL_ENV = "PCSYNC_ROLE_POLL_S"
 DEFAULT_WAIT_S = 300.0
 POLL_S = 10.0
 RETRY_ADVICE = ("if `azd deploy` then fails with 403 InaccessibleStorageException, the role has not propagated "
@@ -53,7 +54,7 @@ def main(env: Mapping[str, str]) -> int:
             f"/host/default/listkeys?api-version={SITES_API}")
     deadline = float(env.get(WAIT_ENV) or DEFAULT_WAIT_S)
     started = time.monotonic()
-    ok, last = wait(lambda: arm_client.call("POST", path, bearer), deadline)
+    ok, last = wait(lambda: arm_client.call("POST", path, bearer), deadline, float(env.get(POLL_ENV) or POLL_S))
     if ok:
         print(f"wait_for_roles: the app identity reaches its storage ({time.monotonic() - started:.0f} s)")
     else:
