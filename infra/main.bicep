@@ -56,7 +56,8 @@ param instanceMemoryMB int = 2048
 @maxValue(20)
 param alwaysReadyHttpInstances int = 1
 
-// Zone redundancy on Flex Consumption (https://learn.microsoft.com/azure/reliability/reliability-functions, Flex
+// Zone redundancy on Flex Consumption (https://learn.microsoft.com/azure/reliability/reliability-functions and
+// https://learn.microsoft.com/azure/azure-functions/functions-zone-redundancy, Flex
 // pivot): always-ready instances spread over at least two zones, and the platform keeps (and bills) at least 2
 // always-ready instances for every per-function scaling group whatever the configuration says; the app's storage
 // must be zone-redundant too. So the switch forces both below; the preflight hook checks the region offers it
@@ -73,6 +74,10 @@ param zoneRedundant bool = false
 ])
 param storageSkuName string = 'Standard_GRS'
 
+@minLength(8)
+@description('Per-instance seed of the Key Vault name (azd env AZURE_KEY_VAULT_SEED, chosen by the preprovision hook): the live vault\'s seed while the environment exists, a new one once it is gone, so a re-created environment never collides with (or adopts) a purge-protected vault left in soft delete.')
+param keyVaultSeed string
+
 var abbrs = {
   resourceGroup: 'rg-'
   functionApp: 'func-'
@@ -83,10 +88,6 @@ var abbrs = {
   appInsights: 'appi-'
   managedIdentity: 'id-'
 }
-@minLength(8)
-@description('Per-instance seed of the Key Vault name (azd env AZURE_KEY_VAULT_SEED, chosen by the preprovision hook): the live vault\'s seed while the environment exists, a new one once it is gone, so a re-created environment never collides with (or adopts) a purge-protected vault left in soft delete.')
-param keyVaultSeed string
-
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var keyVaultToken = toLower(uniqueString(subscription().id, environmentName, location, keyVaultSeed))
 var minZoneRedundantAlwaysReady = 2
