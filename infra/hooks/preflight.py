@@ -78,7 +78,9 @@ def _is_on(value: str | None) -> bool:
 def main(env: Mapping[str, str]) -> int:
     location, subscription = env.get("AZURE_LOCATION", ""), env.get("AZURE_SUBSCRIPTION_ID", "")
     if not location or not subscription:
-        print("preflight: AZURE_LOCATION and AZURE_SUBSCRIPTION_ID must be set (azd sets them)", file=sys.stderr)
+        print("preflight: AZURE_LOCATION and AZURE_SUBSCRIPTION_ID must be set before provisioning: "
+              "`azd env set AZURE_LOCATION <region>` and `azd env set AZURE_SUBSCRIPTION_ID <id>` "
+              "(azd asks for both on a new environment)", file=sys.stderr)
         return 1
     bearer = arm_client.token()
     zone_redundant = _is_on(env.get("AZURE_ZONE_REDUNDANT"))

@@ -70,9 +70,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_213: the platform health check (instance eviction) is not used on a scale-to-zero Flex app; GET /api/health is the external liveness probe
     serverFarmId: plan.id
     httpsOnly: true
-    // Only what Flex Consumption accepts (tests/infra/test_flex.py holds the list): the Flex samples set the
-    // runtime, scale and deployment through functionAppConfig and leave the classic site config alone; Flex has
-    // no remote debugging, no HTTP/2 toggle and no separate SCM TLS setting, so those are not sent.
+    // Only what Flex Consumption accepts (tests/infra/test_flex_site.py holds the list): the Flex samples
+    // (Azure-Samples/azure-functions-flex-consumption-samples) set runtime, scale and deployment through
+    // functionAppConfig and leave the classic site config alone; the classic toggles (remote debugging, HTTP/2,
+    // SCM TLS) are in neither the samples nor the Flex site-config reference, so they are not sent.
     siteConfig: {
       minTlsVersion: '1.2'
     }

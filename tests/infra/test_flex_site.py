@@ -94,3 +94,8 @@ def test_azd_runs_the_preflight_before_provisioning() -> None:
     for platform in ("posix", "windows"):
         assert hooks["preprovision"][platform]["run"].endswith("infra/hooks/preflight.py")  # type: ignore[index]
     assert (template.INFRA / "hooks" / "preflight.py").is_file()
+
+
+def test_preprovision_says_what_to_set_when_the_region_is_unknown(capsys: pytest.CaptureFixture[str]) -> None:
+    assert load("preflight").main({**ENV, "AZURE_LOCATION": ""}) == 1
+    assert "azd env set AZURE_LOCATION" in capsys.readouterr().err
