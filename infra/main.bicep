@@ -10,8 +10,11 @@ targetScope = 'subscription'
 @description('azd environment name; seeds the resource names and the azd-env-name tag.')
 param environmentName string
 
+// Restricted to the regions that offer Flex Consumption by the preprovision hook (infra/hooks/preflight.py),
+// which asks the subscription's live list (Microsoft.Web/geoRegions?sku=FlexConsumption, what
+// `az functionapp list-flexconsumption-locations` reads) rather than a copied @allowed list that goes stale.
 @minLength(1)
-@description('Region for every resource. Pick one where Flex Consumption is available (az functionapp list-flexconsumption-locations).')
+@description('Region for every resource; must offer Flex Consumption (and, with zoneRedundant, Flex zone redundancy). `azd provision` refuses any other before deploying.')
 @metadata({
   azd: {
     type: 'location'
@@ -22,6 +25,7 @@ param location string
 @description('Object id of an operator (user or group) who may rotate tenant secrets and handle poison messages. Empty: no human access.')
 param operatorPrincipalId string = ''
 
+@description('Kind of principal operatorPrincipalId names (azd env AZURE_OPERATOR_PRINCIPAL_TYPE); a role assignment to a group fails unless this says Group.')
 @allowed([
   'User'
   'Group'
@@ -47,15 +51,21 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
-@description('Always-ready instances for the HTTP functions (webhook receivers answer within seconds even after idle time); 0 saves the baseline cost.')
+@description('Always-ready instances for the HTTP functions (webhook receivers answer within seconds even after idle time); 0 saves the baseline cost. With zoneRedundant at least 2.')
 @minValue(0)
 @maxValue(20)
 param alwaysReadyHttpInstances int = 1
 
-@description('Zone-redundant Flex plan (only in regions that offer it).')
+// Zone redundancy on Flex Consumption (https://learn.microsoft.com/azure/reliability/reliability-functions and
+// https://learn.microsoft.com/azure/azure-functions/functions-zone-redundancy, Flex
+// pivot): always-ready instances spread over at least two zones, and the platform keeps (and bills) at least 2
+// always-ready instances for every per-function scaling group whatever the configuration says; the app's storage
+// must be zone-redundant too. So the switch forces both below; the preflight hook checks the region offers it
+// (geoRegions orgDomain FCZONEREDUNDANCY).
+@description('Zone-redundant Flex plan and storage (only in regions that offer it; costs 2 always-ready instances per function group, see README).')
 param zoneRedundant bool = false
 
-@description('Storage redundancy: the account holds the last agreed sync state, so geo-redundant by default.')
+@description('Storage redundancy: the account holds the last agreed sync state, so geo-redundant by default. With zoneRedundant the geo-zone-redundant twin (GRS -> GZRS, RA-GRS -> RA-GZRS) is deployed.')
 @allowed([
   'Standard_GRS'
   'Standard_RAGRS'
@@ -63,6 +73,10 @@ param zoneRedundant bool = false
   'Standard_RAGZRS'
 ])
 param storageSkuName string = 'Standard_GRS'
+
+@minLength(8)
+@description('Per-instance seed of the Key Vault name (azd env AZURE_KEY_VAULT_SEED, chosen by the preprovision hook): the live vault\'s seed while the environment exists, a new one once it is gone, so a re-created environment never collides with (or adopts) a purge-protected vault left in soft delete.')
+param keyVaultSeed string
 
 var abbrs = {
   resourceGroup: 'rg-'
@@ -75,6 +89,16 @@ var abbrs = {
   managedIdentity: 'id-'
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var keyVaultToken = toLower(uniqueString(subscription().id, environmentName, location, keyVaultSeed))
+var minZoneRedundantAlwaysReady = 2
+var alwaysReadyHttp = zoneRedundant ? max(minZoneRedundantAlwaysReady, alwaysReadyHttpInstances) : alwaysReadyHttpInstances
+var zoneRedundantStorageSkus = {
+  Standard_GRS: 'Standard_GZRS'
+  Standard_RAGRS: 'Standard_RAGZRS'
+  Standard_GZRS: 'Standard_GZRS'
+  Standard_RAGZRS: 'Standard_RAGZRS'
+}
+var storageSku = zoneRedundant ? zoneRedundantStorageSkus[storageSkuName] : storageSkuName
 var tags = {
   'azd-env-name': environmentName
 }
@@ -147,7 +171,7 @@ module storage 'modules/storage.bicep' = {
     name: '${abbrs.storageAccount}${resourceToken}'
     location: location
     tags: tags
-    skuName: storageSkuName
+    skuName: storageSku
     queueSettings: queueSettings
     tableNames: tableNames
     stagingContainerName: stagingContainerName
@@ -160,9 +184,10 @@ module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
   params: {
-    name: '${abbrs.keyVault}${resourceToken}'
+    name: '${abbrs.keyVault}${keyVaultToken}'
     location: location
     tags: tags
+    seed: keyVaultSeed
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
@@ -211,7 +236,7 @@ module api 'modules/functionapp.bicep' = {
     publicBaseUrl: publicBaseUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    alwaysReadyHttpInstances: alwaysReadyHttp
     zoneRedundant: zoneRedundant
   }
   dependsOn: [
@@ -232,5 +257,6 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
 output LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName

@@ -65,14 +65,17 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_16: Easy Auth would reject Procore/Graph deliveries and function-key callers; authentication is done per route
     // checkov:skip=CKV_AZURE_78: Flex Consumption has no FTP(S) deployment (packages go to the blob container) and does not take the ftpsState property
     // checkov:skip=CKV_AZURE_212: Flex Consumption has no site-wide instance minimum; the HTTP group gets always-ready instances (alwaysReadyHttpInstances) and the rest scales per function
+    // checkov:skip=CKV_AZURE_18: Flex Consumption sites do not take siteConfig.http20Enabled (not in the Flex samples or the Flex site-config reference), so it is not sent
+    // checkov:skip=CKV_AZURE_67: same property as CKV_AZURE_18 for function apps: http20Enabled is not a Flex Consumption setting
     // checkov:skip=CKV_AZURE_213: the platform health check (instance eviction) is not used on a scale-to-zero Flex app; GET /api/health is the external liveness probe
     serverFarmId: plan.id
     httpsOnly: true
+    // Only what Flex Consumption accepts (tests/infra/test_flex_site.py holds the list): the Flex samples
+    // (Azure-Samples/azure-functions-flex-consumption-samples) set runtime, scale and deployment through
+    // functionAppConfig and leave the classic site config alone; the classic toggles (remote debugging, HTTP/2,
+    // SCM TLS) are in neither the samples nor the Flex site-config reference, so they are not sent.
     siteConfig: {
       minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
-      http20Enabled: true
-      remoteDebuggingEnabled: false
     }
     functionAppConfig: {
       deployment: {

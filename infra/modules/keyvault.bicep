@@ -5,11 +5,15 @@ param location string
 param tags object = {}
 param logAnalyticsWorkspaceId string
 param softDeleteRetentionInDays int = 90
+@description('The per-instance seed the name was derived from (main.bicep keyVaultSeed), kept as a tag so the preprovision hook can find it again while this vault lives.')
+param seed string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
-  tags: tags
+  tags: union(tags, {
+    'pcsync-vault-seed': seed
+  })
   properties: {
     // checkov:skip=CKV_AZURE_109: without a VNet the Flex app reaches the vault over its public endpoint (Functions is not a trusted service); every call is Entra ID + RBAC
     // checkov:skip=CKV_AZURE_189: same reason: public network access stays on for the app, authorization is RBAC-only

@@ -43,13 +43,16 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
+// Blob soft delete would bill every staged byte again for its retention days after the step deletes it:
+// staging is bytes in flight (minutes), so it is off for blobs. What must not be lost lives elsewhere:
+// the sync state in tables (write/delete logged below), tenant secrets in Key Vault (soft delete + purge
+// protection). Container soft delete stays on: it costs nothing until a container is deleted by mistake.
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: storage
   name: 'default'
   properties: {
     deleteRetentionPolicy: {
-      enabled: true
-      days: 7
+      enabled: false
     }
     containerDeleteRetentionPolicy: {
       enabled: true
@@ -134,7 +137,9 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
   }
 }
 
-// Writes and deletes (not reads: queue polling would flood the workspace) of each data service.
+// Writes and deletes (not reads: queue polling would flood the workspace) of the queues and tables. The blob
+// service holds staging (every chunk of every file in flight is a write and then a delete) and the deployment
+// package: logging each would bill more than the bytes cost, so blobs send metrics only.
 var storageLogs = [
   {
     category: 'StorageWrite'
@@ -157,7 +162,6 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
   scope: blobService
   properties: {
     workspaceId: logAnalyticsWorkspaceId
-    logs: storageLogs
     metrics: storageMetrics
   }
 }

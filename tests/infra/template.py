@@ -1,14 +1,18 @@
 """The Bicep templates as data: pycep-parser dicts plus a small evaluator for what the tests compare.
 
 The evaluator resolves literals, variables, module parameters (through the arguments main.bicep
-passes), `union()`, property access on objects, ternaries (as the set of both branches) and simple
-`${x.y}` interpolation inside loops. Anything known only at deployment time (resource properties,
-module outputs, functions) becomes a `Runtime` marker. A bare string naming a variable or parameter
-is read as a reference: pycep does not keep quotes, and our templates never use such names as values.
+passes, and main's own from a parameter set given to `main()`), `union()`, `max()`/`min()`, property and
+index access on objects, `>`/`<` on numbers, ternaries (the chosen branch when the condition is known,
+else the set of both) and simple `${x.y}` interpolation. Anything known only at deployment time
+(resource properties, module outputs, other functions) becomes a `Runtime` marker; `uniqueString()` and
+`toLower()` keep their arguments in it, so two parameter sets can be told apart. A bare string naming a
+variable or parameter is read as a reference: pycep does not keep quotes, and our templates never use
+such names as values.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -74,13 +78,14 @@ class Scope:
     args: dict[str, Any] = field(default_factory=dict)
     caller: Scope | None = None
     loop: dict[str, Any] = field(default_factory=dict)
+    given: dict[str, Any] = field(default_factory=dict)   # parameter values of this file (a parameter set)
 
     @property
     def doc(self) -> dict[str, Any]:
         return parse(self.path)
 
     def with_loop(self, name: str, value: Any) -> Scope:
-        return Scope(self.path, self.args, self.caller, {**self.loop, name: value})
+        return Scope(self.path, self.args, self.caller, {**self.loop, name: value}, self.given)
 
     # -- evaluation ------------------------------------------------------------------------
     def resolve(self, expr: Any) -> Any:
@@ -104,6 +109,8 @@ class Scope:
         if text in self.doc.get("variables", {}):
             return self.resolve(self.doc["variables"][text]["value"])
         if text in self.doc.get("parameters", {}):
+            if text in self.given:
+                return self.given[text]
             if text in self.args:
                 assert self.caller is not None
                 return self.caller.resolve(self.args[text])
@@ -115,14 +122,19 @@ class Scope:
 
     def _interpolate(self, text: str) -> Any:
         parts: list[str] = []
+        known = True
         pos = 0
         for m in _INTERPOLATION.finditer(text):
             value = self._dotted(m.group(1).strip().split("."))
             if not isinstance(value, str):
-                return Runtime(text)
+                known = False
+                value = repr(value) if isinstance(value, Runtime) and value.expr.startswith(_KEEPS_ARGS) else None
+                if value is None:
+                    return Runtime(text)
             parts += [text[pos:m.start()], value]
             pos = m.end()
-        return "".join(parts) + text[pos:]
+        joined = "".join(parts) + text[pos:]
+        return joined if known else Runtime(joined)
 
     def _dotted(self, names: list[str]) -> Any:
         value = self._name(names[0]) if names[0] in self.loop or self._is_symbol(names[0]) else Runtime(names[0])
@@ -143,6 +155,10 @@ class Scope:
             for a in args:
                 merged.update(a)
             return merged
+        if fn["type"] in ("max", "min") and args and all(_is_number(a) for a in args):
+            return max(args) if fn["type"] == "max" else min(args)
+        if fn["type"] in _KEEPS_ARGS:
+            return Runtime(f"{fn['type']}({', '.join(map(repr, args))})")
         return Runtime(fn["type"])
 
     def _operator(self, op: dict[str, Any]) -> Any:
@@ -151,7 +167,22 @@ class Scope:
             return self._dotted(names) if names else Runtime("property access")
         if op["type"] == "conditional":
             o = op["operands"]
+            condition = self.resolve(o["condition"])
+            if isinstance(condition, bool):
+                return self.resolve(o["true_value"] if condition else o["false_value"])
             return Either((self.resolve(o["true_value"]), self.resolve(o["false_value"])))
+        if op["type"] == "index_accessor":
+            o = op["operands"]
+            obj, key = self.resolve(o["operand_1"]), self.resolve(o["operand_2"])
+            if isinstance(obj, dict) and isinstance(key, str):
+                assert key in obj, f"index {key!r} is not a key of {obj!r}: the deployment would fail"
+                return obj[key]
+            return Runtime("index access")
+        if op["type"] in _COMPARISONS:
+            o = op["operands"]
+            left, right = self.resolve(o["operand_1"]), self.resolve(o["operand_2"])
+            if _is_number(left) and _is_number(right):
+                return bool(_COMPARISONS[op["type"]](left, right))
         return Runtime(op["type"])
 
     # -- structure -------------------------------------------------------------------------
@@ -188,6 +219,15 @@ class Scope:
         raise AssertionError(f"{self.path.name} does not call {relative}")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_COMPARISONS = {"greater_than": operator.gt, "greater_than_or_equals": operator.ge,
+                "less_than": operator.lt, "less_than_or_equals": operator.le}
+_KEEPS_ARGS = ("unique_string", "to_lower")
+
+
 def _flatten_either(value: Any) -> list[Any]:
     if isinstance(value, Either):
         out: list[Any] = []
@@ -198,8 +238,9 @@ def _flatten_either(value: Any) -> list[Any]:
     return value
 
 
-def main() -> Scope:
-    return Scope(MAIN)
+def main(**given: Any) -> Scope:
+    """main.bicep, with the parameter values of a parameter set (the others take their defaults)."""
+    return Scope(MAIN, given=given)
 
 
 def module_paths() -> dict[str, str]:

@@ -98,9 +98,13 @@ def test_function_app_runs_python_311_on_flex_consumption_with_identity_deployme
     assert storage["authentication"]["userAssignedIdentityResourceId"] is not None
     scale = fac["scaleAndConcurrency"]
     assert scale["instanceMemoryMB"] in (512, 2048, 4096) and 40 <= scale["maximumInstanceCount"] <= 1000
-    # Webhook receivers must answer within 3 s (Graph) / 5 s (Procore): one warm HTTP instance by default.
-    ready = scale["alwaysReady"]
-    assert isinstance(ready, template.Either) and [{"name": "http", "instanceCount": 1}] in ready.options
+    # Webhook receivers must answer within 3 s (Graph) / 5 s (Procore): one warm HTTP instance by default,
+    # none (no entry at all) when the operator trades that for no baseline cost.
+    assert scale["alwaysReady"] == [{"name": "http", "instanceCount": 1}]
+    off_scope, off_site = _one(template.main(alwaysReadyHttpInstances=0).module("modules/functionapp.bicep"),
+                               "Microsoft.Web/sites")
+    off = off_scope.resolve(off_site["properties"])["functionAppConfig"]["scaleAndConcurrency"]
+    assert off["alwaysReady"] == []
 
 
 def _assignments() -> list[tuple[str, str, Any]]:
