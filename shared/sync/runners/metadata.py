@@ -14,8 +14,13 @@ from shared.graph import items as sp_items
 from shared.models.messages import MirrorFolder, RecordResult, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.sync.context import LinkContext, Step
+from shared.sync.decide import agreed_pair, sharepoint_state
+from shared.sync.plan.aspects import plan_content
+from shared.sync.plan.state import PlanInput
+from shared.sync.plan.vocabulary import ActionKind
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.folder_delete import keep_edits_below
+from shared.sync.runners.planning import conflict_of, policy_for
 from shared.sync.runners.record import ensure_item_row, forget_twin, record_conflict, record_result, record_skip
 from shared.sync.runners.transfer import written_by_us
 from shared.sync.runners.tree import ensure_folder, ensure_parent, legal_name
@@ -40,19 +45,22 @@ def mirror_folder(ctx: LinkContext, msg: MirrorFolder) -> None:
 
 
 def _edited_in_sharepoint(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_id: str) -> bool:
-    """Edit beats delete: a twin changed in SharePoint since the agreed state is not deleted; it is
-    copied to Procore as a new file instead."""
+    """Deleted in Procore: the planner weighs the delete against SharePoint's current state. True when an
+    edit there beats it (copied to Procore as a new file, or, one-way, left in SharePoint untracked)."""
     try:
         now = sp_items.get_item(ctx.graph, ctx.drive_id, sp_id)
     except errors.NotFound:
         return False
-    if now.is_deleted or not row.sp_quickxor or now.quick_xor_hash == row.sp_quickxor or written_by_us(ctx, now):
+    planned = plan_content(PlanInput(None, sharepoint_state(now, row, by_us=written_by_us(ctx, now)),
+                                     agreed_pair(row), policy_for(ctx, msg.tool)))
+    kept = conflict_of(planned)
+    if kept is None:
         return False  # unchanged since agreed, or changed by our own write (no person's edit to keep)
-    record_conflict(ctx, msg.tool, msg.procore_id, now.name,
-                    "edited in SharePoint, deleted in Procore: the edit wins and is copied back")
+    record_conflict(ctx, msg.tool, msg.procore_id, now.name, kept.reason)
     forget_twin(ctx, row)
-    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                        tool=msg.tool, sp_item_id=sp_id))
+    if ActionKind.RESTORE in planned.kinds():
+        ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                            tool=msg.tool, sp_item_id=sp_id))
     return True
 
 
