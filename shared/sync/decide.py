@@ -198,10 +198,11 @@ def agreed_pair(row: ItemRow) -> Agreed:
 
 
 def procore_state(current: SourceItem | None, row: ItemRow | None, *, hash: str | None = None,
-                  locked: bool = False, changed: bool | None = None) -> SideState | None:
+                  locked: bool = False, changed: bool | None = None, metadata: bool = False) -> SideState | None:
     """Procore's current state of the item (None: gone). Procore keeps no content hash unless the caller
     hashed the bytes it staged (`hash`): a version other than the agreed one is a change (`changed` when the
-    caller knows better: the version it is copying was never synced)."""
+    caller knows better: the version it is copying was never synced). Its time is the content's, or, for a
+    name-and-place plan (`metadata`), the item's own last change (a rename or move)."""
     if current is None or current.deleted:
         return None
     if changed is None:
@@ -209,7 +210,8 @@ def procore_state(current: SourceItem | None, row: ItemRow | None, *, hash: str 
         changed = current.kind is ItemKind.FILE and None not in (current.version, agreed) and current.version != agreed
     return SideState(kind=_kind(current.kind), name=current.name, parent=current.parent_id, version=current.version,
                      content_changed=changed,
-                     hash=hash, size=current.size, modified=current.updated_at, locked=locked)
+                     hash=hash, size=current.size, locked=locked,
+                     modified=(current.changed_at or current.updated_at) if metadata else current.updated_at)
 
 
 def sharepoint_state(item: DriveItem | None, row: ItemRow | None, *, by_us: bool,

@@ -24,7 +24,7 @@ from shared.graph import items as sp_items
 from shared.graph.content import download_to
 from shared.graph.models import DriveItem
 from shared.models.api import ToolKey
-from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
+from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction, Phase, TransferRow
 from shared.procore.uploads import FileSource
@@ -33,7 +33,7 @@ from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import agreed_pair, procore_state, sharepoint_state
-from shared.sync.plan.aspects import plan_content
+from shared.sync.plan.aspects import plan_content, plan_metadata
 from shared.sync.plan.state import PlanInput
 from shared.sync.plan.vocabulary import ActionKind
 from shared.sync.quiet import superseded
@@ -389,14 +389,35 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     parent = procore_parent(ctx, twin.tool, item.parent_id)
     name = item.name or twin.procore_name
-    new_name = name if name != twin.procore_name else None
-    new_parent = parent if parent != twin.procore_parent_id else None
+    current = adapter.get(ctx.procore, ctx.link, twin.procore_id, twin.kind)
+    back = _won_in_procore(ctx, twin, item, current)   # Procore's own rename or move, when the planner keeps it
+    if current is not None and ActionKind.RENAME in back:
+        name = current.name
+    if current is not None and ActionKind.MOVE in back:
+        parent = current.parent_id or parent
+    procore_name, procore_parent_id = (current.name, current.parent_id) if current is not None and back \
+        else (twin.procore_name, twin.procore_parent_id)
+    new_name = name if name != procore_name else None
+    new_parent = parent if parent != procore_parent_id else None
     if new_name is not None or new_parent is not None:
         if twin.kind is ItemKind.FILE:
-            current = adapter.get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
             if current is None:
                 raise errors.NotFound(f"file {twin.procore_id} is gone from Procore")
             _writable(ctx, twin, current, "move")
         adapter.move(ctx.procore, ctx.link, twin.procore_id, twin.kind, name=new_name, parent_id=new_parent)
     _record_twin(ctx, twin.tool, twin.procore_id, twin.kind, item, name, parent, twin.procore_version,
                  twin.sp_quickxor)
+    if back:   # Procore's name or place goes to SharePoint (after this record, so it sees the change)
+        ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
+
+
+def _won_in_procore(ctx: LinkContext, twin: ItemRow, item: DriveItem, current: SourceItem | None) -> set[ActionKind]:
+    """Renamed or moved in SharePoint: the planner weighs it against Procore's current name and place (a
+    different rename or move there too: the newer wins). The aspects Procore keeps (and sends to SharePoint)."""
+    if current is None or current.deleted:
+        return set()
+    planned = plan_metadata(PlanInput(procore_state(current, twin, metadata=True),
+                                      sharepoint_state(item, twin, by_us=False), agreed_pair(twin),
+                                      policy_for(ctx, twin.tool)))
+    return {a.kind for a in planned.actions
+            if a.target is Side.SHAREPOINT and a.kind in (ActionKind.RENAME, ActionKind.MOVE)}

@@ -106,3 +106,14 @@ def test_a_folder_holding_edits_beats_its_delete_and_one_without_goes() -> None:
     one_way = plan(PlanInput(None, folder_state(folder, procore=False, changed_below=True), agreed_pair(folder),
                              Policy(mode=Mode.ONE_WAY)))
     assert [(a.kind, a.conflict) for a in one_way.actions] == [(ActionKind.RECORD_ONLY, True)]
+
+
+def test_a_rename_is_timed_by_the_items_own_change_and_the_newer_rename_wins() -> None:
+    renamed = _procore(name="Plan P.pdf", at=T0).model_copy(update={"changed_at": T0 + timedelta(hours=2)})
+    assert _state(procore_state(renamed, ROW)).modified == T0   # content time
+    assert _state(procore_state(renamed, ROW, metadata=True)).modified == T0 + timedelta(hours=2)
+    sp = sharepoint_state(_sp(name="Plan S.pdf", at=T0 + timedelta(hours=1)), ROW, by_us=False)
+    meta = plan_metadata(PlanInput(procore_state(renamed, ROW, metadata=True), sp, agreed_pair(ROW)))
+    assert [(a.kind, a.target, a.name) for a in meta.actions] == [(ActionKind.RENAME, Side.SHAREPOINT, "Plan P.pdf")]
+    by_content_time = plan_metadata(PlanInput(procore_state(renamed, ROW), sp, agreed_pair(ROW)))
+    assert [(a.kind, a.target) for a in by_content_time.actions] == [(ActionKind.RENAME, Side.PROCORE)]
