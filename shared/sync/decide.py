@@ -11,11 +11,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from shared.models.api import ToolKey
+from shared.graph.models import DriveItem
+from shared.models.api import Mode, TenantSettings, ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.sync.plan import planner
 from shared.sync.plan import vocabulary as v
-from shared.sync.plan.state import Agreed, PlanInput, SideState
+from shared.sync.plan.state import Agreed, PlanInput, Policy, SideState
 from shared.tools import TOOLS
 from shared.tools.base import CompareVersions, SourceItem, VersionOrder, version_changed
 
@@ -194,3 +195,58 @@ def decide_sp_to_procore(current: SpView, base: ItemRow | None, our_app_id: str)
     plan = planner.plan(PlanInput(_as_agreed(agreed, procore=True) if agreed else None, side, agreed))
     create = ActionKind.MIRROR_FOLDER_PROCORE if current.is_folder else ActionKind.COPY_TO_PROCORE
     return _to_runner(plan, create, ActionKind.COPY_TO_PROCORE, ActionKind.MOVE_PROCORE, ActionKind.RECYCLE_PROCORE)
+
+
+# Observations for the runners that plan both sides at once (a conflict, an edit against a delete): the
+# runner reads both sides' current state, these turn it and the agreed row into the planner's input.
+
+def agreed_pair(row: ItemRow) -> Agreed:
+    """The item's agreed state, its parent keyed by the Procore parent's id (the pair key)."""
+    return _agreed(row, row.procore_parent_id)
+
+
+def procore_state(current: SourceItem | None, row: ItemRow | None, *, hash: str | None = None,
+                  locked: bool = False, changed: bool | None = None, metadata: bool = False) -> SideState | None:
+    """Procore's current state of the item (None: gone). Procore keeps no content hash unless the caller
+    hashed the bytes it staged (`hash`): a version other than the agreed one is a change (`changed` when the
+    caller knows better: the version it is copying was never synced). Its time is the content's, or, for a
+    name-and-place plan (`metadata`), the item's own last change (a rename or move)."""
+    if current is None or current.deleted:
+        return None
+    if changed is None:
+        agreed = row.procore_version if row is not None else None
+        changed = current.kind is ItemKind.FILE and None not in (current.version, agreed) \
+            and version_changed(_versions(current.tool, None), current.version, agreed)
+    return SideState(kind=_kind(current.kind), name=current.name, parent=current.parent_id, version=current.version,
+                     content_changed=changed,
+                     hash=hash, size=current.size, locked=locked,
+                     modified=(current.changed_at or current.updated_at) if metadata else current.updated_at)
+
+
+def sharepoint_state(item: DriveItem | None, row: ItemRow | None, *, by_us: bool,
+                     changed: bool | None = None) -> SideState | None:
+    """SharePoint's current state of the item (None: gone). Its content changed when its quickXorHash is not
+    the agreed one (`changed` when the caller knows better: the bytes it is copying are a change)."""
+    if item is None or item.is_deleted:
+        return None
+    kind = v.Kind.FOLDER if item.is_folder else v.Kind.FILE
+    if changed is None:
+        changed = row is not None and kind is v.Kind.FILE and bool(row.sp_quickxor) \
+            and item.quick_xor_hash != row.sp_quickxor
+    parent = None if row is None else row.procore_parent_id if item.parent_id == row.sp_parent_id \
+        else f"sp:{item.parent_id}"  # another SharePoint folder than the agreed one: a key of its own
+    return SideState(kind=kind, name=item.name or "", parent=parent, version=item.etag, hash=item.quick_xor_hash,
+                     size=item.size, modified=item.last_modified, by_us=by_us, content_changed=changed)
+
+
+def folder_state(row: ItemRow, procore: bool, changed_below: bool) -> SideState:
+    """A folder still on one side, as agreed, holding (or not) a person's changes below it."""
+    agreed = agreed_pair(row)
+    return SideState(kind=v.Kind.FOLDER, name=agreed.procore_name if procore else agreed.sp_name,
+                     parent=agreed.parent, changed_below=changed_below)
+
+
+def policy_of(settings: TenantSettings, mode: Mode | None, today: str) -> Policy:
+    """The planner's policy for one tool of a link in regular sync."""
+    return Policy(mode=mode or Mode.TWO_WAY, conflict_policy=settings.conflict_policy,
+                  delete_sync=settings.delete_sync, today=today)

@@ -39,6 +39,7 @@ class SourceItem(BaseModel):
     deleted: bool = False
     download_url: str | None = None  # where `version`'s bytes are, when the listing already said so
     locked_until: datetime | None = None  # checked out in Procore until then: not to be overwritten
+    changed_at: datetime | None = None    # when the item itself last changed (a rename or a move too)
 
     @property
     def key(self) -> ItemKey:

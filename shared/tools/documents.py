@@ -49,7 +49,7 @@ def _from_index(item: DocumentItem) -> SourceItem:
     return SourceItem(tool=ToolKey.DOCUMENTS, procore_id=str(item.id), kind=kind, name=item.name,
                       parent_id=str(item.parent_id) if item.parent_id is not None else None,
                       version=version, size=size, updated_at=modified,
-                      deleted=item.is_deleted or item.is_recycle_bin, download_url=url)
+                      deleted=item.is_deleted or item.is_recycle_bin, download_url=url, changed_at=item.updated_at)
 
 
 def _from_file(file: DocFile) -> SourceItem:
@@ -59,13 +59,15 @@ def _from_file(file: DocFile) -> SourceItem:
                       version=str(latest.id) if latest else None,
                       size=latest.size if latest and latest.size is not None else file.size,
                       updated_at=(latest.created_at if latest else None) or file.updated_at, deleted=file.is_deleted,
-                      download_url=latest.url if latest else None, locked_until=file.checked_out_until)
+                      download_url=latest.url if latest else None, locked_until=file.checked_out_until,
+                      changed_at=file.updated_at)
 
 
 def _from_folder(folder: FolderRef) -> SourceItem:
     return SourceItem(tool=ToolKey.DOCUMENTS, procore_id=str(folder.id), kind=ItemKind.FOLDER, name=folder.name,
                       parent_id=str(folder.parent_id) if folder.parent_id is not None else None,
-                      updated_at=folder.updated_at, deleted=folder.is_deleted or folder.is_recycle_bin)
+                      updated_at=folder.updated_at, deleted=folder.is_deleted or folder.is_recycle_bin,
+                      changed_at=folder.updated_at)
 
 
 def _changed(item: DocumentItem) -> Changed:

@@ -19,7 +19,12 @@ from shared.models.messages import ProcoreChange, ProcoreMetadata, SpMetadata, S
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
+from shared.sync.decide import agreed_pair, folder_state
 from shared.sync.naming import unsupported_reason
+from shared.sync.plan.planner import plan
+from shared.sync.plan.state import PlanInput
+from shared.sync.plan.vocabulary import ActionKind
+from shared.sync.runners.planning import conflict_of, policy_for
 from shared.sync.runners.record import forget_twin, record_conflict, twin_of
 from shared.sync.runners.transfer import written_by_us
 from shared.tools.base import SourceItem
@@ -61,8 +66,11 @@ def keep_edits_below(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_folder_
     (the caller then deletes the folder whole)."""
     items = _subtree(ctx, sp_folder_id)
     edited = [i for i in items if _changed_by_a_person(ctx, i)]
-    if not edited:
+    planned = plan(PlanInput(None, folder_state(row, procore=False, changed_below=bool(edited)), agreed_pair(row),
+                             policy_for(ctx, row.tool)))
+    if conflict_of(planned) is None:
         return False
+    to_procore = ActionKind.RESTORE in planned.kinds()   # one-way: the edits stay in SharePoint, untracked
     by_id = {i.id: i for i in items}
     kept: set[str] = {sp_folder_id}
     for item in edited:
@@ -78,14 +86,15 @@ def keep_edits_below(ctx: LinkContext, msg: SpMetadata, row: ItemRow, sp_folder_
                 pass
     common = {"tenant_id": msg.tenant_id, "link_id": msg.link_id, "lane": msg.lane, "tool": row.tool}
     for item in items:
-        if item.id in kept and not item.is_folder:
+        if to_procore and item.id in kept and not item.is_folder:
             ctx.send(Step.TRANSFER, SpToProcore(**common, sp_item_id=item.id), delay_s=FOLLOW_UP_DELAY_S)
-    # the folder itself comes back even when it holds nothing but edits in subfolders
-    ctx.send(Step.METADATA, ProcoreMetadata(**common, sp_item_id=sp_folder_id, action="mirror_folder"),
-             delay_s=FOLLOW_UP_DELAY_S)
+    if to_procore:  # the folder itself comes back even when it holds nothing but edits in subfolders
+        ctx.send(Step.METADATA, ProcoreMetadata(**common, sp_item_id=sp_folder_id, action="mirror_folder"),
+                 delay_s=FOLLOW_UP_DELAY_S)
     record_conflict(ctx, row.tool, row.procore_id, row.sp_name or row.procore_name,
                     f"deleted in Procore with {len(edited)} file(s) changed in SharePoint inside: the edits win "
-                    "and are copied back; the rest is deleted")
+                    f"and {'are copied back' if to_procore else 'stay in SharePoint only (one-way)'}; "
+                    "the rest is deleted")
     for item in items:  # deleted ones: their delta echo finds no twin; kept ones: mirrored anew
         twin = twin_of(ctx, item.id)
         if twin is not None:
@@ -130,7 +139,9 @@ def keep_procore_edits_below(ctx: LinkContext, twin: ItemRow) -> bool:
     rows = {i.procore_id: (ctx.item(twin.tool, i.procore_id, fresh=True)) for i in items}
     edited = [i for i in items if i.kind is ItemKind.FILE
               and _new_procore_version(ctx, twin.tool, r.row if (r := rows[i.procore_id]) else None, i)]
-    if not edited:
+    planned = plan(PlanInput(folder_state(twin, procore=True, changed_below=bool(edited)), None, agreed_pair(twin),
+                             policy_for(ctx, twin.tool)))
+    if conflict_of(planned) is None or ActionKind.RESTORE not in planned.kinds():
         return False
     by_id = {i.procore_id: i for i in items}
     kept: set[str] = {twin.procore_id}

@@ -23,19 +23,24 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.content import download_to
 from shared.graph.models import DriveItem
-from shared.models.api import ConflictPolicy, ToolKey
-from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
+from shared.models.api import ToolKey
+from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction, Phase, TransferRow
 from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
-from shared.sync.conflict import Side, newest_wins
+from shared.sync.conflict import Side
 from shared.sync.context import LinkContext, Step
+from shared.sync.decide import agreed_pair, procore_state, sharepoint_state
+from shared.sync.plan.aspects import plan_content, plan_metadata
+from shared.sync.plan.state import PlanInput
+from shared.sync.plan.vocabulary import ActionKind
 from shared.sync.quiet import superseded
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.folder_delete import keep_procore_edits_below
+from shared.sync.runners.planning import conflict_of, policy_for
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
@@ -191,34 +196,38 @@ def resume_after_checkin(ctx: LinkContext, row: ItemRow, lane: Lane) -> bool:
 
 
 def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveItem) -> bool:
-    """SharePoint and Procore both changed since the agreed state: apply the conflict policy.
-    True when Procore keeps its content (its version is then copied to SharePoint instead)."""
-    adapter = ctx.adapter(twin.tool)
-    current = adapter.get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
-    if current is None:  # edit beats delete: SharePoint's file comes back as a new one
-        record_conflict(ctx, twin.tool, twin.procore_id, item.name,
-                        "edited in SharePoint, deleted in Procore: the edit wins and is copied back")
+    """SharePoint's new content meets Procore's current state: the planner says whose content wins (Procore
+    keeps no content hash, so a version made since the agreed state is a change, never downloaded just to
+    hash it). True when nothing is written to Procore here (Procore's side is then copied, or kept)."""
+    current = ctx.adapter(twin.tool).get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
+    locked = current is not None and current.locked_until is not None and current.locked_until > datetime.now(UTC)
+    procore = procore_state(current, twin, locked=locked)
+    sharepoint = sharepoint_state(item, twin, by_us=False, changed=True)  # these bytes are SharePoint's change
+    planned = plan_content(PlanInput(procore, sharepoint, agreed_pair(twin), policy_for(ctx, twin.tool)))
+    kinds, conflict = planned.kinds(), conflict_of(planned)
+    if current is None or procore is None:   # deleted in Procore: the edit comes back (one-way: stays in SharePoint)
+        if conflict is not None:
+            record_conflict(ctx, twin.tool, twin.procore_id, item.name, conflict.reason)
         forget_twin(ctx, twin)
-        ctx.send(Step.TRANSFER, msg.model_copy(update={"phase": "fetch", "staged_blob": None}))
+        if ActionKind.RESTORE in kinds:
+            ctx.send(Step.TRANSFER, msg.model_copy(update={"phase": "fetch", "staged_blob": None}))
         return True
-    _writable(ctx, twin, current, "upload")
-    latest = current.version
-    if latest is None or twin.procore_version is None or latest == twin.procore_version:
-        return False
-    # Procore has no content hash: a version it made since the agreed state is a change, never
-    # downloaded just to hash it (see the module docstring). Whichever side the policy lets win, nothing is lost.
-    if ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH:
+    if ActionKind.DEFER in kinds:
+        _writable(ctx, twin, current, "upload")   # raises Locked: looked at again after the checkout
+    version = current.version or ""
+    if ActionKind.KEEP_BOTH_COPY in kinds:
         # keep_both is applied by the Procore -> SharePoint step, which holds both contents at once
         ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                          tool=twin.tool, procore_id=twin.procore_id, version=latest))
+                                          tool=twin.tool, procore_id=twin.procore_id, version=version))
         return True
-    verdict = newest_wins(Side.SHAREPOINT, item.last_modified, current.updated_at)
-    record_conflict(ctx, twin.tool, twin.procore_id, item.name, verdict.reason)
-    if verdict.incoming_wins:
-        return False
-    ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=twin.tool,
-                                      procore_id=twin.procore_id, version=latest))
-    return True
+    if conflict is not None:
+        record_conflict(ctx, twin.tool, twin.procore_id, item.name, conflict.reason)
+    content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)
+    if content is not None and content.target is Side.SHAREPOINT:   # Procore's content wins: it goes to SharePoint
+        ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                          tool=twin.tool, procore_id=twin.procore_id, version=version))
+        return True
+    return content is None   # SharePoint's wins: uploaded by the caller; anything else writes nothing
 
 
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
@@ -361,12 +370,14 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
             adapter.delete(ctx.procore, ctx.link, twin.procore_id, ItemKind.FOLDER)
         else:
             current = adapter.get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
-            latest = current.version if current is not None else None
-            if current is not None and latest is not None and twin.procore_version and latest != twin.procore_version:
-                record_conflict(ctx, twin.tool, twin.procore_id, current.name,
-                                "edited in Procore, deleted in SharePoint: the edit wins and is copied back")
+            planned = plan_content(PlanInput(procore_state(current, twin), None, agreed_pair(twin),
+                                             policy_for(ctx, twin.tool)))
+            kept = conflict_of(planned)
+            if current is not None and kept is not None:   # the Procore edit beats the delete
+                record_conflict(ctx, twin.tool, twin.procore_id, current.name, kept.reason)
                 forget_twin(ctx, twin)
-                ctx.send(Step.TRANSFER, FetchFile(**common, version=latest))
+                if ActionKind.RESTORE in planned.kinds():
+                    ctx.send(Step.TRANSFER, FetchFile(**common, version=current.version or ""))
                 return
             if not admit_delete(ctx, twin):
                 return
@@ -378,14 +389,35 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     parent = procore_parent(ctx, twin.tool, item.parent_id)
     name = item.name or twin.procore_name
-    new_name = name if name != twin.procore_name else None
-    new_parent = parent if parent != twin.procore_parent_id else None
+    current = adapter.get(ctx.procore, ctx.link, twin.procore_id, twin.kind)
+    back = _won_in_procore(ctx, twin, item, current)   # Procore's own rename or move, when the planner keeps it
+    if current is not None and ActionKind.RENAME in back:
+        name = current.name
+    if current is not None and ActionKind.MOVE in back:
+        parent = current.parent_id or parent
+    procore_name, procore_parent_id = (current.name, current.parent_id) if current is not None and back \
+        else (twin.procore_name, twin.procore_parent_id)
+    new_name = name if name != procore_name else None
+    new_parent = parent if parent != procore_parent_id else None
     if new_name is not None or new_parent is not None:
         if twin.kind is ItemKind.FILE:
-            current = adapter.get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
             if current is None:
                 raise errors.NotFound(f"file {twin.procore_id} is gone from Procore")
             _writable(ctx, twin, current, "move")
         adapter.move(ctx.procore, ctx.link, twin.procore_id, twin.kind, name=new_name, parent_id=new_parent)
     _record_twin(ctx, twin.tool, twin.procore_id, twin.kind, item, name, parent, twin.procore_version,
                  twin.sp_quickxor)
+    if back:   # Procore's name or place goes to SharePoint (after this record, so it sees the change)
+        ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
+
+
+def _won_in_procore(ctx: LinkContext, twin: ItemRow, item: DriveItem, current: SourceItem | None) -> set[ActionKind]:
+    """Renamed or moved in SharePoint: the planner weighs it against Procore's current name and place (a
+    different rename or move there too: the newer wins). The aspects Procore keeps (and sends to SharePoint)."""
+    if current is None or current.deleted:
+        return set()
+    planned = plan_metadata(PlanInput(procore_state(current, twin, metadata=True),
+                                      sharepoint_state(item, twin, by_us=False), agreed_pair(twin),
+                                      policy_for(ctx, twin.tool)))
+    return {a.kind for a in planned.actions
+            if a.target is Side.SHAREPOINT and a.kind in (ActionKind.RENAME, ActionKind.MOVE)}

@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -29,16 +30,20 @@ from shared.graph import upload as sp_upload
 from shared.graph.content import Transfer, download_to
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.api import ConflictPolicy, InitialSync
 from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction, Phase
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
-from shared.sync.conflict import Side, conflict_name, newest_wins
+from shared.sync.conflict import Side
 from shared.sync.context import LinkContext, Step
-from shared.sync.decide import version_already_synced
+from shared.sync.decide import agreed_pair, procore_state, sharepoint_state, version_already_synced
 from shared.sync.naming import sharepoint_name, unsupported_reason
+from shared.sync.plan.aspects import plan_content
+from shared.sync.plan.planner import plan
+from shared.sync.plan.state import PlanInput
+from shared.sync.plan.vocabulary import Action, ActionKind, Plan
+from shared.sync.runners.planning import conflict_of, policy_for
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
@@ -179,46 +184,59 @@ def _with_suffix(name: str, procore_id: str) -> str:
 
 
 def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src: Sender) -> Transfer | None:
-    """A new Procore version onto an existing SharePoint twin, applying the conflict policy when
-    SharePoint changed too since the last agreed state. None: SharePoint won, nothing written here."""
+    """A new Procore version onto an existing SharePoint twin: both sides' current state goes to the planner,
+    which says whose content wins (and whether a keep-both copy is written). None: nothing written here."""
     now = sp_items.get_item(ctx.graph, ctx.drive_id, sp_id)
     if now.quick_xor_hash == msg.quickxor:
         return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=now)  # same bytes: just record
-    if row.sp_quickxor and now.quick_xor_hash != row.sp_quickxor and not written_by_us(ctx, now):
-        verdict = newest_wins(Side.PROCORE, msg.modified_at, now.last_modified)
-        keep_both = ctx.tenant.settings.conflict_policy is ConflictPolicy.KEEP_BOTH
-        record_conflict(ctx, msg.tool, msg.procore_id, now.name,
-                        verdict.reason if not keep_both else f"{verdict.reason}; kept both (keep_both)")
-        if keep_both:
-            with _local_copy(ctx, msg, src) as path:
-                _keep_loser_beside(ctx, msg, now, path, procore_lost=not verdict.incoming_wins)
-        if not verdict.incoming_wins:
-            ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                                tool=msg.tool, sp_item_id=sp_id, conflict_resolved=True))
-            return None
+    procore = SourceItem(tool=msg.tool, procore_id=msg.procore_id, kind=ItemKind.FILE, name=row.procore_name,
+                         parent_id=row.procore_parent_id, version=msg.version, size=msg.size,
+                         updated_at=msg.modified_at)
+    planned = plan_content(PlanInput(procore_state(procore, row, hash=msg.quickxor, changed=True),
+                                     sharepoint_state(now, row, by_us=written_by_us(ctx, now)), agreed_pair(row),
+                                     policy_for(ctx, msg.tool)))
+    _resolve(ctx, msg, now, src, planned)
+    content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)
+    if content is not None and content.target is Side.PROCORE:   # SharePoint's content wins: it goes to Procore
+        ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                            tool=msg.tool, sp_item_id=sp_id, conflict_resolved=True))
+        return None
+    if content is None:   # a skip (the tool turned off meanwhile): nothing written
+        log.info("new version of %s not copied: %s", msg.procore_id, "; ".join(a.reason for a in planned.actions))
+        return None
     return src.replace(sp_id)
 
 
-def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, procore_bytes: Path,
-                       procore_lost: bool) -> None:
-    """keep_both: write the losing side's content beside the winner as `name (<Side> conflict DATE).ext` in
-    SharePoint, then hand that new file to the SharePoint -> Procore path, so both trees hold it."""
-    loser = Side.PROCORE if procore_lost else Side.SHAREPOINT
-    name = conflict_name(sp_now.name or "file", loser, datetime.now(UTC).date().isoformat())
+def _resolve(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, src: Sender, planned: Plan) -> None:
+    """A planned conflict: its `conflict` activity, and keep_both's copy of the loser beside the winner."""
+    conflict = conflict_of(planned)
+    if conflict is not None:
+        record_conflict(ctx, msg.tool, msg.procore_id, sp_now.name, conflict.reason)
+    copies = [a for a in planned.actions if a.kind is ActionKind.KEEP_BOTH_COPY]
+    beside = next((a for a in copies if a.target is Side.SHAREPOINT), None)
+    if beside is not None:
+        with _local_copy(ctx, msg, src) as path:
+            _keep_loser_beside(ctx, msg, sp_now, path, beside, to_procore=any(a.target is Side.PROCORE for a in copies))
+
+
+def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, procore_bytes: Path, copy: Action,
+                       to_procore: bool) -> None:
+    """keep_both: write the losing side's content (`copy.source`) beside the winner in SharePoint under the
+    planned name, then, when the plan writes it on both sides, hand that new file to SharePoint -> Procore."""
     parent = sp_now.parent_id
-    if parent is None:
-        raise errors.InvariantBroken("a SharePoint file without a parent")
-    if procore_lost:
-        copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, name, procore_bytes, conflict="replace")
+    if parent is None or copy.name is None:
+        raise errors.InvariantBroken("a keep-both copy without a SharePoint parent or a name")
+    if copy.source is Side.PROCORE:
+        written = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, copy.name, procore_bytes, conflict="replace")
     else:
         with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
             loser_path = Path(tmp) / "sharepoint"
             with open(loser_path, "wb") as out:
                 download_to(ctx.graph, ctx.drive_id, sp_now.id, out)
-            copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, name, loser_path, conflict="replace")
-    if copy.item is not None:
+            written = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, copy.name, loser_path, conflict="replace")
+    if written.item is not None and to_procore:
         ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                            tool=msg.tool, sp_item_id=copy.item.id))
+                                            tool=msg.tool, sp_item_id=written.item.id))
 
 
 def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
@@ -244,14 +262,31 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
                 continue  # another item's copy under the same SharePoint name, not recorded yet: never take it
             if existing.quick_xor_hash == msg.quickxor and existing.size == msg.size:
                 return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)  # identical: adopt
-            if owner is None and ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT \
-                    and not written_by_us(ctx, existing):  # our own unrecorded upload is no newer SharePoint copy
-                verdict = newest_wins(Side.PROCORE, msg.modified_at, existing.last_modified)
-                if not verdict.incoming_wins:
-                    adopt_newer_sp(ctx, row, existing)
-                    return None
+            if owner is None:
+                return _onto_unmapped(ctx, msg, row, existing, src)
             return src.replace(existing.id)
     raise errors.Conflict(f"no free name for {name!r} in its SharePoint folder")
+
+
+def _onto_unmapped(ctx: LinkContext, msg: UploadFile, row: ItemRow, existing: DriveItem,
+                   src: Sender) -> Transfer | None:
+    """A new Procore file meets an unmapped SharePoint file of the same name: the planner matches them (the
+    same file made on both sides) and says whose content wins, or that the loser is kept beside."""
+    procore = SourceItem(tool=msg.tool, procore_id=msg.procore_id, kind=ItemKind.FILE, name=row.procore_name,
+                         parent_id=row.procore_parent_id, version=msg.version, size=msg.size,
+                         updated_at=msg.modified_at)
+    initial = ctx.link.initial_sync if ctx.lane is Lane.INITIAL else None
+    planned = plan(PlanInput(procore_state(procore, None, hash=msg.quickxor),
+                             sharepoint_state(existing, None, by_us=written_by_us(ctx, existing)), None,
+                             replace(policy_for(ctx, msg.tool), initial=initial)))
+    _resolve(ctx, msg, existing, src, planned)
+    content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)
+    if content is not None and content.target is Side.PROCORE:   # SharePoint's copy wins: a new Procore version
+        adopt_newer_sp(ctx, row, existing)
+        return None
+    if content is None and ActionKind.RECORD_ONLY in planned.kinds():   # identical by the servers' hashes
+        return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)
+    return src.replace(existing.id)
 
 
 def _uploading_elsewhere(ctx: LinkContext, msg: UploadFile, row: ItemRow, candidate: str) -> bool:

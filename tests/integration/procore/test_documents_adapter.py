@@ -58,6 +58,9 @@ def test_write_half_round_trip(app_client: ProcoreClient, tmp_path: Path, projec
     DOCS.move(app_client, link, created.procore_id, ItemKind.FILE, name="spec rev B.pdf", parent_id=root)
     moved = DOCS.get(app_client, link, created.procore_id, ItemKind.FILE)
     assert moved is not None and moved.name == "spec rev B.pdf" and moved.parent_id == root
+    # a rename is the item's own change (changed_at, which times rename conflicts), not its content's (updated_at)
+    assert moved.updated_at == replaced.updated_at and moved.changed_at is not None and replaced.changed_at is not None
+    assert moved.changed_at >= replaced.changed_at   # Procore times are whole seconds
     DOCS.move(app_client, link, folder.procore_id, ItemKind.FOLDER, name=f"{name} renamed")
     renamed = DOCS.get(app_client, link, folder.procore_id, ItemKind.FOLDER)
     assert renamed is not None and renamed.name == f"{name} renamed" and renamed.parent_id == root
