@@ -110,6 +110,7 @@ var tableNames = [
   'deletes'
   'leases'
   'transfers'
+  'deferrals'
 ]
 var stagingContainerName = 'staging'
 
