@@ -241,6 +241,11 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
 def _forget_vanished_twin(ctx: LinkContext, msg: UploadFile, sp_item_id: str) -> None:
     """The twin is gone from SharePoint and a new one is about to be written: the gone id's reverse index
     goes first, so that id's delete, when it comes, finds no twin (it would delete the edit in Procore)."""
+    try:
+        if not sp_items.get_item(ctx.graph, ctx.drive_id, sp_item_id).is_deleted:
+            return                      # still there: the 404 was about something else
+    except errors.NotFound:
+        pass
     index = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
     if index is not None and index.row.item_key == item_key(msg.tool.value, msg.procore_id):
         ctx.services.repos.items_by_sp.delete(ctx.link.link_id, sp_item_id, index.etag)

@@ -10,6 +10,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
 from shared.graph import items as sp_items
+from shared.graph import upload as sp_upload
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ToolKey
 from shared.models.messages import TRANSFER, Lane, StartInitialSync, UploadFile
@@ -123,7 +125,8 @@ def test_a_retried_delivery_sends_its_copy_again_and_a_new_chain_starts_once_don
 
 
 @pytest.mark.parametrize("inner_mirrored", [True, False], ids=["both-folders-mirrored", "inner-folder-not-yet"])
-def test_an_upload_into_a_folder_deleted_in_sharepoint_mirrors_the_path_anew(env: Env, inner_mirrored: bool) -> None:
+def test_an_upload_into_a_folder_deleted_in_sharepoint_mirrors_the_path_anew(env: Env, inner_mirrored: bool,
+                                                                             tmp_path: Path) -> None:
     """Edit beats delete: a file edited in Procore whose SharePoint folder Zone D was deleted while its row
     still says synced. Its subfolder is mirrored too (its twin deleted with it: the file's PUT meets 404)
     or not yet (being mirrored anew: its POST .../children meets 404). The upload re-creates the path (new
@@ -152,9 +155,21 @@ def test_an_upload_into_a_folder_deleted_in_sharepoint_mirrors_the_path_anew(env
                                        sp_item_id=twin, sp_parent_id=sp_parent, sp_name=name, updated_at=now))
         env.repos.items_by_sp.upsert(ItemBySpRow(link_id=link.link_id, sp_item_id=twin,
                                                  item_key=item_key(TOOL.value, procore_id)))
-    env.repos.items.upsert(ItemRow(link_id=link.link_id, tool=TOOL, procore_id="7003", kind=ItemKind.FILE,
-                                   state=ItemState.PENDING, procore_name="Procore Edit.txt",
-                                   procore_parent_id="7002", updated_at=now))
+    old_file = None
+    if inner_mirrored:              # the file had its twin too, deleted with the folders
+        agreed = tmp_path / "agreed.txt"
+        agreed.write_bytes(b"agreed")
+        old_file = sp_upload.upload_new(ctx.graph, ctx.drive_id, inner.id, "Procore Edit.txt", agreed).item
+        assert old_file is not None
+        env.repos.items_by_sp.upsert(ItemBySpRow(link_id=link.link_id, sp_item_id=old_file.id,
+                                                 item_key=item_key(TOOL.value, "7003")))
+    env.repos.items.upsert(ItemRow(
+        link_id=link.link_id, tool=TOOL, procore_id="7003", kind=ItemKind.FILE,
+        state=ItemState.SYNCED if old_file else ItemState.PENDING, procore_name="Procore Edit.txt",
+        procore_parent_id="7002", procore_version="1" if old_file else None,
+        sp_item_id=old_file.id if old_file else None, sp_parent_id=inner.id if old_file else None,
+        sp_name="Procore Edit.txt" if old_file else None, sp_quickxor=old_file.quick_xor_hash if old_file else None,
+        updated_at=now))
     with env.graph_session("user") as person:                      # to the recycle bin, by a person
         sp_items.delete_item(person, ctx.drive_id, outer.id)
     data = b"edited in Procore"
@@ -169,6 +184,7 @@ def test_an_upload_into_a_folder_deleted_in_sharepoint_mirrors_the_path_anew(env
     assert all(r is not None and r.row.state is ItemState.SYNCED for r in rows.values()), rows
     new_outer, new_inner, file = (r.row for r in rows.values() if r is not None)
     assert new_outer.sp_item_id not in (None, outer.id) and new_inner.sp_item_id not in (None, inner.id)
+    assert file.sp_item_id not in (None, *([old_file.id] if old_file else []))
     assert new_inner.sp_parent_id == new_outer.sp_item_id and file.sp_parent_id == new_inner.sp_item_id
     assert file.upload_lease_until is None and file.procore_version == "2"
     # SharePoint holds the path again, under the new ids, with the file's bytes
@@ -176,6 +192,6 @@ def test_an_upload_into_a_folder_deleted_in_sharepoint_mirrors_the_path_anew(env
     got = sp_items.get_child(ctx.graph, ctx.drive_id, new_inner.sp_item_id or "", "Procore Edit.txt")
     assert got is not None and got.id == file.sp_item_id and got.quick_xor_hash == msg.quickxor
     # the gone folders' ids lead to no row: their delete, when it comes, deletes nothing in Procore
-    for gone in (outer.id, inner.id):
+    for gone in (outer.id, inner.id, *([old_file.id] if old_file else [])):
         assert env.repos.items_by_sp.get(link.link_id, gone) is None
     assert _copies(env) == 0                                       # done in this delivery: nothing retried
