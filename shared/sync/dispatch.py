@@ -116,6 +116,7 @@ UNBOUND_RUNNERS: dict[type[BaseModel], UnboundRunner] = {
 def _handle_unbound(services: Services, queue: str, msg: BaseModel, delivery_id: str) -> None:
     """Run a message bound to no link: a transient failure puts it back with a delay, anything else
     propagates (host retries, then poison)."""
+    deferred = False
     try:
         UNBOUND_RUNNERS[type(msg)](services, msg)
     except errors.TransientError as exc:
@@ -124,8 +125,10 @@ def _handle_unbound(services: Services, queue: str, msg: BaseModel, delivery_id:
             raise
         delay = backoff_delay(attempt, exc.retry_after)
         _defer(services, queue, msg, UNBOUND_SCOPE, delivery_id, attempt, delay, exc)
-    else:
-        _settle(services, queue, msg, UNBOUND_SCOPE, delivery_id)
+        deferred = True
+    finally:
+        if not deferred:
+            _settle(services, queue, msg, UNBOUND_SCOPE, delivery_id)
 
 
 def _defer(services: Services, queue: str, msg: BaseModel, scope: str, delivery_id: str, attempt: int,
@@ -142,9 +145,15 @@ def _defer(services: Services, queue: str, msg: BaseModel, scope: str, delivery_
 
 
 def _settle(services: Services, queue: str, msg: BaseModel, scope: str, delivery_id: str) -> None:
-    """A deferred copy ran to its end: its deferral row goes (kept while a duplicate's copy is pending)."""
-    if delivery_id and msg.attempt:  # type: ignore[attr-defined]
-        Deferrals(services.repos.deferrals).settle(scope, deferral_key(queue, msg), datetime.now(UTC))
+    """A deferred copy's run ended without deferring (done, skipped, failed): its deferral row goes, unless
+    a duplicate claimed a later copy. Best effort: a row left behind only goes stale."""
+    attempt = int(msg.attempt)  # type: ignore[attr-defined]
+    if not delivery_id or not attempt:
+        return
+    try:
+        Deferrals(services.repos.deferrals).settle(scope, deferral_key(queue, msg), attempt)
+    except Exception as exc:   # never hide the run's own outcome behind a cleanup's failure
+        log.warning("could not settle the deferral of %s: %s", type(msg).__name__, exc)
 
 
 def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
@@ -199,6 +208,7 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
         services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)
         return
     item = _item_of(msg)
+    deferred = False
     try:
         _run(ctx, msg, delivery_id)
     except errors.TransientError as exc:
@@ -208,6 +218,7 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
             raise
         delay = locked_delay(attempt, exc.retry_after) if locked else backoff_delay(attempt, exc.retry_after)
         _defer(services, queue, msg, ctx.link.link_id, delivery_id, attempt, delay, exc)
+        deferred = True
     except errors.ItemSkipped as exc:
         if item is not None:
             record.record_skip(ctx, item[0], item[1], exc.reason)
@@ -223,5 +234,6 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
     except Exception as exc:
         _record_failure(ctx, item, dequeue_count, exc)
         raise
-    else:
-        _settle(services, queue, msg, ctx.link.link_id, delivery_id)
+    finally:
+        if not deferred:
+            _settle(services, queue, msg, ctx.link.link_id, delivery_id)
