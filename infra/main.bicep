@@ -134,6 +134,7 @@ var tableNames = [
   'deletes'
   'leases'
   'transfers'
+  'deferrals'
 ]
 var stagingContainerName = 'staging'
 

@@ -27,7 +27,7 @@ POISON_SUFFIX = "-poison"  # the Functions host moves a message to `<queue>-pois
 # State tables (architecture §4). shared/store repositories take their names from here; infra/ creates them.
 TABLE_NAMES: tuple[str, ...] = (
     "tenants", "links", "items", "itemsBySp", "cursors", "subscriptions", "activity", "notifications", "deletes",
-    "leases", "transfers",
+    "leases", "transfers", "deferrals",
 )
 
 # Timer schedules (NCRONTAB, six fields, seconds first, UTC).

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from azure.data.tables import TableServiceClient
 
+from shared.models.deferral import DeferralRow
 from shared.models.rows import (
     ActivityRow,
     CursorRow,
@@ -77,6 +78,7 @@ class Repositories:
         self.leases = TableRepository(tables, "leases", LeaseRow, lambda r: (r.scope, r.name))
         self.deletes = TableRepository(tables, "deletes", DeleteRow, lambda r: (r.link_id, r.item_key))
         self.transfers = TableRepository(tables, "transfers", TransferRow, lambda r: (r.link_id, r.key))
+        self.deferrals = TableRepository(tables, "deferrals", DeferralRow, lambda r: (r.scope, r.key))
         self.notifications = TableRepository(
             tables, "notifications", NotificationRow, lambda r: (r.link_id, r.notification_id)
         )

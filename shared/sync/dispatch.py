@@ -5,6 +5,8 @@ Failure policy (style R6/R7), in one place:
   (Retry-After, else capped exponential backoff) and the invocation succeeds; after
   MAX_TRANSIENT_ATTEMPTS it is treated as a failure. A locked item is not overwritten and is looked
   at again for about a day (http_policy.locked_delay), since files stay open in Office for hours.
+  One delayed copy per message: a duplicate delivery that finds another's copy pending sends none
+  (shared/sync/deferral.py), so retries never multiply under at-least-once delivery.
 - ItemSkipped: recorded as skipped with its reason; not retried.
 - ConfigError, or a NotFound that a check traces to the link's folder, library or project: the link is
   paused with a reason the admin can read (runners/pause.py); the message is deferred, not lost.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
@@ -29,6 +32,7 @@ from shared.models.rows import Stage
 from shared.runtime import Services
 from shared.store.queues import HOST_JSON
 from shared.sync.context import LinkContext, load_context
+from shared.sync.deferral import UNBOUND_SCOPE, Deferrals, deferral_key
 from shared.sync.runners import (
     check,
     completion,
@@ -109,9 +113,10 @@ UNBOUND_RUNNERS: dict[type[BaseModel], UnboundRunner] = {
 }
 
 
-def _handle_unbound(services: Services, queue: str, msg: BaseModel) -> None:
+def _handle_unbound(services: Services, queue: str, msg: BaseModel, delivery_id: str) -> None:
     """Run a message bound to no link: a transient failure puts it back with a delay, anything else
     propagates (host retries, then poison)."""
+    deferred = False
     try:
         UNBOUND_RUNNERS[type(msg)](services, msg)
     except errors.TransientError as exc:
@@ -119,8 +124,36 @@ def _handle_unbound(services: Services, queue: str, msg: BaseModel) -> None:
         if attempt > MAX_TRANSIENT_ATTEMPTS:
             raise
         delay = backoff_delay(attempt, exc.retry_after)
-        log.info("%s deferred %.1f s (attempt %d): %s", type(msg).__name__, delay, attempt, exc)
-        services.queues.send(queue, msg.model_copy(update={"attempt": attempt}), delay_s=delay)
+        _defer(services, queue, msg, UNBOUND_SCOPE, delivery_id, attempt, delay, exc)
+        deferred = True
+    finally:
+        if not deferred:
+            _settle(services, queue, msg, UNBOUND_SCOPE, delivery_id)
+
+
+def _defer(services: Services, queue: str, msg: BaseModel, scope: str, delivery_id: str, attempt: int,
+           delay: float, exc: Exception) -> None:
+    """Put the message back with a delay, unless a duplicate delivery's delayed copy is pending already
+    (an anonymous delivery, id "", cannot claim: it always sends, as before)."""
+    name = type(msg).__name__
+    if delivery_id and not Deferrals(services.repos.deferrals).claim(
+            scope, deferral_key(queue, msg), delivery_id, datetime.now(UTC), delay, attempt):
+        log.info("%s not deferred again (attempt %d): a duplicate delivery's copy is pending: %s", name, attempt, exc)
+        return
+    log.info("%s deferred %.1f s (attempt %d): %s", name, delay, attempt, exc)
+    services.queues.send(queue, msg.model_copy(update={"attempt": attempt}), delay_s=delay)
+
+
+def _settle(services: Services, queue: str, msg: BaseModel, scope: str, delivery_id: str) -> None:
+    """A deferred copy's run ended without deferring (done, skipped, failed): its deferral row goes, unless
+    a duplicate claimed a later copy. Best effort: a row left behind only goes stale."""
+    attempt = int(msg.attempt)  # type: ignore[attr-defined]
+    if not delivery_id or not attempt:
+        return
+    try:
+        Deferrals(services.repos.deferrals).settle(scope, deferral_key(queue, msg), attempt)
+    except Exception as exc:   # never hide the run's own outcome behind a cleanup's failure
+        log.warning("could not settle the deferral of %s: %s", type(msg).__name__, exc)
 
 
 def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
@@ -165,7 +198,7 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
     `delivery_id` is the queue message id: retries of one delivery share it, duplicates do not."""
     msg: BaseModel = adapter.validate_json(body)
     if isinstance(msg, m.UNBOUND_MESSAGES):
-        _handle_unbound(services, queue, msg)
+        _handle_unbound(services, queue, msg, delivery_id)
         return
     ctx = load_context(services, msg.tenant_id, msg.link_id, msg.lane)  # type: ignore[attr-defined]
     if ctx is None:
@@ -175,6 +208,7 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
         services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)
         return
     item = _item_of(msg)
+    deferred = False
     try:
         _run(ctx, msg, delivery_id)
     except errors.TransientError as exc:
@@ -183,8 +217,8 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
         if attempt > (MAX_LOCKED_ATTEMPTS if locked else MAX_TRANSIENT_ATTEMPTS):
             raise
         delay = locked_delay(attempt, exc.retry_after) if locked else backoff_delay(attempt, exc.retry_after)
-        log.info("%s deferred %.1f s (attempt %d): %s", type(msg).__name__, delay, attempt, exc)
-        services.queues.send(queue, msg.model_copy(update={"attempt": attempt}), delay_s=delay)
+        _defer(services, queue, msg, ctx.link.link_id, delivery_id, attempt, delay, exc)
+        deferred = True
     except errors.ItemSkipped as exc:
         if item is not None:
             record.record_skip(ctx, item[0], item[1], exc.reason)
@@ -200,3 +234,6 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
     except Exception as exc:
         _record_failure(ctx, item, dequeue_count, exc)
         raise
+    finally:
+        if not deferred:
+            _settle(services, queue, msg, ctx.link.link_id, delivery_id)

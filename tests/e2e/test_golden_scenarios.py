@@ -43,20 +43,7 @@ from tests.support.trees import activity
 # Keyed by delivery mode, then scenario name.
 LEFT_OUT: dict[str, dict[str, str]] = {
     "once": {},
-    "twice": {
-        "lock--new-procore-version-waits-while-the-sharepoint-file-is-open":
-            "the write waits and SharePoint keeps its bytes, as the scenario says, but the retries of the "
-            "locked item multiply: each delivery of a deferred UploadFile sends its own deferred copy (the "
-            "twin meets 'another upload ... is running', is deferred 3 s, then meets the lock and defers as "
-            "well), about 40 retries of one locked file in 2 minutes, 8 chains at attempt 7, so the pipeline "
-            "is never quiet while the file stays open (shared/sync/dispatch.py sends a new message per "
-            "deferral; nothing dedupes the copies)",
-        "edit-beats-delete--folder-deleted-in-sharepoint-file-edited-in-procore":
-            "passed in 2 of 3 twice-delivered runs; in the third the restore of the edited file to SharePoint "
-            "(copy_to_sp 'file created in Procore', four deliveries) livelocked: its UploadFile was deferred "
-            "4,506 times in 13 minutes with 'another upload of <id> is running' (3 s each), beside 404s from "
-            "POST .../children, and the file never came back to SharePoint",
-    },
+    "twice": {},
 }
 SCENARIOS = {mode: [s for s in load_all() if s.e2e and s.name not in LEFT_OUT[mode]] for mode in DELIVERY_MODES}
 BOTH_MODES = [s.name for s in SCENARIOS["once"] if s in SCENARIOS["twice"]]

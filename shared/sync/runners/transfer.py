@@ -45,7 +45,7 @@ from shared.sync.plan.state import PlanInput
 from shared.sync.plan.vocabulary import Action, ActionKind, Plan
 from shared.sync.runners.planning import conflict_of, policy_for
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
-from shared.sync.runners.tree import ensure_parent, legal_name
+from shared.sync.runners.tree import ensure_parent, legal_name, recreate_parent
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
 from shared.sync.transfer import budget, progress, start
 from shared.sync.transfer.send_sp import ChunkedSender, Continued
@@ -241,12 +241,39 @@ def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, pro
 
 def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
             src: Sender) -> Transfer | None:
-    drive = ctx.drive_id
     if row.sp_item_id:
         try:
             return _onto_twin(ctx, msg, row, row.sp_item_id, src)
         except errors.NotFound:
             log.info("twin of %s vanished in SharePoint; uploading it again", msg.procore_id)
+            _forget_vanished_twin(ctx, msg, row.sp_item_id)
+    try:
+        return _upload_new(ctx, msg, row, parent_sp, name, src)
+    except errors.NotFound:
+        moved = recreate_parent(ctx, msg.tool, row, parent_sp)   # the parent folder is gone in SharePoint
+        if moved is None:
+            raise
+        return _upload_new(ctx, msg, row, moved, name, src)
+
+
+def _forget_vanished_twin(ctx: LinkContext, msg: UploadFile, sp_item_id: str) -> None:
+    """The twin is gone from SharePoint and a new one is about to be written: the gone id's reverse index
+    goes first, so that id's delete, when it comes, finds no twin (it would delete the edit in Procore)."""
+    try:
+        if not sp_items.get_item(ctx.graph, ctx.drive_id, sp_item_id).is_deleted:
+            return                      # still there: the 404 was about something else
+    except errors.NotFound:
+        pass
+    index = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
+    if index is not None and index.row.item_key == item_key(msg.tool.value, msg.procore_id):
+        ctx.services.repos.items_by_sp.delete(ctx.link.link_id, sp_item_id, index.etag)
+
+
+def _upload_new(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
+                src: Sender) -> Transfer | None:
+    """A new SharePoint file for the item in `parent_sp`, adopting or replacing one of its name that is
+    ours to take."""
+    drive = ctx.drive_id
     own_key = item_key(msg.tool.value, msg.procore_id)
     for candidate in (name, _with_suffix(name, msg.procore_id)):
         try:

@@ -3,22 +3,27 @@
 Parents are resolved through the items rows by Procore id, never by path, so a renamed or moved
 folder on either side does not break anything. A parent not mirrored yet is mirrored first (walking
 up until a mirrored ancestor or the tool root), which makes the order of queue messages irrelevant.
-Never imports azure.functions.
+A parent whose row says synced while its SharePoint folder is gone (deleted there, the delete not applied
+yet, or kept from Procore by edit beats delete) answers a write with 404: its twin is forgotten and the
+path mirrored anew (`recreate_parent`), never retried into the void. Never imports azure.functions.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import PurePosixPath
 
 from shared import errors
 from shared.graph import items as sp_items
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.store.repositories import item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext
 from shared.sync.naming import check_path_length, sharepoint_name
 from shared.sync.runners.record import ensure_item_row, record_folder, record_skip
 
+log = logging.getLogger("pcsync.sync")
 MAX_DEPTH = 200
 
 
@@ -85,9 +90,73 @@ def ensure_folder(ctx: LinkContext, tool: ToolKey, procore_id: str, depth: int =
     except errors.ItemSkipped as exc:
         record_skip(ctx, tool, procore_id, exc.reason)
         raise
-    created = sp_items.ensure_folder(ctx.graph, ctx.drive_id, parent_sp, name)
+    try:
+        created = sp_items.ensure_folder(ctx.graph, ctx.drive_id, parent_sp, name)
+    except errors.NotFound:
+        moved = recreate_parent(ctx, tool, row, parent_sp, depth)
+        if moved is None:
+            raise
+        parent_sp = moved
+        created = sp_items.ensure_folder(ctx.graph, ctx.drive_id, parent_sp, name)
     record_folder(ctx, tool, row, created, parent_sp)
     return created.id
+
+
+def _gone(ctx: LinkContext, sp_item_id: str) -> bool:
+    try:
+        return sp_items.get_item(ctx.graph, ctx.drive_id, sp_item_id).is_deleted
+    except errors.NotFound:
+        return True
+
+
+def _forget_folder_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, gone_sp: str) -> None:
+    """The folder's SharePoint twin is gone: its reverse index first (the gone id's own delete, when it
+    comes, must find no twin: it would delete the folder and the edit inside it in Procore), then the row
+    back to pending so ensure_folder mirrors it anew. Both only while they still name `gone_sp`."""
+    repos, key = ctx.services.repos, item_key(tool.value, procore_id)
+    index = repos.items_by_sp.get(ctx.link.link_id, gone_sp)
+    if index is not None and index.row.item_key == key:
+        repos.items_by_sp.delete(ctx.link.link_id, gone_sp, index.etag)
+
+    def change(current: ItemRow | None) -> ItemRow | None:
+        if current is None or current.sp_item_id != gone_sp:
+            return None
+        return current.model_copy(update={"state": ItemState.PENDING, "sp_item_id": None, "sp_parent_id": None,
+                                          "sp_etag": None, "sp_ctag": None,
+                                          "reason": "its SharePoint folder was deleted: mirrored anew"})
+
+    repos.items.mutate(ctx.link.link_id, key, change)
+    ctx.forget_cached(tool, procore_id)
+
+
+def recreate_parent(ctx: LinkContext, tool: ToolKey, row: ItemRow, parent_sp: str, depth: int = 0) -> str | None:
+    """A write into `parent_sp`, the SharePoint twin of the row's parent, met 404. When that folder is
+    gone, forget the twins of every gone folder up the path and mirror the path anew: the parent's new
+    id. None when the parent is there (the 404 was about something else) or is the tool's own folder
+    (the link's folder is gone: dispatch's pause check finds it)."""
+    root_id, _ = tool_root(ctx, tool)
+    parent_id = row.procore_parent_id
+    if parent_id is None or parent_id == root_id:
+        return None
+    stored = ctx.item(tool, parent_id, fresh=True)
+    if stored is None or stored.row.sp_item_id != parent_sp:
+        return ensure_parent(ctx, tool, row, depth)      # mirrored anew meanwhile (another step got there first)
+    if not _gone(ctx, parent_sp):
+        return None
+    folder_id: str | None = parent_id
+    for _ in range(MAX_DEPTH):
+        if folder_id is None or folder_id == root_id:
+            break
+        folder = ctx.item(tool, folder_id, fresh=True)
+        if folder is None or folder.row.state is not ItemState.SYNCED or not folder.row.sp_item_id:
+            break
+        twin = folder.row.sp_item_id
+        if folder_id != parent_id and not _gone(ctx, twin):
+            break
+        _forget_folder_twin(ctx, tool, folder_id, twin)
+        log.info("SharePoint folder %s of %s:%s is gone: mirrored anew", twin, tool.value, folder_id)
+        folder_id = folder.row.procore_parent_id
+    return ensure_parent(ctx, tool, row, depth)
 
 
 def _adopt_unknown_folder(ctx: LinkContext, tool: ToolKey, procore_id: str) -> Stored[ItemRow]:
