@@ -38,16 +38,7 @@ from tests.support.scenario_stack import (
 )
 from tests.support.trees import activity
 
-# Scenarios whose expectation the pipeline does not meet are left out here, each with what it did
-# (the planner, the scenario and the product stay as they are; the lead decides).
-# Keyed by delivery mode, then scenario name.
-LEFT_OUT: dict[str, dict[str, str]] = {
-    "once": {},
-    "twice": {},
-}
-SCENARIOS = {mode: [s for s in load_all() if s.e2e and s.name not in LEFT_OUT[mode]] for mode in DELIVERY_MODES}
-BOTH_MODES = [s.name for s in SCENARIOS["once"] if s in SCENARIOS["twice"]]
-ONCE_ONLY = [s.name for s in SCENARIOS["once"] if s not in SCENARIOS["twice"]]
+E2E = [s for s in load_all() if s.e2e]   # every e2e scenario runs in both delivery modes
 MAIN_PROJECT = 101      # scenarios on the tenant defaults
 OTHER_PROJECT = 102     # scenarios needing other tenant settings or a from-SharePoint initial sync
 SETUP_S = 180
@@ -82,7 +73,7 @@ def _stage(run: Running, mode: str, tmp: Path, started: float) -> Staged:
     clear_project(run, MAIN_PROJECT)
     clear_project(run, OTHER_PROJECT)
     groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Scenario]] = {}
-    for s in SCENARIOS[mode]:
+    for s in E2E:
         groups.setdefault(_link_key(s), []).append(s)
     places: dict[str, Place] = {}
     for (initial, settings), scenarios in groups.items():
@@ -148,14 +139,8 @@ def _conflict_expected(s: Scenario) -> bool:
         a.do in (ActionKind.KEEP_BOTH_COPY, ActionKind.RESTORE) for a in s.actions)
 
 
-@pytest.mark.parametrize("name", BOTH_MODES)
+@pytest.mark.parametrize("name", [s.name for s in E2E])
 def test_golden_scenario_end_to_end(staged: Staged, name: str) -> None:
-    _check(staged, name)
-
-
-@pytest.mark.parametrize("staged", ["once"], indirect=True)   # the once-delivered stack, not a new one
-@pytest.mark.parametrize("name", ONCE_ONLY)
-def test_golden_scenario_end_to_end_delivered_once(staged: Staged, name: str) -> None:
     _check(staged, name)
 
 
