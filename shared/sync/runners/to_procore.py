@@ -273,6 +273,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
                              (not msg.conflict_resolved and _procore_won(ctx, msg, twin, item))):
         ctx.services.staging.delete(msg.staged_blob)
         return  # already there (a redelivery), the same bytes, or Procore won the conflict
+    if twin is None and _adopt_created(ctx, msg, item):
+        return   # an earlier delivery created the Procore file but could not record it: recorded now
     if twin is None and not _claim(ctx, msg.sp_item_id):
         raise errors.TransientError(f"file {msg.sp_item_id} is being created by another step", retry_after=2)
     adapter = ctx.adapter(msg.tool)
@@ -306,9 +308,44 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
         raise
+    if twin is None:
+        _note_created(ctx, msg, written, parent)
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  written.name, parent, written.version, _sp_state(msg))
     ctx.services.staging.delete(msg.staged_blob)
+
+
+def _note_created(ctx: LinkContext, msg: SpToProcore, written: SourceItem, parent: str) -> None:
+    """Write the new Procore file into the creation claim before recording the twin: if the record fails,
+    the retry adopts this file (_adopt_created) instead of waiting out the claim or creating a second one."""
+
+    def note(current: ItemBySpRow | None) -> ItemBySpRow | None:
+        if current is None or current.item_key:
+            return None   # recorded meanwhile (a duplicate delivery adopted it): nothing to note
+        return current.model_copy(update={"created_id": written.procore_id, "created_name": written.name,
+                                          "created_version": written.version, "created_parent": parent,
+                                          "created_from": _sp_state(msg)})
+
+    ctx.services.repos.items_by_sp.mutate(ctx.link.link_id, msg.sp_item_id, note)
+
+
+def _adopt_created(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> bool:
+    """A creation claim that names the Procore file it created (the record failed after the create): record
+    that file as the twin now, with the SharePoint state it was made from; bytes newer than those go on as
+    a new version (this message again, which now finds the twin). True when it adopted."""
+    claim = ctx.services.repos.items_by_sp.get(ctx.link.link_id, msg.sp_item_id)
+    if claim is None or claim.row.item_key or claim.row.created_id is None:
+        return False
+    created = claim.row
+    log.info("adopting Procore file %s created earlier for %s", created.created_id, msg.sp_item_id)
+    _record_twin(ctx, msg.tool, created.created_id or "", ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
+                 created.created_name or item.name or "Untitled", created.created_parent or "",
+                 created.created_version, created.created_from)
+    if created.created_from != _sp_state(msg):
+        ctx.send(Step.TRANSFER, msg)
+    elif msg.staged_blob:
+        ctx.services.staging.delete(msg.staged_blob)
+    return True
 
 
 def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, upload_uuid: str) -> None:
@@ -319,9 +356,12 @@ def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, 
     parent = row.parent_id or ""
     if row.twin_id is not None:
         written = adapter.replace_content(ctx.procore, ctx.link, row.twin_id, upload_uuid)
+    elif _adopt_created(ctx, msg, item):
+        return   # this step, done again, had created the file before its record failed
     else:
         written = adapter.create_content(ctx.procore, ctx.link, parent, row.name or item.name or "Untitled",
                                          upload_uuid)
+        _note_created(ctx, msg, written, parent)
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  written.name, parent, written.version, _sp_state(msg))
     if msg.staged_blob:
