@@ -2,12 +2,15 @@
 
 The pre-authenticated URL is asked afresh each time (it is short-lived) and gets no Authorization.
 The response's ETag must still be the one the transfer started from, else the file changed under it.
+A body that breaks off is an Unavailable (transient: the step is tried again).
 Never imports azure.functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+
+import httpx
 
 from shared import errors
 from shared.graph.content import _download_url
@@ -38,6 +41,9 @@ def iter_from(session: GraphSession, drive_id: str, item_id: str, offset: int, e
             served = resp.headers.get("ETag")
             if etag is not None and served != etag:
                 raise SourceChanged(served)
-            yield from resp.iter_bytes()
+            try:
+                yield from resp.iter_bytes()
+            except httpx.TransportError as exc:   # dropped mid-body: the step is tried again (transient)
+                raise errors.Unavailable(f"the download broke off: {type(exc).__name__}") from exc
             return
     raise errors.Unavailable("the download URL expired twice")

@@ -15,19 +15,19 @@ Files above the step budget move in steps (shared/sync/transfer). Never imports 
 from __future__ import annotations
 
 import logging
-import tempfile
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from shared import errors
 from shared.graph import items as sp_items
-from shared.graph.content import download_to
+from shared.graph import ranges
 from shared.graph.models import DriveItem
+from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, ToolKey
 from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.models.transfers import Direction, Phase, TransferRow
-from shared.procore.uploads import FileSource
+from shared.models.transfers import Direction, TransferRow
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side, newest_wins
@@ -39,9 +39,10 @@ from shared.sync.runners.folder_delete import keep_procore_edits_below
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
-from shared.sync.transfer import budget, progress, start
+from shared.sync.transfer import budget, gate, start
 from shared.sync.transfer.send_procore import begin_upload
 from shared.sync.transfer.send_sp import Continued
+from shared.sync.transfer.staged import StagedSource
 from shared.tools.base import SourceItem, link_scope
 
 log = logging.getLogger("pcsync.sync")
@@ -138,16 +139,20 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
             "phase": "upload", "quickxor": "", "sp_quickxor": item.quick_xor_hash, "etag": item.etag,
             "size": item.size}), msg.tool, item.quick_xor_hash, item.etag, item.size)
         return
-    with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-        path = Path(tmp) / "content"
-        with open(path, "wb") as out:
-            transfer = download_to(ctx.graph, ctx.drive_id, msg.sp_item_id, out)
-        with open(path, "rb") as src:
-            staged = ctx.services.staging.put(f"{msg.link_id}/sp/{msg.sp_item_id}/{transfer.quick_xor_hash}",
-                                              iter(lambda: src.read(1 << 20), b""))
+    hashing = QuickXorHash()   # streamed once, SharePoint -> staging blob, hashed on the way (no temp file)
+    version = item.quick_xor_hash or item.etag or uuid.uuid4().hex
+    staged = ctx.services.staging.put(f"{msg.link_id}/sp/{msg.sp_item_id}/{version}",
+                                      _hashed(ranges.iter_from(ctx.graph, ctx.drive_id, msg.sp_item_id, 0, None),
+                                              hashing))
     ctx.send(Step.TRANSFER, msg.model_copy(update={
-        "phase": "upload", "staged_blob": staged.name, "quickxor": transfer.quick_xor_hash,
+        "phase": "upload", "staged_blob": staged.name, "quickxor": hashing.b64digest(),
         "sp_quickxor": item.quick_xor_hash, "etag": item.etag, "size": staged.size}))
+
+
+def _hashed(chunks: Iterator[bytes], hashing: QuickXorHash) -> Iterator[bytes]:
+    for chunk in chunks:
+        hashing.update(chunk)
+        yield chunk
 
 
 def _writable(ctx: LinkContext, twin: ItemRow, current: SourceItem, action: str) -> None:
@@ -222,20 +227,9 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
 
 
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
-    if not budget.is_large(msg.size):
-        _upload_to_procore(ctx, msg, None)
-        return
     key = budget.transfer_key(Direction.TO_PROCORE, msg.tool, msg.sp_item_id, msg.sp_quickxor or "")
-    chunked = progress.get(ctx, key)
-    if chunked is None or chunked.phase is not Phase.STAGED:
-        log.info("upload of %s: transfer %s is %s", msg.sp_item_id, key,
-                 "gone (done)" if chunked is None else "sending already")
-        return
-    try:
-        _upload_to_procore(ctx, msg, key)
-    except Continued:
-        return   # the transfer's own steps send the bytes and attach them
-    progress.forget(ctx, key)
+    gate.upload_step(ctx, msg.size, key, lambda chunked_key: _upload_to_procore(ctx, msg, chunked_key),
+                     msg.sp_item_id)
 
 
 def _upload_to_procore(ctx: LinkContext, msg: SpToProcore, chunked_key: str | None) -> None:
@@ -286,12 +280,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
             claim = ctx.services.repos.items_by_sp.get(ctx.link.link_id, msg.sp_item_id) if twin is None else None
             begin_upload(ctx, chunked_key, twin_id=twin.procore_id if twin is not None else None, parent_id=parent,
                          name=name, lease_until=lease_until, claimed_at=claim.row.claimed_at if claim else None)
-        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-            path = Path(tmp) / "content"
-            with open(path, "wb") as out:
-                for chunk in ctx.services.staging.read(msg.staged_blob):
-                    out.write(chunk)
-            upload = ctx.procore.uploads.upload(link_scope(ctx.link), FileSource(path), filename=name)
+        staged = StagedSource(ctx.services.staging, msg.staged_blob)   # read from the blob, no temp file
+        upload = ctx.procore.uploads.upload(link_scope(ctx.link), staged, filename=name)
         if twin is not None:
             written = adapter.replace_content(ctx.procore, ctx.link, twin.procore_id, upload.uuid)
         else:
