@@ -15,17 +15,16 @@ Never imports azure.functions.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
 from shared import errors
 from shared.graph import items as sp_items
+from shared.graph import ranges
 from shared.graph import upload as sp_upload
-from shared.graph.content import Transfer, download_to
+from shared.graph.content import Transfer
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ConflictPolicy, InitialSync
@@ -205,12 +204,9 @@ def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, pro
         raise errors.InvariantBroken("a SharePoint file without a parent")
     if procore_lost:
         copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, name, procore_bytes, conflict="replace")
-    else:
-        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-            loser_path = Path(tmp) / "sharepoint"
-            with open(loser_path, "wb") as out:
-                download_to(ctx.graph, ctx.drive_id, sp_now.id, out)
-            copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, name, loser_path, conflict="replace")
+    else:   # SharePoint's content read by range straight into the copy (no temp file)
+        sp_bytes = ranges.ItemContent(ctx.graph, ctx.drive_id, sp_now.id, sp_now.size or 0, sp_now.etag)
+        copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, name, sp_bytes, conflict="replace")
     if copy.item is not None:
         ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
                                             tool=msg.tool, sp_item_id=copy.item.id))

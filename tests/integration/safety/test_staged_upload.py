@@ -1,6 +1,7 @@
 """A one-step upload reads the staging blob straight into the destination, against Azurite and both
 emulators: the bytes arrive exact (SharePoint's quickXorHash, Procore's sha256) and this process's Python
-heap never holds the file (its peak stays far below the file's size, the emulators' own buffers included)."""
+heap never holds the file (its peak stays far below the file's size, the emulators' own buffers included).
+A keep-both copy of a SharePoint file reads it by range straight into the copy."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
+from shared.graph import ranges
 from shared.graph import upload as sp_upload
+from shared.graph.content import put_new_small
 from shared.graph.quickxor import QuickXorHash
 from shared.models.messages import Lane
 from shared.sync.context import LinkContext, load_context
@@ -69,3 +72,36 @@ def test_to_procore_from_the_staging_blob(env: Env) -> None:
                                                                 filename="Streamed.bin"))
     assert done.size == SIZE and done.sha256 == sha
     assert peak < HEAP_BOUND, f"peak {peak / MiB:.1f} MiB"
+
+
+def test_a_sharepoint_file_copied_by_range_into_a_new_one(env: Env) -> None:
+    link = env.new_link()
+    env.take()
+    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
+    assert ctx is not None
+    data = os.urandom(3 * MiB + 17)
+    with env.graph_session("user") as graph:
+        original = sp_upload.upload_new(graph, ctx.drive_id, link.root_item_id, "Original.bin", _Bytes(data)).item
+    assert original is not None and original.size == len(data)
+    fragment = 4 * sp_upload.FRAGMENT_UNIT          # several ranges, each one Range read of the original
+    source = ranges.ItemContent(ctx.graph, ctx.drive_id, original.id, len(data), original.etag)
+    copy = sp_upload.upload_new(ctx.graph, ctx.drive_id, link.root_item_id, "Copy.bin", source, fragment=fragment,
+                                simple_max=0)
+    assert copy.item is not None and copy.item.size == len(data)
+    assert copy.quick_xor_hash == copy.item.quick_xor_hash == QuickXorHash(data).b64digest()
+    small = put_new_small(ctx.graph, ctx.drive_id, link.root_item_id, "Small.bin", b"x" * 1000)
+    one = sp_upload.upload_new(ctx.graph, ctx.drive_id, link.root_item_id, "Small copy.bin",
+                               ranges.ItemContent(ctx.graph, ctx.drive_id, small.id, 1000, small.etag))
+    assert one.item is not None and one.item.quick_xor_hash == small.quick_xor_hash
+
+
+class _Bytes:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    @property
+    def size(self) -> int:
+        return len(self._data)
+
+    def read(self, start: int, length: int) -> list[bytes]:
+        return [self._data[start:start + length]]
