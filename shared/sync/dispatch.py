@@ -133,7 +133,7 @@ def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
 
 def _item_of(msg: BaseModel) -> tuple[Any, str] | None:
     """The items row a message is about (SharePoint-side steps: the provisional `sp:<id>` row, which a
-    from-SharePoint initial sync plans; for other SharePoint items no row is touched)."""
+    from-SharePoint initial sync plans, and runners/failure.py makes for a last failure)."""
     if isinstance(msg, m.TransferChunk):
         return failure.item_of_chunk(msg)
     tool, procore_id = getattr(msg, "tool", None), getattr(msg, "procore_id", None)
