@@ -40,6 +40,11 @@ class ItemBySpRow(Row):
     sp_item_id: str
     item_key: str
     claimed_at: datetime | None = None
+    created_id: str | None = None          # the twin the claim holder created, before it was recorded
+    created_name: str | None = None
+    created_version: str | None = None
+    created_parent: str | None = None
+    created_from: str | None = None        # the SharePoint quickXorHash of the bytes it was created from
 
 
 def item_key(tool: str, procore_id: str) -> str:

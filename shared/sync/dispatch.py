@@ -39,6 +39,7 @@ from shared.sync.runners import (
     delta,
     detect,
     detect_sp,
+    failure,
     graph_notices,
     initial,
     initial_sp,
@@ -165,7 +166,9 @@ def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
 
 def _item_of(msg: BaseModel) -> tuple[Any, str] | None:
     """The items row a message is about (SharePoint-side steps: the provisional `sp:<id>` row, which a
-    from-SharePoint initial sync plans; for other SharePoint items no row is touched)."""
+    from-SharePoint initial sync plans, and runners/failure.py makes for a last failure)."""
+    if isinstance(msg, m.TransferChunk):
+        return failure.item_of_chunk(msg)
     tool, procore_id = getattr(msg, "tool", None), getattr(msg, "procore_id", None)
     sp_item_id = getattr(msg, "sp_item_id", None)
     if procore_id is None and sp_item_id is not None:
@@ -186,9 +189,7 @@ def _pause(ctx: LinkContext, exc: errors.SyncError) -> bool:
 def _record_failure(ctx: LinkContext, item: tuple[Any, str] | None, dequeue_count: int, exc: Exception) -> None:
     """On the last delivery the item is recorded as failed first, so the status API shows it."""
     if dequeue_count >= max_dequeue_count() and item is not None:
-        record.record_result(ctx, m.RecordResult(
-            tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane, tool=item[0],
-            procore_id=item[1], outcome="failed", reason=f"{type(exc).__name__}: {exc}"[:500]))
+        failure.record_failed(ctx, item[0], item[1], f"{type(exc).__name__}: {exc}"[:500])
 
 
 def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapter[Any],

@@ -15,19 +15,19 @@ Files above the step budget move in steps (shared/sync/transfer). Never imports 
 from __future__ import annotations
 
 import logging
-import tempfile
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from shared import errors
 from shared.graph import items as sp_items
-from shared.graph.content import download_to
+from shared.graph import ranges
 from shared.graph.models import DriveItem
+from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ToolKey
 from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.models.transfers import Direction, Phase, TransferRow
-from shared.procore.uploads import FileSource
+from shared.models.transfers import Direction, TransferRow
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side
@@ -44,9 +44,10 @@ from shared.sync.runners.planning import conflict_of, policy_for
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
-from shared.sync.transfer import budget, progress, start
+from shared.sync.transfer import budget, gate, start
 from shared.sync.transfer.send_procore import begin_upload
 from shared.sync.transfer.send_sp import Continued
+from shared.sync.transfer.staged import StagedSource
 from shared.tools.base import SourceItem, link_scope
 
 log = logging.getLogger("pcsync.sync")
@@ -143,16 +144,20 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
             "phase": "upload", "quickxor": "", "sp_quickxor": item.quick_xor_hash, "etag": item.etag,
             "size": item.size}), msg.tool, item.quick_xor_hash, item.etag, item.size)
         return
-    with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-        path = Path(tmp) / "content"
-        with open(path, "wb") as out:
-            transfer = download_to(ctx.graph, ctx.drive_id, msg.sp_item_id, out)
-        with open(path, "rb") as src:
-            staged = ctx.services.staging.put(f"{msg.link_id}/sp/{msg.sp_item_id}/{transfer.quick_xor_hash}",
-                                              iter(lambda: src.read(1 << 20), b""))
+    hashing = QuickXorHash()   # streamed once, SharePoint -> staging blob, hashed on the way (no temp file)
+    version = item.quick_xor_hash or item.etag or uuid.uuid4().hex
+    staged = ctx.services.staging.put(f"{msg.link_id}/sp/{msg.sp_item_id}/{version}",
+                                      _hashed(ranges.iter_from(ctx.graph, ctx.drive_id, msg.sp_item_id, 0, None),
+                                              hashing))
     ctx.send(Step.TRANSFER, msg.model_copy(update={
-        "phase": "upload", "staged_blob": staged.name, "quickxor": transfer.quick_xor_hash,
+        "phase": "upload", "staged_blob": staged.name, "quickxor": hashing.b64digest(),
         "sp_quickxor": item.quick_xor_hash, "etag": item.etag, "size": staged.size}))
+
+
+def _hashed(chunks: Iterator[bytes], hashing: QuickXorHash) -> Iterator[bytes]:
+    for chunk in chunks:
+        hashing.update(chunk)
+        yield chunk
 
 
 def _writable(ctx: LinkContext, twin: ItemRow, current: SourceItem, action: str) -> None:
@@ -231,20 +236,9 @@ def _procore_won(ctx: LinkContext, msg: SpToProcore, twin: ItemRow, item: DriveI
 
 
 def upload_to_procore(ctx: LinkContext, msg: SpToProcore) -> None:
-    if not budget.is_large(msg.size):
-        _upload_to_procore(ctx, msg, None)
-        return
     key = budget.transfer_key(Direction.TO_PROCORE, msg.tool, msg.sp_item_id, msg.sp_quickxor or "")
-    chunked = progress.get(ctx, key)
-    if chunked is None or chunked.phase is not Phase.STAGED:
-        log.info("upload of %s: transfer %s is %s", msg.sp_item_id, key,
-                 "gone (done)" if chunked is None else "sending already")
-        return
-    try:
-        _upload_to_procore(ctx, msg, key)
-    except Continued:
-        return   # the transfer's own steps send the bytes and attach them
-    progress.forget(ctx, key)
+    gate.upload_step(ctx, msg.size, key, lambda chunked_key: _upload_to_procore(ctx, msg, chunked_key),
+                     msg.sp_item_id)
 
 
 def _upload_to_procore(ctx: LinkContext, msg: SpToProcore, chunked_key: str | None) -> None:
@@ -282,6 +276,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
                              (not msg.conflict_resolved and _procore_won(ctx, msg, twin, item))):
         ctx.services.staging.delete(msg.staged_blob)
         return  # already there (a redelivery), the same bytes, or Procore won the conflict
+    if twin is None and _adopt_created(ctx, msg, item):
+        return   # an earlier delivery created the Procore file but could not record it: recorded now
     if twin is None and not _claim(ctx, msg.sp_item_id):
         raise errors.TransientError(f"file {msg.sp_item_id} is being created by another step", retry_after=2)
     adapter = ctx.adapter(msg.tool)
@@ -293,12 +289,8 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
             claim = ctx.services.repos.items_by_sp.get(ctx.link.link_id, msg.sp_item_id) if twin is None else None
             begin_upload(ctx, chunked_key, twin_id=twin.procore_id if twin is not None else None, parent_id=parent,
                          name=name, lease_until=lease_until, claimed_at=claim.row.claimed_at if claim else None)
-        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-            path = Path(tmp) / "content"
-            with open(path, "wb") as out:
-                for chunk in ctx.services.staging.read(msg.staged_blob):
-                    out.write(chunk)
-            upload = ctx.procore.uploads.upload(link_scope(ctx.link), FileSource(path), filename=name)
+        staged = StagedSource(ctx.services.staging, msg.staged_blob)   # read from the blob, no temp file
+        upload = ctx.procore.uploads.upload(link_scope(ctx.link), staged, filename=name)
         if twin is not None:
             written = adapter.replace_content(ctx.procore, ctx.link, twin.procore_id, upload.uuid)
         else:
@@ -315,9 +307,44 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
         raise
+    if twin is None:
+        _note_created(ctx, msg, written, parent)
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  written.name, parent, written.version, _sp_state(msg))
     ctx.services.staging.delete(msg.staged_blob)
+
+
+def _note_created(ctx: LinkContext, msg: SpToProcore, written: SourceItem, parent: str) -> None:
+    """Write the new Procore file into the creation claim before recording the twin: if the record fails,
+    the retry adopts this file (_adopt_created) instead of waiting out the claim or creating a second one."""
+
+    def note(current: ItemBySpRow | None) -> ItemBySpRow | None:
+        if current is None or current.item_key:
+            return None   # recorded meanwhile (a duplicate delivery adopted it): nothing to note
+        return current.model_copy(update={"created_id": written.procore_id, "created_name": written.name,
+                                          "created_version": written.version, "created_parent": parent,
+                                          "created_from": _sp_state(msg)})
+
+    ctx.services.repos.items_by_sp.mutate(ctx.link.link_id, msg.sp_item_id, note)
+
+
+def _adopt_created(ctx: LinkContext, msg: SpToProcore, item: DriveItem) -> bool:
+    """A creation claim that names the Procore file it created (the record failed after the create): record
+    that file as the twin now, with the SharePoint state it was made from; bytes newer than those go on as
+    a new version (this message again, which now finds the twin). True when it adopted."""
+    claim = ctx.services.repos.items_by_sp.get(ctx.link.link_id, msg.sp_item_id)
+    if claim is None or claim.row.item_key or claim.row.created_id is None:
+        return False
+    created = claim.row
+    log.info("adopting Procore file %s created earlier for %s", created.created_id, msg.sp_item_id)
+    _record_twin(ctx, msg.tool, created.created_id or "", ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
+                 created.created_name or item.name or "Untitled", created.created_parent or "",
+                 created.created_version, created.created_from)
+    if created.created_from != _sp_state(msg):
+        ctx.send(Step.TRANSFER, msg)
+    elif msg.staged_blob:
+        ctx.services.staging.delete(msg.staged_blob)
+    return True
 
 
 def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, upload_uuid: str) -> None:
@@ -328,9 +355,12 @@ def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, 
     parent = row.parent_id or ""
     if row.twin_id is not None:
         written = adapter.replace_content(ctx.procore, ctx.link, row.twin_id, upload_uuid)
+    elif _adopt_created(ctx, msg, item):
+        return   # this step, done again, had created the file before its record failed
     else:
         written = adapter.create_content(ctx.procore, ctx.link, parent, row.name or item.name or "Untitled",
                                          upload_uuid)
+        _note_created(ctx, msg, written, parent)
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  written.name, parent, written.version, _sp_state(msg))
     if msg.staged_blob:

@@ -15,24 +15,22 @@ Never imports azure.functions.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
 from shared import errors
 from shared.graph import items as sp_items
+from shared.graph import ranges
 from shared.graph import upload as sp_upload
-from shared.graph.content import Transfer, download_to
+from shared.graph.content import Transfer
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
 from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
-from shared.models.transfers import Direction, Phase
+from shared.models.transfers import Direction
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side
@@ -47,8 +45,9 @@ from shared.sync.runners.planning import conflict_of, policy_for
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name, recreate_parent
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
-from shared.sync.transfer import budget, progress, start
+from shared.sync.transfer import budget, gate, start
 from shared.sync.transfer.send_sp import ChunkedSender, Continued
+from shared.sync.transfer.staged import StagedSource
 from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
@@ -148,29 +147,24 @@ class Sender(Protocol):
     def replace(self, item_id: str) -> Transfer: ...
 
 
-class _FileSender:
-    def __init__(self, ctx: LinkContext, path: Path) -> None:
-        self._ctx, self.path = ctx, path
+class _ContentSender:
+    """Writes content (the staging blob, read by range) to SharePoint in this step."""
+
+    def __init__(self, ctx: LinkContext, content: sp_upload.Content) -> None:
+        self._ctx, self.content = ctx, content
 
     def new(self, parent_id: str, name: str, conflict: str) -> Transfer:
-        return sp_upload.upload_new(self._ctx.graph, self._ctx.drive_id, parent_id, name, self.path, conflict=conflict)
+        return sp_upload.upload_new(self._ctx.graph, self._ctx.drive_id, parent_id, name, self.content,
+                                    conflict=conflict)
 
     def replace(self, item_id: str) -> Transfer:
-        return sp_upload.upload_replace(self._ctx.graph, self._ctx.drive_id, item_id, self.path)
+        return sp_upload.upload_replace(self._ctx.graph, self._ctx.drive_id, item_id, self.content)
 
 
 @contextmanager
-def _local_copy(ctx: LinkContext, msg: UploadFile, src: Sender) -> Iterator[Path]:
-    """The staged bytes as a local file (keep_both's conflict copy is written in one step)."""
-    if isinstance(src, _FileSender):
-        yield src.path
-        return
-    with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-        path = Path(tmp) / "content"
-        with open(path, "wb") as out:
-            for chunk in ctx.services.staging.read(msg.staged_blob):
-                out.write(chunk)
-        yield path
+def _local_copy(ctx: LinkContext, msg: UploadFile, src: Sender) -> Iterator[sp_upload.Content]:
+    """The staged bytes for keep_both's conflict copy, read from the staging blob (no temp file)."""
+    yield src.content if isinstance(src, _ContentSender) else StagedSource(ctx.services.staging, msg.staged_blob)
 
 
 def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
@@ -215,12 +209,13 @@ def _resolve(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, src: Sender, 
     copies = [a for a in planned.actions if a.kind is ActionKind.KEEP_BOTH_COPY]
     beside = next((a for a in copies if a.target is Side.SHAREPOINT), None)
     if beside is not None:
-        with _local_copy(ctx, msg, src) as path:
-            _keep_loser_beside(ctx, msg, sp_now, path, beside, to_procore=any(a.target is Side.PROCORE for a in copies))
+        with _local_copy(ctx, msg, src) as content:
+            _keep_loser_beside(ctx, msg, sp_now, content, beside,
+                               to_procore=any(a.target is Side.PROCORE for a in copies))
 
 
-def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, procore_bytes: Path, copy: Action,
-                       to_procore: bool) -> None:
+def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, procore_bytes: sp_upload.Content,
+                       copy: Action, to_procore: bool) -> None:
     """keep_both: write the losing side's content (`copy.source`) beside the winner in SharePoint under the
     planned name, then, when the plan writes it on both sides, hand that new file to SharePoint -> Procore."""
     parent = sp_now.parent_id
@@ -228,12 +223,9 @@ def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, pro
         raise errors.InvariantBroken("a keep-both copy without a SharePoint parent or a name")
     if copy.source is Side.PROCORE:
         written = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, copy.name, procore_bytes, conflict="replace")
-    else:
-        with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-            loser_path = Path(tmp) / "sharepoint"
-            with open(loser_path, "wb") as out:
-                download_to(ctx.graph, ctx.drive_id, sp_now.id, out)
-            written = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, copy.name, loser_path, conflict="replace")
+    else:   # SharePoint's content read by range straight into the copy (no temp file)
+        sp_bytes = ranges.ItemContent(ctx.graph, ctx.drive_id, sp_now.id, sp_now.size or 0, sp_now.etag)
+        written = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, copy.name, sp_bytes, conflict="replace")
     if written.item is not None and to_procore:
         ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
                                             tool=msg.tool, sp_item_id=written.item.id))
@@ -359,20 +351,8 @@ def adopt_newer_sp(ctx: LinkContext, row: ItemRow, existing: DriveItem) -> None:
 
 
 def upload_file(ctx: LinkContext, msg: UploadFile) -> None:
-    if not budget.is_large(msg.size):
-        _upload_file(ctx, msg, None)
-        return
-    key = budget.transfer_key(Direction.TO_SP, msg.tool, msg.procore_id, msg.version)
-    chunked = progress.get(ctx, key)
-    if chunked is None or chunked.phase is not Phase.STAGED:
-        log.info("upload of %s: transfer %s is %s", msg.procore_id, key,
-                 "gone (done)" if chunked is None else "sending already")
-        return
-    try:
-        _upload_file(ctx, msg, key)
-    except Continued:
-        return   # the transfer's own steps send the bytes and record the result
-    progress.forget(ctx, key)
+    gate.upload_step(ctx, msg.size, budget.transfer_key(Direction.TO_SP, msg.tool, msg.procore_id, msg.version),
+                     lambda chunked_key: _upload_file(ctx, msg, chunked_key), msg.procore_id)
 
 
 def _upload_file(ctx: LinkContext, msg: UploadFile, chunked_key: str | None) -> None:
@@ -415,15 +395,9 @@ def _upload_leased(ctx: LinkContext, msg: UploadFile, leased: ItemRow, chunked_k
         if chunked_key is not None:
             result = _upload(ctx, msg, row, parent_sp, name,
                              ChunkedSender(ctx, chunked_key, parent_sp, leased.upload_lease_until))
-        else:
-            with tempfile.TemporaryDirectory(prefix="pcsync-") as tmp:
-                src = Path(tmp) / "content"
-                with open(src, "wb") as out:
-                    for chunk in ctx.services.staging.read(msg.staged_blob):
-                        out.write(chunk)
-                    out.flush()
-                    os.fsync(out.fileno())
-                result = _upload(ctx, msg, row, parent_sp, name, _FileSender(ctx, src))
+        else:   # straight from the staging blob (its size read first: a blob gone is known before any write)
+            content = StagedSource(ctx.services.staging, msg.staged_blob)
+            result = _upload(ctx, msg, row, parent_sp, name, _ContentSender(ctx, content))
     except Continued:
         raise   # the lease and the staged bytes stay with the transfer's steps
     except StagingMissing:

@@ -15,6 +15,7 @@ from shared import errors
 from shared.graph import upload
 from shared.graph.auth import TokenProvider
 from shared.graph.config import GraphConfig
+from shared.graph.quickxor import QuickXorHash
 from shared.graph.session import GraphSession
 
 AUTHORITY = "https://login.example.test/tenant-1"
@@ -104,3 +105,40 @@ def test_resumes_where_the_service_says(tmp_path: Path, closed: bool) -> None:
                          *([f"{resumed_at + 2 * UNIT}-{len(payload) - 1}"]
                            if resumed_at + 2 * UNIT < len(payload) else [])]
     assert fake.upload_auth and set(fake.upload_auth) == {None}   # no token to the SharePoint host
+
+
+def test_a_bounded_range_stops_at_its_end_and_the_next_goes_on_from_the_session(tmp_path: Path) -> None:
+    """send_range (one step of a large upload): it sends only [start, end), resumes inside it after a
+    failure, returns where the session expects the next byte, and the last range commits the item."""
+    payload = bytes(range(256)) * (6 * UNIT // 256) + b"tail"
+    fake = FakeSharePoint(len(payload), closed=True, keep_of_second=777)
+
+    def read(start: int, length: int) -> list[bytes]:
+        return [payload[start:start + length]]
+
+    with _session(fake) as session:
+        first = upload.send_range(session, UPLOAD_URL, len(payload), 0, 3 * UNIT, read, fragment=2 * UNIT)
+        assert first == 3 * UNIT and bytes(fake.data) == payload[:3 * UNIT]
+        assert fake.puts == [f"0-{2 * UNIT - 1}", f"{2 * UNIT}-{3 * UNIT - 1}",       # the range's end
+                             f"{2 * UNIT + 777}-{3 * UNIT - 1}"]                      # resumed inside it
+        last = upload.send_range(session, UPLOAD_URL, len(payload), first, len(payload), read, fragment=2 * UNIT)
+    assert not isinstance(last, int) and last.id == "01NEW"
+    assert bytes(fake.data) == payload
+
+
+def test_content_other_than_a_file_is_uploaded_and_hashed_once(tmp_path: Path) -> None:
+    """upload_new takes any re-readable content (the staging blob in production), re-sending a range
+    without hashing it twice."""
+    payload = bytes(range(256)) * (5 * UNIT // 256) + b"tail"
+
+    class Content:
+        size = len(payload)
+
+        def read(self, start: int, length: int) -> list[bytes]:
+            return [payload[start:start + length]]
+
+    fake = FakeSharePoint(len(payload), closed=False, keep_of_second=99)
+    with _session(fake) as session:
+        done = upload.upload_new(session, "d", "p", "f.bin", Content(), fragment=2 * UNIT, simple_max=0)
+    assert bytes(fake.data) == payload
+    assert done.quick_xor_hash == QuickXorHash(payload).b64digest()
