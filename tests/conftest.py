@@ -1,12 +1,16 @@
-"""Session fixtures shared by every test level: Azurite on random loopback ports."""
+"""Session fixtures shared by every test level: Azurite on random loopback ports (one per xdist worker),
+the level markers, and the worker groups `./dev test` schedules by (tests/support/parallel.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from xdist.remote import Producer
+from xdist.scheduler import LoadGroupScheduling
 
 from devhost.azurite import start_azurite
+from tests.support.parallel import LongestFirstScheduling, add_groups
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +34,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if level in parts:
                 item.add_marker(getattr(pytest.mark, level))
                 break
+    if config.getoption("dist", "no") == "loadgroup":
+        add_groups(items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LoadGroupScheduling | None:
+    """Under `--dist loadgroup` (./dev test), the groups start longest first."""
+    if config.getoption("dist", "no") == "loadgroup":
+        return LongestFirstScheduling(config, log)
+    return None
