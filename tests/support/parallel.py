@@ -6,10 +6,15 @@ end up queued behind each other on one worker while the others idle.
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
-from xdist.scheduler import LoadGroupScheduling
+from xdist.remote import Producer
+from xdist.scheduler import LoadScopeScheduling
 from xdist.workermanage import WorkerController
 
 from tests.support.live import SHARED
@@ -35,6 +40,8 @@ KNOWN_S = {
 }
 PER_TEST_S = {"e2e": 30.0, "integration": 1.0, "infra": 1.0, "unit": 0.05}
 BROAD_SCOPES = ("session", "package", "module", "class")
+GROUPS_DIR = "pcsync_groups_dir"      # the workerinput key
+_DIR = pytest.StashKey[Path]()
 
 
 def group_of(item: pytest.Item) -> str:
@@ -52,9 +59,31 @@ def group_of(item: pytest.Item) -> str:
     return ":".join([module, *broad])
 
 
-def add_groups(items: Sequence[pytest.Item]) -> None:
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group_of(item).replace("@", "_").replace("]", "_")))
+def groups_dir(config: pytest.Config) -> Path:
+    """The controller's folder where each worker leaves its tests' groups (made on first use)."""
+    if _DIR not in config.stash:
+        config.stash[_DIR] = Path(tempfile.mkdtemp(prefix="pcsync-groups-"))
+    return config.stash[_DIR]
+
+
+def tell_worker(node: WorkerController) -> None:
+    """Controller: give a starting worker the groups folder."""
+    node.workerinput[GROUPS_DIR] = str(groups_dir(node.config))
+
+
+def report_groups(config: pytest.Config, items: Sequence[pytest.Item]) -> None:
+    """Worker: leave each collected test's group for the controller's scheduler. xdist's own loadgroup
+    cannot carry them: it renames `item._nodeid`, which pytest 9 no longer reads (nodeid is `str(item._id)`)."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None or GROUPS_DIR not in workerinput:
+        return
+    groups = {item.nodeid: group_of(item) for item in items}
+    Path(workerinput[GROUPS_DIR], f"{workerinput['workerid']}.json").write_text(json.dumps(groups))
+
+
+def forget_groups(config: pytest.Config) -> None:
+    if _DIR in config.stash:
+        shutil.rmtree(config.stash[_DIR], ignore_errors=True)
 
 
 def estimate_s(group: str, tests: int) -> float:
@@ -64,11 +93,24 @@ def estimate_s(group: str, tests: int) -> float:
     return tests * PER_TEST_S.get(group.split("/")[0], PER_TEST_S["e2e"])
 
 
-class LongestFirstScheduling(LoadGroupScheduling):
-    """xdist's loadgroup, with the groups queued by expected duration (longest first) rather than by
-    how many tests they hold, so each worker starts on a long group and the short ones fill in after."""
+class LongestFirstScheduling(LoadScopeScheduling):
+    """xdist's scope scheduling over our groups (each group whole on one worker), queued by expected
+    duration (longest first) rather than by how many tests they hold, so each worker starts on a long
+    group and the short ones fill in after."""
 
-    _ranked = False
+    def __init__(self, config: pytest.Config, log: Producer | None = None) -> None:
+        super().__init__(config, log)
+        self._groups: dict[str, str] = {}
+        self._ranked = False
+
+    def schedule(self) -> None:
+        if self.collection is None and not self._groups:     # every worker has collected, nothing sent yet
+            for reported in sorted(groups_dir(self.config).glob("*.json")):
+                self._groups.update(json.loads(reported.read_text()))
+        super().schedule()
+
+    def _split_scope(self, nodeid: str) -> str:
+        return self._groups.get(nodeid, nodeid)
 
     def _assign_work_unit(self, node: WorkerController) -> None:
         if not self._ranked:      # the first assignment: the queue is complete, nothing is sent yet
