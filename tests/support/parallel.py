@@ -29,7 +29,7 @@ KNOWN_S = {
     "e2e/shared-once": 300,
     "e2e/shared-twice": 300,
     "e2e/test_initial_sync.py:variant=plain": 110,
-    "e2e/test_busy_drive.py:drive=twice": 90,
+    "e2e/test_busy_drive.py:drive=twice": 140,   # 234 s beside the others (parallel run, loaded machine)
     "e2e/test_mass_delete.py:live=twice": 100,
     "e2e/test_mass_delete.py:live=once": 80,
     "e2e/test_golden_scenarios.py:staged=twice": 80,
