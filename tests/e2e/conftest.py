@@ -1,5 +1,7 @@
 """The stack the live e2e modules share, one per delivery mode, and the test order that keeps at most one
-of them running: every other test first, then every shared test in `once` mode, then in `twice` mode."""
+of them running: every other test first, then every shared test in `once` mode, then in `twice` mode.
+Under xdist (`./dev test`) each mode's shared tests are one group on one worker (tests/support/parallel.py),
+so each worker still runs at most one shared stack, and a mode's stack starts once."""
 
 from __future__ import annotations
 
