@@ -170,8 +170,9 @@ class Settings(BaseModel):
         if self.secret_store is SecretStoreKind.LOCAL and not self.local_secret_key:
             raise ValueError("PCSYNC_SECRET_STORE=local needs PCSYNC_LOCAL_SECRET_KEY (a Fernet key)")
         if self.staging_blob_uri and not self.storage.uses_identity:
-            raise ValueError(f"PCSYNC_STAGING_BLOB_URI is reached with the managed identity: it needs the identity-based "
-                             f"{STORAGE_SETTING}__* settings, not a connection string (unset it to stage in that account)")
+            raise ValueError(f"PCSYNC_STAGING_BLOB_URI is reached with the managed identity: it needs the "
+                             f"identity-based {STORAGE_SETTING}__* settings, not a connection string (unset it to "
+                             "stage in the connection string's account)")
         names = list(self.queues.values())
         if len(set(names)) != len(names):
             raise ValueError(f"queue names must be distinct: {sorted(names)}")

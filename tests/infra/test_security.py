@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+
 from tests.infra import template
 from tests.infra.template import MAIN, Scope, parse
 

@@ -61,7 +61,8 @@ def test_staged_bytes_have_no_soft_delete_of_any_kind() -> None:
     assert blob["deleteRetentionPolicy"]["enabled"] is False
     assert blob["containerDeleteRetentionPolicy"]["enabled"] is False
     assert not blob.get("isVersioningEnabled") and not blob.get("changeFeed", {}).get("enabled")
-    assert not list(_staging().resources("Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies"))
+    immutability = "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies"
+    assert not list(_staging().resources(immutability))
 
 
 def test_staged_writes_and_deletes_are_not_logged_but_metered() -> None:
