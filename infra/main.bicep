@@ -192,7 +192,7 @@ module staging 'modules/staging.bicep' = {
     name: '${abbrs.stagingAccount}${resourceToken}'
     location: location
     tags: tags
-    skuName: stagingStorageSku
+    stagingSkuName: stagingStorageSku
     stagingContainerName: stagingContainerName
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }

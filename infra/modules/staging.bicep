@@ -10,19 +10,19 @@ param tags object = {}
   'Standard_LRS'
   'Standard_ZRS'
 ])
-param skuName string = 'Standard_LRS'
+param stagingSkuName string = 'Standard_LRS'
 param stagingContainerName string
 param logAnalyticsWorkspaceId string
 @description('Staged file bytes older than this are abandoned transfers and get deleted.')
 param stagingRetentionDays int = 7
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource stagingAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
   tags: tags
   kind: 'StorageV2'
   sku: {
-    name: skuName
+    name: stagingSkuName
   }
   properties: {
     // checkov:skip=CKV_AZURE_206: staged bytes live minutes and are fetched again from Procore or SharePoint if lost; geo-replicating them would bill every byte twice for nothing (the state stays in the GRS/GZRS main account)
@@ -48,8 +48,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 
 // No soft delete of any kind: a staged blob deleted by its step must stop billing at once, and the container
 // is re-created by the app (StagingArea) if it is ever deleted.
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
+resource stagingBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: stagingAccount
   name: 'default'
   properties: {
     deleteRetentionPolicy: {
@@ -61,8 +61,8 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-resource stagingContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobService
+resource stagedBytesContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: stagingBlobService
   name: stagingContainerName
   properties: {
     publicAccess: 'None'
@@ -70,8 +70,8 @@ resource stagingContainer 'Microsoft.Storage/storageAccounts/blobServices/contai
 }
 
 // Whatever is left behind is an abandoned transfer (the step deletes what it staged).
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
-  parent: storage
+resource stagedBytesLifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: stagingAccount
   name: 'default'
   properties: {
     policy: {
@@ -105,9 +105,9 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
 
 // Metrics only: every chunk of every file in flight is a write and then a delete, so logging them would bill
 // more than the bytes cost; the transaction metrics still show volume and errors.
-resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+resource stagingBlobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
-  scope: blobService
+  scope: stagingBlobService
   properties: {
     workspaceId: logAnalyticsWorkspaceId
     metrics: [
@@ -119,6 +119,6 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
   }
 }
 
-output name string = storage.name
-output id string = storage.id
-output blobEndpoint string = storage.properties.primaryEndpoints.blob
+output name string = stagingAccount.name
+output id string = stagingAccount.id
+output blobEndpoint string = stagingAccount.properties.primaryEndpoints.blob

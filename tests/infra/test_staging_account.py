@@ -68,7 +68,7 @@ def test_staged_bytes_have_no_soft_delete_of_any_kind() -> None:
 def test_staged_writes_and_deletes_are_not_logged_but_metered() -> None:
     (diagnostic,) = [_staging().resolve(res["config"]) for _, res in
                      _staging().resources("Microsoft.Insights/diagnosticSettings")]
-    assert diagnostic["scope"] == "blobService"
+    assert diagnostic["scope"] == "stagingBlobService"
     assert not [e for e in diagnostic["properties"].get("logs", []) if e.get("enabled")]
     assert diagnostic["properties"]["metrics"] and diagnostic["properties"]["workspaceId"] == Runtime(
         "monitoring.outputs.logAnalyticsWorkspaceId")
@@ -99,14 +99,14 @@ def test_the_app_setting_points_at_the_staging_account() -> None:
     assert "PCSYNC_STAGING_BLOB_URI" not in config.local_only_setting_names()
     settings = template.app_settings()
     assert settings["PCSYNC_STAGING_BLOB_URI"] == Runtime("staging.outputs.blobEndpoint")
-    assert _output_path(STAGING, "blobEndpoint") == ["storage", "properties", "primaryEndpoints", "blob"]
+    assert _output_path(STAGING, "blobEndpoint") == ["stagingAccount", "properties", "primaryEndpoints", "blob"]
     assert settings["PCSYNC_STAGING_CONTAINER"] == config.DEFAULT_STAGING_CONTAINER
 
 
 def test_the_app_identity_is_blob_data_contributor_on_the_staging_account() -> None:
     rbac = template.main().module("modules/rbac.bicep")
     assert rbac.resolve("stagingAccountName") == Runtime("staging.outputs.name")
-    assert _output_path(STAGING, "name") == ["storage", "name"]
+    assert _output_path(STAGING, "name") == ["stagingAccount", "name"]
     assert rbac.doc["resources"]["staging"]["existing"] and rbac.doc["resources"]["staging"]["config"]["name"] == \
         "stagingAccountName"
     granted = []
