@@ -1,6 +1,7 @@
 // Procore <-> SharePoint sync: everything `azd up` deploys.
 // One resource group holding a Flex Consumption function app (Python 3.11), its storage account (queues,
-// state tables, staging and deployment containers), Key Vault for tenant credentials, Log Analytics +
+// state tables, deployment container), a locally-redundant staging account for file bytes in flight, Key
+// Vault for tenant credentials, Log Analytics +
 // Application Insights, and a user-assigned managed identity that reaches all of them without keys.
 // App-setting names come from shared/config.py; tests/infra checks both sides agree.
 targetScope = 'subscription'
@@ -83,6 +84,7 @@ var abbrs = {
   functionApp: 'func-'
   appServicePlan: 'plan-'
   storageAccount: 'st'
+  stagingAccount: 'stg'
   keyVault: 'kv-'
   logAnalytics: 'log-'
   appInsights: 'appi-'
@@ -99,6 +101,8 @@ var zoneRedundantStorageSkus = {
   Standard_RAGZRS: 'Standard_RAGZRS'
 }
 var storageSku = zoneRedundant ? zoneRedundantStorageSkus[storageSkuName] : storageSkuName
+// Staged bytes live minutes and are fetched again if lost: never geo-replicated, zone-redundant with the app.
+var stagingStorageSku = zoneRedundant ? 'Standard_ZRS' : 'Standard_LRS'
 var tags = {
   'azd-env-name': environmentName
 }
@@ -181,6 +185,19 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module staging 'modules/staging.bicep' = {
+  name: 'staging'
+  scope: rg
+  params: {
+    name: '${abbrs.stagingAccount}${resourceToken}'
+    location: location
+    tags: tags
+    stagingSkuName: stagingStorageSku
+    stagingContainerName: stagingContainerName
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
@@ -198,6 +215,7 @@ module rbac 'modules/rbac.bicep' = {
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
+    stagingAccountName: staging.outputs.name
     keyVaultName: keyVault.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
     appPrincipalId: identity.outputs.principalId
@@ -215,6 +233,7 @@ var appSettings = union(queueSettings, scheduleSettings, {
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
   AZURE_CLIENT_ID: identity.outputs.clientId
   PCSYNC_STAGING_CONTAINER: stagingContainerName
+  PCSYNC_STAGING_BLOB_URI: staging.outputs.blobEndpoint
   PCSYNC_SECRET_STORE: 'keyvault'
   PCSYNC_KEY_VAULT_URI: keyVault.outputs.uri
   PCSYNC_MAIL_SENDER: mailSender
@@ -255,6 +274,7 @@ output FUNCTION_APP_URL string = api.outputs.url
 output PUBLIC_BASE_URL string = api.outputs.publicBaseUrl
 output WEBHOOK_BASE_URL string = '${api.outputs.publicBaseUrl}/api'
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STAGING_STORAGE_ACCOUNT_NAME string = staging.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId

@@ -93,6 +93,10 @@ class Settings(BaseModel):
 
     storage: StorageSettings
     staging_container: str = Field(DEFAULT_STAGING_CONTAINER, alias="PCSYNC_STAGING_CONTAINER")
+    # Blob endpoint of the staging account (Azure: a locally-redundant account of its own, so bytes in flight
+    # are not geo-replicated with the state tables), reached with the same identity; unset: the main account.
+    staging_blob_uri: str | None = Field(None, alias="PCSYNC_STAGING_BLOB_URI",
+                                         description="https://<staging account>.blob.core.windows.net/")
 
     # Secrets: Key Vault in Azure, the encrypted local store otherwise.
     secret_store: SecretStoreKind = Field(SecretStoreKind.LOCAL, alias="PCSYNC_SECRET_STORE")
@@ -149,7 +153,7 @@ class Settings(BaseModel):
                              f"(room is left for {POISON_SUFFIX!r})")
         return value
 
-    @field_validator("public_base_url", "key_vault_uri")
+    @field_validator("public_base_url", "key_vault_uri", "staging_blob_uri")
     @classmethod
     def _absolute_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -165,6 +169,10 @@ class Settings(BaseModel):
             raise ValueError("PCSYNC_SECRET_STORE=keyvault needs PCSYNC_KEY_VAULT_URI")
         if self.secret_store is SecretStoreKind.LOCAL and not self.local_secret_key:
             raise ValueError("PCSYNC_SECRET_STORE=local needs PCSYNC_LOCAL_SECRET_KEY (a Fernet key)")
+        if self.staging_blob_uri and not self.storage.uses_identity:
+            raise ValueError(f"PCSYNC_STAGING_BLOB_URI is reached with the managed identity: it needs the "
+                             f"identity-based {STORAGE_SETTING}__* settings, not a connection string (unset it to "
+                             "stage in the connection string's account)")
         names = list(self.queues.values())
         if len(set(names)) != len(names):
             raise ValueError(f"queue names must be distinct: {sorted(names)}")

@@ -30,7 +30,7 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         quiet_libraries()
         self.settings = settings
-        self.storage = StorageClients(settings.storage)
+        self.storage = StorageClients(settings.storage, staging_blob_uri=settings.staging_blob_uri)
         self._lock = threading.Lock()
         self._procore: dict[str, ProcoreClient] = {}
         self._graph: dict[str, GraphSession] = {}
@@ -45,7 +45,7 @@ class Services:
 
     @cached_property
     def staging(self) -> StagingArea:
-        return StagingArea(self.storage.blobs, self.settings.staging_container)
+        return StagingArea(self.storage.staging_blobs, self.settings.staging_container)
 
     @cached_property
     def secrets(self) -> SecretStore:

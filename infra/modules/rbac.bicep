@@ -1,6 +1,8 @@
 // Least-privilege data-plane roles, each scoped to the one resource it is for (never the resource group).
 // Assignment names are guid(scope, principal, role), so re-deploying is idempotent.
 param storageAccountName string
+@description('The staging account (file bytes in flight); the app reads and writes its blobs, nothing else.')
+param stagingAccountName string
 param keyVaultName string
 param appInsightsName string
 @description('Principal (object) id of the app\'s user-assigned managed identity.')
@@ -11,9 +13,10 @@ param operatorPrincipalType string = 'User'
 
 // Built-in role definition ids (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles).
 var roles = {
-  // Functions host storage needs blob read/write and container create (keys, leases, deployment package);
-  // also the staging container.
+  // Functions host storage needs blob read/write and container create (keys, leases, deployment package).
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  // Staged file bytes: read, write, delete blobs and create the staging container; no ownership (ACLs).
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   // Queue triggers, the pipeline's own sends, and the host creating '-poison' queues.
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   // State tables (and the host's diagnostic events table).
@@ -30,6 +33,9 @@ var appStorageRoles = [
   roles.storageBlobDataOwner
   roles.storageQueueDataContributor
   roles.storageTableDataContributor
+]
+var appStagingRoles = [
+  roles.storageBlobDataContributor
 ]
 var appVaultRoles = [
   roles.keyVaultSecretsOfficer
@@ -49,6 +55,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
 
+resource staging 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: stagingAccountName
+}
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
@@ -60,6 +70,16 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 resource appStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in appStorageRoles: {
   name: guid(storage.id, appPrincipalId, role)
   scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}]
+
+resource appStaging 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in appStagingRoles: {
+  name: guid(staging.id, appPrincipalId, role)
+  scope: staging
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
     principalId: appPrincipalId

@@ -1,5 +1,7 @@
-// The one storage account: Functions host storage, the pipeline queues (+ poison twins), the state tables,
-// the staging container for file bytes in flight and the Flex Consumption deployment container.
+// The main storage account: Functions host storage, the pipeline queues (+ poison twins), the state tables
+// and the Flex Consumption deployment container. File bytes in flight go to the staging account
+// (staging.bicep, PCSYNC_STAGING_BLOB_URI); the staging container and its lifecycle rule here serve a
+// deployment without that setting and expire bytes staged here before the staging account existed.
 // Entra ID only: shared-key access is off, so no connection string with a key exists anywhere.
 param name string
 param location string

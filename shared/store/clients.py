@@ -2,7 +2,8 @@
 
 Identity-based connections follow the Functions host's own convention (`AzureWebJobsStorage__*`):
 with no connection string we use the service URIs and an azure-identity credential (the user-assigned
-identity named by `__clientId` when set). Never imports azure.functions.
+identity named by `__clientId` when set). Staged file bytes may live in an account of their own
+(`staging_blobs`). Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from shared.config import StorageSettings
 class StorageClients:
     """Lazily built, process-wide service clients (they are thread-safe and pool connections)."""
 
-    def __init__(self, settings: StorageSettings, credential: TokenCredential | None = None) -> None:
+    def __init__(self, settings: StorageSettings, credential: TokenCredential | None = None,
+                 staging_blob_uri: str | None = None) -> None:
         self._settings = settings
         self._credential = credential
+        self._staging_blob_uri = staging_blob_uri
 
     @cached_property
     def credential(self) -> TokenCredential:
@@ -58,3 +61,11 @@ class StorageClients:
             return BlobServiceClient.from_connection_string(s.connection_string)
         assert s.blob_service_uri is not None
         return BlobServiceClient(account_url=s.blob_service_uri, credential=self.credential)
+
+    @cached_property
+    def staging_blobs(self) -> BlobServiceClient:
+        """The account staged file bytes go to: its own endpoint (PCSYNC_STAGING_BLOB_URI, identity only) when
+        set, so bytes in flight skip the main account's geo-replication; else the main account's blobs."""
+        if self._staging_blob_uri is None:
+            return self.blobs
+        return BlobServiceClient(account_url=self._staging_blob_uri, credential=self.credential)

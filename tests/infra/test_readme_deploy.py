@@ -38,3 +38,9 @@ def test_the_vault_recreation_story_names_the_seed() -> None:
 def test_the_stated_function_timeout_is_host_json_s() -> None:
     stated = re.search(r"`functionTimeout` to (\d+) s", _deploy_section())
     assert stated and int(stated[1]) == function_timeout().total_seconds()
+
+
+def test_the_staging_account_and_its_setting_are_explained() -> None:
+    deploy = _deploy_section()
+    assert "PCSYNC_STAGING_BLOB_URI" in deploy and "AZURE_STAGING_STORAGE_ACCOUNT_NAME" in deploy
+    assert "never geo-replicated" in deploy and "Storage Blob Data Contributor" in deploy

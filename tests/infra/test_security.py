@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from tests.infra import template
 from tests.infra.template import MAIN, Scope, parse
 
 ROLE_IDS = {
     "Storage Blob Data Owner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
     "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
@@ -29,6 +32,7 @@ BROAD_ROLES = {
 # What the app's identity gets, by the resource it is scoped to.
 APP_ROLES = {
     "storage": {"Storage Blob Data Owner", "Storage Queue Data Contributor", "Storage Table Data Contributor"},
+    "staging": {"Storage Blob Data Contributor"},
     "vault": {"Key Vault Secrets Officer"},
     "appInsights": {"Monitoring Metrics Publisher"},
 }
@@ -50,14 +54,15 @@ def _props(module: str, rtype: str) -> dict[str, Any]:
     return props
 
 
-def test_storage_is_entra_only_https_tls12_and_private() -> None:
-    p = _props("modules/storage.bicep", "Microsoft.Storage/storageAccounts")
+@pytest.mark.parametrize("module", ["modules/storage.bicep", "modules/staging.bicep"])
+def test_storage_is_entra_only_https_tls12_and_private(module: str) -> None:
+    p = _props(module, "Microsoft.Storage/storageAccounts")
     assert p["allowSharedKeyAccess"] is False
     assert p["allowBlobPublicAccess"] is False
     assert p["supportsHttpsTrafficOnly"] is True
     assert p["minimumTlsVersion"] == "TLS1_2"
     assert p["defaultToOAuthAuthentication"] is True
-    scope = template.main().module("modules/storage.bicep")
+    scope = template.main().module(module)
     for _, res in scope.resources("Microsoft.Storage/storageAccounts/blobServices/containers"):
         for inst, body in scope.expand(res):
             assert inst.resolve(body["properties"]["publicAccess"]) == "None"
