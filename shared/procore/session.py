@@ -21,6 +21,7 @@ from shared.http_policy import Action, Resolution, classify, to_error
 from shared.logging import get_logger, log_call, sanitize_url
 
 from .auth import TokenProvider
+from .conflicts import NameTaken, is_name_taken
 from .retry import RetryPolicy
 from .throttle import ThrottleGate
 
@@ -180,6 +181,8 @@ class ProcoreSession:
         except (httpx.ResponseNotRead, UnicodeDecodeError):
             detail = ""
         message = f"{method} {route} -> {response.status_code}: {detail}"
+        if is_name_taken(response):
+            return NameTaken(message)
         if resolution.action is Action.THROTTLED:
             retry_after = resolution.retry_after
             return errors.Throttled(message, retry_after=retry_after)

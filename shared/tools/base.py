@@ -143,6 +143,15 @@ def link_scope(link: LinkRow) -> Scope:
     return Scope.company(link.procore_company_id)
 
 
+def child_named(adapter: ToolAdapter, client: ProcoreClient, link: LinkRow, container_id: str, name: str,
+                kind: ItemKind) -> SourceItem | None:
+    """The live item of `kind` named `name` (any case, as Procore compares names) directly inside a
+    container, through the adapter's read half; None when there is none."""
+    wanted = name.lower()
+    return next((child for child in adapter.children(client, link, container_id)
+                 if child.kind is kind and child.name.lower() == wanted), None)
+
+
 class ToolAdapter(Protocol):
     key: ToolKey
     title: str                       # the tool's name in Procore, for people ("Documents")

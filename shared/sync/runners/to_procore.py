@@ -17,25 +17,29 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from shared import errors
 from shared.graph import items as sp_items
 from shared.graph import ranges
+from shared.graph import upload as sp_upload
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ToolKey
 from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResult, SpMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction, TransferRow
+from shared.procore.conflicts import NameTaken
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import agreed_pair, procore_state, sharepoint_state
 from shared.sync.plan.aspects import plan_content, plan_metadata
+from shared.sync.plan.planner import plan
 from shared.sync.plan.state import PlanInput
-from shared.sync.plan.vocabulary import ActionKind
+from shared.sync.plan.vocabulary import Action, ActionKind
 from shared.sync.quiet import superseded
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.completion import request_completion_check
@@ -48,7 +52,7 @@ from shared.sync.transfer import budget, gate, start
 from shared.sync.transfer.send_procore import begin_upload
 from shared.sync.transfer.send_sp import Continued
 from shared.sync.transfer.staged import StagedSource
-from shared.tools.base import SourceItem, link_scope
+from shared.tools.base import SourceItem, child_named, link_scope
 
 log = logging.getLogger("pcsync.sync")
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -303,6 +307,14 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
         log.info("staged bytes of %s are gone (a duplicate delivery finished?); fetching again", msg.sp_item_id)
         ctx.send(Step.TRANSFER, msg.model_copy(update={"phase": "fetch", "staged_blob": None}))
         return
+    except NameTaken as taken:
+        if twin is not None:
+            raise
+        try:
+            _created_on_both(ctx, msg, item, parent, taken)
+        finally:
+            _release_claim(ctx, msg.sp_item_id)
+        return
     except BaseException:
         if twin is None:
             ctx.services.repos.items_by_sp.delete(ctx.link.link_id, msg.sp_item_id)
@@ -312,6 +324,101 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  written.name, parent, written.version, _sp_state(msg))
     ctx.services.staging.delete(msg.staged_blob)
+
+
+def _release_claim(ctx: LinkContext, sp_item_id: str) -> None:
+    """Drop a creation claim that no twin replaced (a recorded pair is kept)."""
+    stored = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
+    if stored is not None and not stored.row.item_key:
+        ctx.services.repos.items_by_sp.delete(ctx.link.link_id, sp_item_id)
+
+
+def _created_on_both(ctx: LinkContext, msg: SpToProcore, item: DriveItem, parent: str, taken: NameTaken) -> None:
+    """SharePoint's new file meets a Procore file of the same name in the same folder that nobody mapped yet
+    (a person made it): the planner matches them, as the Procore-first path does (transfer._onto_unmapped),
+    and says whose content wins, or that the loser is kept beside; this step writes what it says."""
+    assert msg.staged_blob is not None
+    adapter = ctx.adapter(msg.tool)
+    name = item.name or "Untitled"
+    existing = child_named(adapter, ctx.procore, ctx.link, parent, name, ItemKind.FILE)
+    if existing is None:   # a folder holds the name (our bug to see), or the file went meanwhile (try again)
+        if child_named(adapter, ctx.procore, ctx.link, parent, name, ItemKind.FOLDER) is not None:
+            raise taken
+        raise errors.TransientError(f"{name!r} was taken in Procore and is free again", retry_after=2)
+    known = ctx.services.repos.items.get(ctx.link.link_id, item_key(msg.tool.value, existing.procore_id))
+    if known is not None and known.row.sp_item_id and known.row.sp_item_id != item.id:
+        raise taken   # another SharePoint item's twin holds the name: not this rule's case
+    by_us = item.modified_by_app is not None and item.modified_by_app == ctx.tenant.microsoft.client_id
+    initial = ctx.link.initial_sync if ctx.lane is Lane.INITIAL else None
+    planned = plan(PlanInput(procore_state(existing, None), sharepoint_state(item, None, by_us=by_us), None,
+                             replace(policy_for(ctx, msg.tool), initial=initial)))
+    conflict = conflict_of(planned)
+    if conflict is not None:
+        record_conflict(ctx, msg.tool, existing.procore_id, name, conflict.reason)
+    copies = [a for a in planned.actions if a.kind is ActionKind.KEEP_BOTH_COPY]
+    beside = next((a for a in copies if a.target is Side.SHAREPOINT), None)
+    if beside is not None:
+        _keep_loser_beside(ctx, msg, item, existing, beside, to_procore=any(a.target is Side.PROCORE for a in copies))
+    content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)
+    sp_item = item.model_copy(update={"etag": msg.etag})
+    if content is not None and content.target is Side.SHAREPOINT:   # Procore's content wins: it goes to SharePoint
+        _pair_for_procore_copy(ctx, msg, sp_item, existing, parent)
+        ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool,
+                                          procore_id=existing.procore_id, version=existing.version or ""))
+    elif content is not None:   # SharePoint's content wins: a new version of the Procore file
+        staged = StagedSource(ctx.services.staging, msg.staged_blob)
+        upload = ctx.procore.uploads.upload(link_scope(ctx.link), staged, filename=name)
+        written = adapter.replace_content(ctx.procore, ctx.link, existing.procore_id, upload.uuid)
+        _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, sp_item, written.name, parent, written.version,
+                     _sp_state(msg))
+    elif ActionKind.RECORD_ONLY in planned.kinds():   # identical by the servers' hashes
+        _record_twin(ctx, msg.tool, existing.procore_id, ItemKind.FILE, sp_item, existing.name, parent,
+                     existing.version, _sp_state(msg))
+    else:
+        log.info("%s meets Procore's %s, not copied: %s", msg.sp_item_id, existing.procore_id,
+                 "; ".join(a.reason for a in planned.actions))
+    ctx.services.staging.delete(msg.staged_blob)
+
+
+def _keep_loser_beside(ctx: LinkContext, msg: SpToProcore, item: DriveItem, existing: SourceItem, copy: Action,
+                       to_procore: bool) -> None:
+    """keep_both: the losing side's content written beside the winner in SharePoint under the planned name
+    (SharePoint's from the staged bytes, Procore's streamed through a staging blob), then, when the plan
+    writes it on both sides, handed to SharePoint -> Procore like any new SharePoint file."""
+    assert msg.staged_blob is not None
+    if item.parent_id is None or copy.name is None:
+        raise errors.InvariantBroken("a keep-both copy without a SharePoint parent or a name")
+    staging = ctx.services.staging
+    if copy.source is Side.SHAREPOINT:
+        written = sp_upload.upload_new(ctx.graph, ctx.drive_id, item.parent_id, copy.name,
+                                       StagedSource(staging, msg.staged_blob), conflict="replace")
+    else:
+        blob = staging.put(f"{msg.link_id}/procore/{existing.procore_id}/{existing.version or uuid.uuid4().hex}",
+                           ctx.adapter(msg.tool).fetch(ctx.procore, ctx.link, existing))
+        try:
+            written = sp_upload.upload_new(ctx.graph, ctx.drive_id, item.parent_id, copy.name,
+                                           StagedSource(staging, blob.name), conflict="replace")
+        finally:
+            staging.delete(blob.name)
+    if written.item is not None and to_procore:
+        ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                            tool=msg.tool, sp_item_id=written.item.id))
+
+
+def _pair_for_procore_copy(ctx: LinkContext, msg: SpToProcore, sp: DriveItem, existing: SourceItem,
+                           parent: str) -> None:
+    """Map the pair before Procore's winning content is copied over SharePoint's: SharePoint's state is the
+    agreed one, Procore's version not yet synced (pending), so the Procore -> SharePoint step writes it."""
+    repos = ctx.services.repos
+    key = item_key(msg.tool.value, existing.procore_id)
+    repos.items.upsert(ItemRow(link_id=ctx.link.link_id, tool=msg.tool, procore_id=existing.procore_id,
+                               kind=ItemKind.FILE, state=ItemState.PENDING, procore_name=existing.name,
+                               procore_parent_id=parent, procore_version=None, sp_item_id=sp.id,
+                               sp_parent_id=sp.parent_id, sp_name=sp.name, sp_etag=sp.etag, sp_ctag=sp.ctag,
+                               sp_quickxor=_sp_state(msg), size=sp.size or 0, updated_at=datetime.now(UTC)))
+    repos.items.delete(ctx.link.link_id, item_key(msg.tool.value, PROVISIONAL + sp.id))
+    repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id, item_key=key))
+    ctx.forget_cached(msg.tool, existing.procore_id)
 
 
 def _note_created(ctx: LinkContext, msg: SpToProcore, written: SourceItem, parent: str) -> None:
