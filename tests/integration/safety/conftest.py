@@ -8,8 +8,6 @@ as the queue trigger runs them; their follow-up messages are read back from this
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,7 +30,7 @@ from shared.config import load_settings
 from shared.graph.config import GraphConfig
 from shared.graph.session import GraphSession
 from shared.models.api import CreateLinkRequest, CreateTenantRequest
-from shared.models.messages import DETECT
+from shared.models.messages import DETECT, Lane, StartInitialSync
 from shared.models.rows import LinkRow, TenantRow
 from shared.onboarding.links import create_link
 from shared.onboarding.tenants import create_tenant
@@ -40,6 +38,8 @@ from shared.procore.auth import ClientCredentials, TokenCache
 from shared.procore.client import ProcoreClient, ProcoreConnection
 from shared.runtime import Services
 from shared.sync import dispatch
+from shared.sync.context import LinkContext, load_context
+from tests.support.queues import drain
 
 GRAPH_FAST = {"notification_batch_window_s": 0.05, "notification_retry_base_s": 0.2,
               "notification_retry_window_s": 2.0, "notification_timeout_s": 3.0, "validation_timeout_s": 5.0}
@@ -113,19 +113,18 @@ class Env:
 
     def take(self, queue: str | None = None) -> list[dict[str, Any]]:
         """Every message now on `queue` (the live queue by default), removed and decoded."""
-        client = QueueClient.from_connection_string(self.services.settings.storage.connection_string or "",
-                                                    queue or self.services.settings.queue_live)
-        found: list[dict[str, Any]] = []
-        try:
-            while batch := list(client.receive_messages(messages_per_page=32, max_messages=32)):
-                for message in batch:
-                    found.append(json.loads(base64.b64decode(message.content)))
-                    client.delete_message(message)
-        except ResourceNotFoundError:
-            pass                        # nothing was ever sent to it
-        finally:
-            client.close()
-        return found
+        return drain(self.services.settings.storage.connection_string or "", queue or self.services.settings.queue_live)
+
+    def live_context(self, *, started: bool = False) -> LinkContext:
+        """A new link as a live-lane context; `started`: its initial sync started (its tool roots exist)."""
+        link = self.new_link()
+        self.take(self.services.settings.queue_initial_sync if started else None)
+        if started:
+            self.run(StartInitialSync(tenant_id=link.tenant_id, link_id=link.link_id))
+            self.take(self.services.settings.queue_initial_sync)
+        ctx = load_context(self.services, link.tenant_id, link.link_id, Lane.LIVE)
+        assert ctx is not None
+        return ctx
 
     def take_until(self, wanted: Callable[[list[dict[str, Any]]], bool], timeout: float = 20.0) -> list[dict[str, Any]]:
         """Messages taken off the live queue until `wanted(all taken so far)` (delayed ones included)."""

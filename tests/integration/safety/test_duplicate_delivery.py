@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
 from shared.graph import items as sp_items
@@ -38,18 +37,6 @@ def _deliver(env: Env, msg: UploadFile, delivery_id: str) -> None:
     """One delivery of a transfer-queue message through the real dispatcher."""
     dispatch.handle(env.services, env.services.settings.queue_transfer, msg.model_dump_json(), TRANSFER,
                     delivery_id=delivery_id)
-
-
-def _copies(env: Env) -> int:
-    """Messages on the transfer queue, visible or still delayed."""
-    client = QueueClient.from_connection_string(env.services.settings.storage.connection_string or "",
-                                                env.services.settings.queue_transfer)
-    try:
-        return int(client.get_queue_properties().approximate_message_count or 0)
-    except ResourceNotFoundError:
-        return 0
-    finally:
-        client.close()
 
 
 def _take_due(env: Env, timeout: float) -> list[dict[str, Any]]:
@@ -85,11 +72,11 @@ def test_a_deferred_message_delivered_twice_leaves_one_delayed_copy(env: Env) ->
     link = env.new_link()
     env.take(env.services.settings.queue_transfer)
     msg = _lease_held_elsewhere(env, link, "5001")
-    assert _copies(env) == 0
+    assert env.invisible(env.services.settings.queue_transfer) == 0
 
     _deliver(env, msg, "delivery-a")
     _deliver(env, msg, "delivery-b")                 # the duplicate, while the first copy is pending
-    assert _copies(env) == 1
+    assert env.invisible(env.services.settings.queue_transfer) == 1
 
     # The copy comes due and is delivered twice again: still one copy of the next attempt.
     taken = _take_due(env, timeout=LEASE_RETRY_S + 20)
@@ -97,7 +84,7 @@ def test_a_deferred_message_delivered_twice_leaves_one_delayed_copy(env: Env) ->
     copy = UploadFile.model_validate(taken[0])
     _deliver(env, copy, "delivery-c")
     _deliver(env, copy, "delivery-d")
-    assert _copies(env) == 1
+    assert env.invisible(env.services.settings.queue_transfer) == 1
     assert [m["attempt"] for m in _take_due(env, timeout=LEASE_RETRY_S + 20)] == [2]
 
 
@@ -109,7 +96,7 @@ def test_a_retried_delivery_sends_its_copy_again_and_a_new_chain_starts_once_don
     msg = _lease_held_elsewhere(env, link, "5002")
     _deliver(env, msg, "delivery-a")
     _deliver(env, msg, "delivery-a")                 # the same delivery once more (host retry)
-    assert _copies(env) == 2
+    assert env.invisible(env.services.settings.queue_transfer) == 2
     env.take(env.services.settings.queue_transfer)
     _take_due(env, timeout=LEASE_RETRY_S + 20)
 
@@ -119,7 +106,7 @@ def test_a_retried_delivery_sends_its_copy_again_and_a_new_chain_starts_once_don
         "upload_lease_until": None, "state": ItemState.SYNCED, "procore_version": "2", "sp_item_id": "SP5002"}))
     copy = msg.model_copy(update={"attempt": 1})
     _deliver(env, copy, "delivery-c")
-    assert _copies(env) == 0
+    assert env.invisible(env.services.settings.queue_transfer) == 0
     transfer_queue = env.services.settings.queue_transfer
     assert env.repos.deferrals.get(link.link_id, deferral_key(transfer_queue, msg)) is None
 
@@ -194,4 +181,4 @@ def test_an_upload_into_a_folder_deleted_in_sharepoint_mirrors_the_path_anew(env
     # the gone folders' ids lead to no row: their delete, when it comes, deletes nothing in Procore
     for gone in (outer.id, inner.id, *([old_file.id] if old_file else [])):
         assert env.repos.items_by_sp.get(link.link_id, gone) is None
-    assert _copies(env) == 0                                       # done in this delivery: nothing retried
+    assert env.invisible(env.services.settings.queue_transfer) == 0   # done in this delivery: nothing retried

@@ -16,28 +16,16 @@ from shared import errors
 from shared.graph.content import put_new_small
 from shared.graph.models import DriveItem
 from shared.models.api import ToolKey
-from shared.models.messages import Lane, SpToProcore, StartInitialSync
+from shared.models.messages import Lane, SpToProcore
 from shared.models.transfers import Direction, Phase, TransferRow
 from shared.procore.uploads import FileSource
-from shared.sync.context import LinkContext, load_context
+from shared.sync.context import LinkContext
 from shared.sync.runners import to_procore
 from shared.sync.runners.record import twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.transfer import budget
 from shared.tools.base import link_scope
 from tests.integration.safety.conftest import Env
-
-
-def _started(env: Env) -> LinkContext:
-    """A link whose tool roots exist (its initial sync started), as a live-lane context."""
-    settings = env.services.settings
-    link = env.new_link()
-    env.take(settings.queue_initial_sync)
-    env.run(StartInitialSync(tenant_id=link.tenant_id, link_id=link.link_id))
-    env.take(settings.queue_initial_sync)
-    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
-    assert ctx is not None
-    return ctx
 
 
 def _sp_file(env: Env, ctx: LinkContext, name: str, data: bytes) -> DriveItem:
@@ -69,7 +57,7 @@ def _procore_files(ctx: LinkContext, name: str) -> list[str]:
 
 def test_a_record_that_fails_after_the_create_is_retried_without_a_second_file(
         env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    ctx = _started(env)
+    ctx = env.live_context(started=True)
     name = f"retry-{uuid.uuid4().hex[:6]}.txt"
     item = _sp_file(env, ctx, name, b"made in SharePoint\n" * 100)
     to_procore.fetch_from_sp(ctx, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id,
@@ -96,7 +84,7 @@ def test_a_chunked_upload_whose_record_failed_is_attached_once(env: Env, monkeyp
                                                                tmp_path: Path) -> None:
     """The last step of a large upload attaches the completed upload as a new file; its record fails, the
     step runs again: the file is adopted, not created twice (a small upload stands in for the segments)."""
-    ctx = _started(env)
+    ctx = env.live_context(started=True)
     name = f"chunked-{uuid.uuid4().hex[:6]}.bin"
     item = _sp_file(env, ctx, name, os.urandom(1000))
     root_procore, _ = tool_root(ctx, ToolKey.DOCUMENTS)

@@ -19,12 +19,12 @@ from shared.graph import ranges
 from shared.graph.content import put_new_small
 from shared.graph.models import DriveItem
 from shared.models.api import ConflictPolicy, ToolKey
-from shared.models.messages import DETECT, METADATA, TRANSFER, Lane, SpToProcore, StartInitialSync
+from shared.models.messages import DETECT, METADATA, TRANSFER, Lane, SpToProcore
 from shared.models.rows import ItemKind, ItemState
 from shared.procore.uploads import FileSource
 from shared.sync import dispatch
 from shared.sync.conflict import Side, conflict_name
-from shared.sync.context import LinkContext, Step, load_context
+from shared.sync.context import LinkContext, Step
 from shared.sync.runners.record import twin_of
 from shared.sync.runners.tree import tool_root
 from shared.tools.base import SourceItem, link_scope
@@ -47,17 +47,6 @@ def policy(env: Env, request: pytest.FixtureRequest) -> Iterator[ConflictPolicy]
         yield wanted
     finally:
         env.repos.tenants.upsert(before)
-
-
-def _started(env: Env) -> LinkContext:
-    settings = env.services.settings
-    link = env.new_link()
-    env.take(settings.queue_initial_sync)
-    env.run(StartInitialSync(tenant_id=link.tenant_id, link_id=link.link_id))
-    env.take(settings.queue_initial_sync)
-    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
-    assert ctx is not None
-    return ctx
 
 
 def _after(moment: datetime | None) -> None:
@@ -140,7 +129,7 @@ def _conflicts(env: Env, ctx: LinkContext) -> list[str]:
 @pytest.mark.parametrize("newer", [Side.SHAREPOINT, Side.PROCORE])
 def test_the_same_name_made_on_both_sides_becomes_one_pair(env: Env, policy: ConflictPolicy, newer: Side,
                                                            tmp_path: Path) -> None:
-    ctx = _started(env)
+    ctx = env.live_context(started=True)
     stem = f"same-{uuid.uuid4().hex[:6]}"
     name = f"{stem}.txt"
     if newer is Side.SHAREPOINT:

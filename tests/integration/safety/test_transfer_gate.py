@@ -9,22 +9,13 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.models.api import ToolKey
-from shared.models.messages import Lane
 from shared.models.transfers import Direction, Phase, TransferRow
-from shared.sync.context import LinkContext, load_context
+from shared.sync.context import LinkContext
 from shared.sync.transfer import budget, gate, progress
 from shared.sync.transfer.send_sp import Continued
 from tests.integration.safety.conftest import Env
 
 LARGE = budget.STEP_BYTES + 1
-
-
-def _ctx(env: Env) -> LinkContext:
-    link = env.new_link()
-    env.take()
-    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
-    assert ctx is not None
-    return ctx
 
 
 def _transfer(ctx: LinkContext, direction: Direction, phase: Phase) -> str:
@@ -36,7 +27,7 @@ def _transfer(ctx: LinkContext, direction: Direction, phase: Phase) -> str:
 
 
 def test_a_small_file_runs_at_once_without_a_transfer(env: Env) -> None:
-    ctx = _ctx(env)
+    ctx = env.live_context()
     runs: list[str | None] = []
     gate.upload_step(ctx, budget.STEP_BYTES, "no-such-transfer", runs.append, "small")
     assert runs == [None]
@@ -44,7 +35,7 @@ def test_a_small_file_runs_at_once_without_a_transfer(env: Env) -> None:
 
 @pytest.mark.parametrize("direction", list(Direction))
 def test_a_large_file_runs_once_staged_and_its_row_follows_the_outcome(env: Env, direction: Direction) -> None:
-    ctx = _ctx(env)
+    ctx = env.live_context()
     runs: list[str | None] = []
     key = _transfer(ctx, direction, Phase.FETCH)
     gate.upload_step(ctx, LARGE, key, runs.append, "large")            # still fetching: nothing yet

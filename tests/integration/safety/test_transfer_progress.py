@@ -10,20 +10,11 @@ import pytest
 
 from shared import errors
 from shared.models.api import ToolKey
-from shared.models.messages import Lane
 from shared.models.transfers import Direction, Phase, TransferRow
-from shared.sync.context import LinkContext, load_context
+from shared.sync.context import LinkContext
 from shared.sync.transfer import budget, progress
 from shared.sync.transfer.progress import Claim
 from tests.integration.safety.conftest import Env
-
-
-def _ctx(env: Env) -> LinkContext:
-    link = env.new_link()
-    env.take()
-    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
-    assert ctx is not None
-    return ctx
 
 
 def _row(ctx: LinkContext, version: str = "900") -> TransferRow:
@@ -38,7 +29,7 @@ def _chunks(env: Env) -> list[dict[str, object]]:
 
 
 def test_a_transfer_starts_once_per_source_version(env: Env) -> None:
-    ctx = _ctx(env)
+    ctx = env.live_context()
     row = _row(ctx)
     assert progress.begin(ctx, row)
     assert not progress.begin(ctx, row)                      # a duplicate fetch message starts nothing
@@ -49,7 +40,7 @@ def test_a_transfer_starts_once_per_source_version(env: Env) -> None:
 
 
 def test_one_worker_per_step_and_a_step_already_past_does_nothing(env: Env) -> None:
-    ctx = _ctx(env)
+    ctx = env.live_context()
     row = _row(ctx)
     progress.begin(ctx, row)
     won, claimed = progress.claim(ctx, row.key, Phase.FETCH, 0)
@@ -66,7 +57,7 @@ def test_one_worker_per_step_and_a_step_already_past_does_nothing(env: Env) -> N
 
 
 def test_a_dead_workers_claim_expires(env: Env) -> None:
-    ctx = _ctx(env)
+    ctx = env.live_context()
     row = _row(ctx)
     progress.begin(ctx, row)
     progress.claim(ctx, row.key, Phase.FETCH, 0)
@@ -76,7 +67,7 @@ def test_a_dead_workers_claim_expires(env: Env) -> None:
 
 
 def test_a_lost_next_step_is_resent_once_by_a_late_copy(env: Env) -> None:
-    ctx = _ctx(env)
+    ctx = env.live_context()
     row = _row(ctx)
     progress.begin(ctx, row)
     _, claimed = progress.claim(ctx, row.key, Phase.FETCH, 0)

@@ -5,8 +5,6 @@ per part, a reply replacing only the PDF, a deleted record's parts all sent to t
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -14,8 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
-from azure.storage.queue import QueueClient
 from cryptography.fernet import Fernet
 
 from shared.config import load_settings
@@ -38,6 +34,7 @@ from shared.sync.decide import ActionKind
 from shared.sync.runners.detect import procore_change
 from shared.sync.runners.initial import enumerate_pages
 from shared.tools.base import ToolAdapter
+from tests.support.queues import drain
 from tests.support.records_tool import RESOURCE, Attachment, OneWayRecords, Record
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -96,19 +93,7 @@ def _queues(services: Services) -> tuple[str, str]:
 
 
 def _take(services: Services, *queues: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    for name in queues:
-        client = QueueClient.from_connection_string(services.settings.storage.connection_string or "", name)
-        try:
-            while batch := list(client.receive_messages(messages_per_page=32, max_messages=32)):
-                for message in batch:
-                    found.append(json.loads(base64.b64decode(message.content)))
-                    client.delete_message(message)
-        except ResourceNotFoundError:
-            pass
-        finally:
-            client.close()
-    return found
+    return [m for name in queues for m in drain(services.settings.storage.connection_string or "", name)]
 
 
 def _hint(ctx: RecordsContext) -> list[ActionKind]:
