@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from shared import errors
 from shared.graph import items as sp_items
 from shared.graph import ranges
-from shared.graph import upload as sp_upload
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import ToolKey
@@ -44,7 +43,7 @@ from shared.sync.quiet import superseded
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.folder_delete import keep_procore_edits_below
-from shared.sync.runners.planning import conflict_of, policy_for
+from shared.sync.runners.planning import conflict_of, copy_beside, policy_for, write_beside
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
@@ -355,10 +354,9 @@ def _created_on_both(ctx: LinkContext, msg: SpToProcore, item: DriveItem, parent
     conflict = conflict_of(planned)
     if conflict is not None:
         record_conflict(ctx, msg.tool, existing.procore_id, name, conflict.reason)
-    copies = [a for a in planned.actions if a.kind is ActionKind.KEEP_BOTH_COPY]
-    beside = next((a for a in copies if a.target is Side.SHAREPOINT), None)
+    beside, to_procore = copy_beside(planned)
     if beside is not None:
-        _keep_loser_beside(ctx, msg, item, existing, beside, to_procore=any(a.target is Side.PROCORE for a in copies))
+        _keep_loser_beside(ctx, msg, item, existing, beside, to_procore)
     content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)
     sp_item = item.model_copy(update={"etag": msg.etag})
     if content is not None and content.target is Side.SHAREPOINT:   # Procore's content wins: it goes to SharePoint
@@ -382,27 +380,19 @@ def _created_on_both(ctx: LinkContext, msg: SpToProcore, item: DriveItem, parent
 
 def _keep_loser_beside(ctx: LinkContext, msg: SpToProcore, item: DriveItem, existing: SourceItem, copy: Action,
                        to_procore: bool) -> None:
-    """keep_both: the losing side's content written beside the winner in SharePoint under the planned name
-    (SharePoint's from the staged bytes, Procore's streamed through a staging blob), then, when the plan
-    writes it on both sides, handed to SharePoint -> Procore like any new SharePoint file."""
+    """keep_both: the losing side's content beside the winner in SharePoint (SharePoint's from the staged
+    bytes, Procore's streamed through a staging blob)."""
     assert msg.staged_blob is not None
-    if item.parent_id is None or copy.name is None:
-        raise errors.InvariantBroken("a keep-both copy without a SharePoint parent or a name")
     staging = ctx.services.staging
     if copy.source is Side.SHAREPOINT:
-        written = sp_upload.upload_new(ctx.graph, ctx.drive_id, item.parent_id, copy.name,
-                                       StagedSource(staging, msg.staged_blob), conflict="replace")
-    else:
-        blob = staging.put(f"{msg.link_id}/procore/{existing.procore_id}/{existing.version or uuid.uuid4().hex}",
-                           ctx.adapter(msg.tool).fetch(ctx.procore, ctx.link, existing))
-        try:
-            written = sp_upload.upload_new(ctx.graph, ctx.drive_id, item.parent_id, copy.name,
-                                           StagedSource(staging, blob.name), conflict="replace")
-        finally:
-            staging.delete(blob.name)
-    if written.item is not None and to_procore:
-        ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                            tool=msg.tool, sp_item_id=written.item.id))
+        write_beside(ctx, msg.tool, msg.lane, item.parent_id, copy, StagedSource(staging, msg.staged_blob), to_procore)
+        return
+    blob = staging.put(f"{msg.link_id}/procore/{existing.procore_id}/{existing.version or uuid.uuid4().hex}",
+                       ctx.adapter(msg.tool).fetch(ctx.procore, ctx.link, existing))
+    try:
+        write_beside(ctx, msg.tool, msg.lane, item.parent_id, copy, StagedSource(staging, blob.name), to_procore)
+    finally:
+        staging.delete(blob.name)
 
 
 def _pair_for_procore_copy(ctx: LinkContext, msg: SpToProcore, sp: DriveItem, existing: SourceItem,

@@ -40,8 +40,8 @@ from shared.sync.naming import sharepoint_name, unsupported_reason
 from shared.sync.plan.aspects import plan_content
 from shared.sync.plan.planner import plan
 from shared.sync.plan.state import PlanInput
-from shared.sync.plan.vocabulary import Action, ActionKind, Plan
-from shared.sync.runners.planning import conflict_of, policy_for
+from shared.sync.plan.vocabulary import ActionKind, Plan
+from shared.sync.runners.planning import conflict_of, copy_beside, policy_for, write_beside
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name, recreate_parent
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
@@ -202,33 +202,18 @@ def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src:
 
 
 def _resolve(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, src: Sender, planned: Plan) -> None:
-    """A planned conflict: its `conflict` activity, and keep_both's copy of the loser beside the winner."""
+    """A planned conflict: its `conflict` activity, and keep_both's copy of the loser beside the winner
+    (Procore's from the staged bytes, SharePoint's read by range: no temp file)."""
     conflict = conflict_of(planned)
     if conflict is not None:
         record_conflict(ctx, msg.tool, msg.procore_id, sp_now.name, conflict.reason)
-    copies = [a for a in planned.actions if a.kind is ActionKind.KEEP_BOTH_COPY]
-    beside = next((a for a in copies if a.target is Side.SHAREPOINT), None)
-    if beside is not None:
-        with _local_copy(ctx, msg, src) as content:
-            _keep_loser_beside(ctx, msg, sp_now, content, beside,
-                               to_procore=any(a.target is Side.PROCORE for a in copies))
-
-
-def _keep_loser_beside(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, procore_bytes: sp_upload.Content,
-                       copy: Action, to_procore: bool) -> None:
-    """keep_both: write the losing side's content (`copy.source`) beside the winner in SharePoint under the
-    planned name, then, when the plan writes it on both sides, hand that new file to SharePoint -> Procore."""
-    parent = sp_now.parent_id
-    if parent is None or copy.name is None:
-        raise errors.InvariantBroken("a keep-both copy without a SharePoint parent or a name")
-    if copy.source is Side.PROCORE:
-        written = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, copy.name, procore_bytes, conflict="replace")
-    else:   # SharePoint's content read by range straight into the copy (no temp file)
-        sp_bytes = ranges.ItemContent(ctx.graph, ctx.drive_id, sp_now.id, sp_now.size or 0, sp_now.etag)
-        written = sp_upload.upload_new(ctx.graph, ctx.drive_id, parent, copy.name, sp_bytes, conflict="replace")
-    if written.item is not None and to_procore:
-        ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
-                                            tool=msg.tool, sp_item_id=written.item.id))
+    beside, to_procore = copy_beside(planned)
+    if beside is None:
+        return
+    with _local_copy(ctx, msg, src) as procore_bytes:
+        content = procore_bytes if beside.source is Side.PROCORE else \
+            ranges.ItemContent(ctx.graph, ctx.drive_id, sp_now.id, sp_now.size or 0, sp_now.etag)
+        write_beside(ctx, msg.tool, msg.lane, sp_now.parent_id, beside, content, to_procore)
 
 
 def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
