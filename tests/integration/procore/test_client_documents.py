@@ -16,6 +16,7 @@ import pytest
 from emulators.procore.server import RunningEmulator
 from shared import errors
 from shared.procore.client import ProcoreClient
+from shared.procore.conflicts import NameTaken
 from shared.procore.paging import PageNumberPaginator
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
@@ -49,7 +50,7 @@ def test_folder_lifecycle(app_client: ProcoreClient, scope: Scope) -> None:
     parent = docs.create_folder(scope, "Client Test & Co")
     child = docs.create_folder(scope, "Sub #1", parent_id=parent.id)
     assert child.parent_id == parent.id
-    with pytest.raises(errors.InvariantBroken):          # 422: name taken under the same parent
+    with pytest.raises(NameTaken):                       # 422: name taken under the same parent (a conflict)
         docs.create_folder(scope, "sub #1", parent_id=parent.id)
     renamed = docs.update_folder(scope, child.id, name="Sub Renamed")
     assert renamed.name == "Sub Renamed"
