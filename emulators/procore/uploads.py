@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import shutil
 import time
 import uuid as uuidlib
@@ -153,6 +154,8 @@ def routes(st: State) -> list[Route]:
                     for p in paths:
                         with open(p, "rb") as src:
                             shutil.copyfileobj(src, out, CHUNK)
+                for p in paths:   # S3 keeps no parts once a multipart upload is complete
+                    os.unlink(p)
 
             await anyio.to_thread.run_sync(join)
             up.blob_key = st.blobs.adopt(tmp, up.content_type, up.filename, key=up.key).key
@@ -212,14 +215,12 @@ def routes(st: State) -> list[Route]:
                 md5.update(chunk)
                 size += len(chunk)
                 out.write(chunk)
-        if size != seg.size:
-            raise StorageError(400, "IncompleteBody", "You did not provide the number of bytes specified.")
-        if sha.hexdigest() != seg.sha256:
-            raise StorageError(400, "XAmzContentSHA256Mismatch",
-                               "The provided 'x-amz-content-sha256' header does not match what was computed.")
-        given_md5 = ctx.request.headers.get("content-md5")
-        if given_md5 and base64.b64decode(given_md5) != md5.digest():
-            raise StorageError(400, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+        refused = _refusal(seg, size, sha.hexdigest(), md5.digest(), ctx.request.headers.get("content-md5"))
+        if refused is not None:
+            tmp.unlink()   # a refused part leaves nothing behind
+            raise refused
+        if seg.path is not None:   # a part sent again replaces the earlier one
+            os.unlink(seg.path)
         seg.path, seg.etag = str(tmp), f'"{md5.hexdigest()}"'
         return Response(status_code=200, headers={"ETag": seg.etag})
 
@@ -232,6 +233,18 @@ def routes(st: State) -> list[Route]:
     r += [route(st, "/" + BUCKET, storage_post, ["POST"], auth=False, faults=False, kind="storage"),
           route(st, "/" + BUCKET + "/{key}", storage_put, ["PUT"], auth=False, faults=False, kind="storage")]
     return r
+
+
+def _refusal(seg: Segment, size: int, sha256: str, md5: bytes, given_md5: str | None) -> StorageError | None:
+    """What S3 answers to a part whose bytes do not match what its upload announced, or None."""
+    if size != seg.size:
+        return StorageError(400, "IncompleteBody", "You did not provide the number of bytes specified.")
+    if sha256 != seg.sha256:
+        return StorageError(400, "XAmzContentSHA256Mismatch",
+                            "The provided 'x-amz-content-sha256' header does not match what was computed.")
+    if given_md5 and base64.b64decode(given_md5) != md5:
+        return StorageError(400, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+    return None
 
 
 def expire(st: State, upload_uuid: str, what: str) -> None:

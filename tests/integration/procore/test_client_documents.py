@@ -163,6 +163,18 @@ def test_segmented_upload_of_more_than_two_segments_reads_back_identical(
     assert out.read_bytes() == path.read_bytes()
 
 
+def test_a_completed_segmented_upload_keeps_no_parts_on_disk(
+        fresh_emu: RunningEmulator, client_factory: Callable[..., ProcoreClient], tmp_path: Path) -> None:
+    """S3 drops the parts of a completed multipart upload; a 2 GiB test file must not cost 4 GiB here."""
+    client = client_factory("app", target=fresh_emu, segment_bytes=5 * MiB)
+    path = _write(tmp_path / "parts.bin", 11 * MiB)
+    result = client.uploads.upload(P101, FileSource(path), filename="parts.bin")
+    assert result.segmented
+    assert sorted(p.name for p in fresh_emu.state.blobs.tmp_dir.iterdir()) == []
+    f = client.documents.create_file(P101, name="parts.bin", upload_uuid=result.uuid)
+    assert f.latest_version and f.latest_version.size == 11 * MiB
+
+
 def _write(path: Path, size: int) -> Path:
     with open(path, "wb") as f:
         left = size
