@@ -49,7 +49,7 @@ from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
 from shared.sync.transfer import budget, gate, start
 from shared.sync.transfer.send_procore import begin_upload
-from shared.sync.transfer.send_sp import Continued
+from shared.sync.transfer.send_sp import Continued, Restart
 from shared.sync.transfer.staged import StagedSource
 from shared.tools.base import SourceItem, child_named, link_scope
 
@@ -332,10 +332,13 @@ def _release_claim(ctx: LinkContext, sp_item_id: str) -> None:
         ctx.services.repos.items_by_sp.delete(ctx.link.link_id, sp_item_id)
 
 
-def _created_on_both(ctx: LinkContext, msg: SpToProcore, item: DriveItem, parent: str, taken: NameTaken) -> None:
+def _created_on_both(ctx: LinkContext, msg: SpToProcore, item: DriveItem, parent: str, taken: NameTaken, *,
+                     in_steps: bool = False) -> None:
     """SharePoint's new file meets a Procore file of the same name in the same folder that nobody mapped yet
     (a person made it): the planner matches them, as the Procore-first path does (transfer._onto_unmapped),
-    and says whose content wins, or that the loser is kept beside; this step writes what it says."""
+    and says whose content wins, or that the loser is kept beside; this step writes what it says.
+    `in_steps`: a large file's last step, whose upload the refused create spent; when SharePoint wins, the
+    transfer restarts from its staged bytes onto the pair (Restart keeps them)."""
     assert msg.staged_blob is not None
     adapter = ctx.adapter(msg.tool)
     name = item.name or "Untitled"
@@ -363,6 +366,9 @@ def _created_on_both(ctx: LinkContext, msg: SpToProcore, item: DriveItem, parent
         _pair_for_procore_copy(ctx, msg, sp_item, existing, parent)
         ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool,
                                           procore_id=existing.procore_id, version=existing.version or ""))
+    elif content is not None and in_steps:   # SharePoint's content wins: the staged bytes go again, onto the pair
+        _pair_for_sp_copy(ctx, msg, sp_item, existing, parent)
+        raise Restart(f"{name!r} was taken in Procore: SharePoint's content goes as a new version of it")
     elif content is not None:   # SharePoint's content wins: a new version of the Procore file
         staged = StagedSource(ctx.services.staging, msg.staged_blob)
         upload = ctx.procore.uploads.upload(link_scope(ctx.link), staged, filename=name)
@@ -393,6 +399,22 @@ def _keep_loser_beside(ctx: LinkContext, msg: SpToProcore, item: DriveItem, exis
         write_beside(ctx, msg.tool, msg.lane, item.parent_id, copy, StagedSource(staging, blob.name), to_procore)
     finally:
         staging.delete(blob.name)
+
+
+def _pair_for_sp_copy(ctx: LinkContext, msg: SpToProcore, sp: DriveItem, existing: SourceItem, parent: str) -> None:
+    """Map the pair before SharePoint's winning content goes to Procore in steps (a large file): Procore's
+    version is the agreed one, SharePoint's content not yet synced, so the SharePoint -> Procore transfer
+    sends it as a new version of `existing` (the one-step upload's bytes were spent on the refused create)."""
+    repos = ctx.services.repos
+    key = item_key(msg.tool.value, existing.procore_id)
+    repos.items.upsert(ItemRow(link_id=ctx.link.link_id, tool=msg.tool, procore_id=existing.procore_id,
+                               kind=ItemKind.FILE, state=ItemState.PENDING, procore_name=existing.name,
+                               procore_parent_id=parent, procore_version=existing.version, sp_item_id=sp.id,
+                               sp_parent_id=sp.parent_id, sp_name=sp.name, sp_etag=None, sp_ctag=None,
+                               sp_quickxor=None, size=existing.size or 0, updated_at=datetime.now(UTC)))
+    repos.items.delete(ctx.link.link_id, item_key(msg.tool.value, PROVISIONAL + sp.id))
+    repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id, item_key=key))
+    ctx.forget_cached(msg.tool, existing.procore_id)
 
 
 def _pair_for_procore_copy(ctx: LinkContext, msg: SpToProcore, sp: DriveItem, existing: SourceItem,
@@ -455,8 +477,15 @@ def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, 
     elif _adopt_created(ctx, msg, item):
         return   # this step, done again, had created the file before its record failed
     else:
-        written = adapter.create_content(ctx.procore, ctx.link, parent, row.name or item.name or "Untitled",
-                                         upload_uuid)
+        try:
+            written = adapter.create_content(ctx.procore, ctx.link, parent, row.name or item.name or "Untitled",
+                                             upload_uuid)
+        except NameTaken as taken:   # a person made the name in Procore while the bytes went: rule (d)
+            try:
+                _created_on_both(ctx, msg, item, parent, taken, in_steps=True)
+            finally:
+                _release_claim(ctx, msg.sp_item_id)
+            return
         _note_created(ctx, msg, written, parent)
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
                  written.name, parent, written.version, _sp_state(msg))

@@ -29,7 +29,8 @@ class Continued(Exception):  # noqa: N818 - not an error: control flow, like Sto
 
 
 class Restart(Exception):  # noqa: N818
-    """The destination session is gone (expired, or the name was taken at commit): upload again."""
+    """The destination session is gone (expired, or the name was taken at commit), or a refused create
+    left the file to go as a new version of another: upload again from the staged bytes."""
 
 
 class ChunkedSender:

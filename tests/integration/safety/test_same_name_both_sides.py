@@ -16,6 +16,7 @@ import pytest
 
 from shared.graph import items as sp_items
 from shared.graph import ranges
+from shared.graph import upload as sp_upload
 from shared.graph.content import put_new_small
 from shared.graph.models import DriveItem
 from shared.models.api import ConflictPolicy, ToolKey
@@ -27,6 +28,7 @@ from shared.sync.conflict import Side, conflict_name
 from shared.sync.context import LinkContext, Step
 from shared.sync.runners.record import twin_of
 from shared.sync.runners.tree import tool_root
+from shared.sync.transfer import budget
 from shared.tools.base import SourceItem, link_scope
 from tests.integration.safety.conftest import Env
 
@@ -163,3 +165,46 @@ def test_the_same_name_made_on_both_sides_becomes_one_pair(env: Env, policy: Con
         kept = twin_of(ctx, sharepoint[copy].id)
         assert kept is not None and kept.procore_id == procore[copy].procore_id
         assert _procore_bytes(ctx, procore[copy]) == OLD and _sp_bytes(ctx, sharepoint[copy]) == OLD
+
+
+@pytest.mark.parametrize("policy", [ConflictPolicy.NEWEST_WINS], indirect=True)
+@pytest.mark.parametrize("newer", [Side.SHAREPOINT, Side.PROCORE])
+def test_a_large_file_made_on_both_sides_becomes_one_pair_in_steps(env: Env, policy: ConflictPolicy, newer: Side,
+                                                                   tmp_path: Path) -> None:
+    """The same rule for a file copied in steps: Procore refuses the create only at the last step, after the
+    bytes went up; the pair is still one, and SharePoint's winning content goes as a new Procore version."""
+    ctx = env.live_context(started=True)
+    stem = f"large-{uuid.uuid4().hex[:6]}"
+    name = f"{stem}.bin"
+    size = budget.STEP_BYTES + 1024 * 1024
+    old, new = (bytes([n]) * size for n in (1, 2))
+    if newer is Side.SHAREPOINT:
+        made = _person_makes_in_procore(env, ctx, name, old, tmp_path)
+        _after(made.updated_at)
+        item = _sp_large(env, ctx, name, new, tmp_path)
+    else:
+        item = _sp_large(env, ctx, name, old, tmp_path)
+        _after(item.last_modified)
+        made = _person_makes_in_procore(env, ctx, name, new, tmp_path)
+    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
+                                        tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
+    _pump(env)
+
+    procore, sharepoint = _procore_files(ctx, stem), _sp_files(ctx, stem)
+    assert set(procore) == {name} and set(sharepoint) == {name}           # no duplicate on either side
+    assert procore[name].procore_id == made.procore_id and sharepoint[name].id == item.id
+    assert _procore_bytes(ctx, procore[name]) == new and _sp_bytes(ctx, sharepoint[name]) == new   # newest wins
+    twin = twin_of(ctx, item.id)
+    assert twin is not None and twin.procore_id == made.procore_id and twin.state is ItemState.SYNCED
+    assert _conflicts(env, ctx) == [made.procore_id]
+    assert not list(env.repos.transfers.query(ctx.link.link_id, "item eq @i", {"i": item.id}))   # none half done
+
+
+def _sp_large(env: Env, ctx: LinkContext, name: str, data: bytes, tmp: Path) -> DriveItem:
+    _, root_sp = tool_root(ctx, ToolKey.DOCUMENTS)
+    path = tmp / uuid.uuid4().hex
+    path.write_bytes(data)
+    with env.graph_session("user") as graph:
+        written = sp_upload.upload_new(graph, ctx.drive_id, root_sp, name, path, conflict="fail")
+    assert written.item is not None
+    return written.item
