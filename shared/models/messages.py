@@ -81,6 +81,7 @@ class FetchFile(_Message):
     modified_at: datetime | None = None   # when the listed version was made (conflict/newest rules)
     name: str | None = None               # the Procore name and parent when planned (a rename that
     parent_id: str | None = None          # raced a pending copy is applied after it, not lost)
+    kept_beside: str | None = None        # hash of a conflict's loser whose keep-both copy is written already
 
 
 class UploadFile(_Message):
@@ -97,6 +98,7 @@ class UploadFile(_Message):
     modified_at: datetime | None = None   # when this version was made in Procore (conflict policy)
     name: str | None = None               # the Procore name and parent the fetch saw
     parent_id: str | None = None
+    kept_beside: str | None = None        # as FetchFile's: that copy is not written again
 
 
 class TransferChunk(_Message):
@@ -111,6 +113,23 @@ class TransferChunk(_Message):
     source_version: str
     phase: Literal["fetch", "send"]
     offset: int = Field(ge=0)
+
+
+class WriteBeside(_Message):
+    """keep_both's copy of a large loser, written in steps before the conflict's winner (transfer queue):
+    the loser's bytes (a SharePoint item or a Procore version, `source_item` at `source_version`) are
+    staged, then sent as a new SharePoint file `name` in `parent_id`; `then` carries the winner on."""
+
+    kind: Literal["write_beside"] = "write_beside"
+    tool: ToolKey
+    source_item: str
+    source_version: str
+    parent_id: str
+    name: str
+    size: int = Field(ge=0)
+    staged_blob: str
+    to_procore: bool = False              # two-way: the copy then goes to Procore as a new file
+    then: FetchFile | None = None         # the winner's copy, delivered again once this one is written
 
 
 class SpMetadata(_Message):
@@ -268,7 +287,8 @@ DetectMessage = Annotated[
     | ReconcileLink | GraphNotices | CheckLink,
     Field(discriminator="kind"),
 ]
-TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore | TransferChunk, Field(discriminator="kind")]
+TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore | TransferChunk | WriteBeside,
+                            Field(discriminator="kind")]
 MetadataMessage = Annotated[MirrorFolder | SpMetadata | ProcoreMetadata, Field(discriminator="kind")]
 
 DETECT = TypeAdapter(DetectMessage)

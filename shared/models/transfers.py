@@ -16,12 +16,14 @@ from shared.models.rows import Row
 
 class Direction(enum.StrEnum):
     TO_SP = "to_sp"            # Procore -> SharePoint: item = Procore id, source version = Procore version id
+    #                            (a keep-both copy: item = "beside:<source item>", read from Procore when
+    #                            source_url is set, else from the SharePoint item source_item)
     TO_PROCORE = "to_procore"  # SharePoint -> Procore: item = SharePoint item id, source version = its quickXorHash
 
 
 class Phase(enum.StrEnum):
     FETCH = "fetch"     # source -> staging blob, one range per step
-    STAGED = "staged"   # all bytes staged: the upload step (UploadFile / SpToProcore upload) decides and starts
+    STAGED = "staged"   # all bytes staged: the upload step (UploadFile / SpToProcore / WriteBeside) decides and starts
     SEND = "send"       # staging blob -> destination session, one range per step
 
 
@@ -43,7 +45,8 @@ class TransferRow(Row):
     claim_until: datetime | None = None       # a step working on (phase, offset) holds it until then
     updated_at: datetime | None = None
     source_url: str | None = None             # Procore download URL (to_sp)
-    source_etag: str | None = None            # SharePoint eTag the range reads must see (to_procore)
+    source_etag: str | None = None            # SharePoint eTag the range reads must see
+    source_item: str | None = None            # the item read, when not `item` (a keep-both copy's loser)
     quickxor_state: str | None = None         # QuickXorHash.state() of the bytes fetched so far
     segment_bytes: int = 0                    # Procore segment size (to_procore)
     segment_sha256: list[str] = []            # one per fetched segment (to_procore)

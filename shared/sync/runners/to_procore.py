@@ -355,9 +355,16 @@ def _created_on_both(ctx: LinkContext, msg: SpToProcore, item: DriveItem, parent
     planned = plan(PlanInput(procore_state(existing, None), sharepoint_state(item, None, by_us=by_us), None,
                              replace(policy_for(ctx, msg.tool), initial=initial)))
     conflict = conflict_of(planned)
+    beside, to_procore = copy_beside(planned)
+    if beside is not None and budget.is_large(item.size if beside.source is Side.SHAREPOINT else existing.size):
+        # a large loser's copy is written in steps, by the Procore-first path (transfer._onto_unmapped), which
+        # meets the same two files and plans the same: this step hands the pair over, writing nothing
+        ctx.send(Step.TRANSFER, FetchFile(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool,
+                                          procore_id=existing.procore_id, version=existing.version or ""))
+        ctx.services.staging.delete(msg.staged_blob)
+        return
     if conflict is not None:
         record_conflict(ctx, msg.tool, existing.procore_id, name, conflict.reason)
-    beside, to_procore = copy_beside(planned)
     if beside is not None:
         _keep_loser_beside(ctx, msg, item, existing, beside, to_procore)
     content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)

@@ -28,7 +28,7 @@ from shared.graph import upload as sp_upload
 from shared.graph.content import Transfer
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile
+from shared.models.messages import FetchFile, Lane, RecordResult, SpMetadata, SpToProcore, UploadFile, WriteBeside
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction
 from shared.store.repositories import ItemBySpRow, item_key
@@ -41,6 +41,7 @@ from shared.sync.plan.aspects import plan_content
 from shared.sync.plan.planner import plan
 from shared.sync.plan.state import PlanInput
 from shared.sync.plan.vocabulary import ActionKind, Plan
+from shared.sync.runners.beside import finish_beside, start_copy
 from shared.sync.runners.planning import conflict_of, copy_beside, policy_for, write_beside
 from shared.sync.runners.record import ensure_item_row, record_conflict, record_result, record_skip
 from shared.sync.runners.tree import ensure_parent, legal_name, recreate_parent
@@ -120,7 +121,8 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
         start.start_to_sp(ctx, UploadFile(
             tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
             version=version, staged_blob=staged_name(msg, version), size=current.size or 0, sha256="", quickxor="",
-            modified_at=current.updated_at, name=current.name, parent_id=current.parent_id), current.download_url)
+            modified_at=current.updated_at, name=current.name, parent_id=current.parent_id,
+            kept_beside=msg.kept_beside), current.download_url)
         return
     try:
         hashing = _Hashing(adapter.fetch(ctx.procore, ctx.link, current))
@@ -135,7 +137,7 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
         tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
         version=version, staged_blob=staged.name, size=staged.size, sha256=staged.sha256,
         quickxor=hashing.hash.b64digest(), modified_at=current.updated_at, name=current.name,
-        parent_id=current.parent_id))
+        parent_id=current.parent_id, kept_beside=msg.kept_beside))
 
 
 class Sender(Protocol):
@@ -189,7 +191,8 @@ def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src:
     planned = plan_content(PlanInput(procore_state(procore, row, hash=msg.quickxor, changed=True),
                                      sharepoint_state(now, row, by_us=written_by_us(ctx, now)), agreed_pair(row),
                                      policy_for(ctx, msg.tool)))
-    _resolve(ctx, msg, now, src, planned)
+    if _resolve(ctx, msg, now, src, planned):
+        return None
     content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)
     if content is not None and content.target is Side.PROCORE:   # SharePoint's content wins: it goes to Procore
         ctx.send(Step.TRANSFER, SpToProcore(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
@@ -201,19 +204,27 @@ def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src:
     return src.replace(sp_id)
 
 
-def _resolve(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, src: Sender, planned: Plan) -> None:
+def _resolve(ctx: LinkContext, msg: UploadFile, sp_now: DriveItem, src: Sender, planned: Plan) -> bool:
     """A planned conflict: its `conflict` activity, and keep_both's copy of the loser beside the winner
-    (Procore's from the staged bytes, SharePoint's read by range: no temp file)."""
+    (Procore's from the staged bytes, SharePoint's read by range: no temp file). True when the loser is
+    large: its copy goes first, in steps (runners/beside.py), and this step writes nothing more."""
     conflict = conflict_of(planned)
+    beside, to_procore = copy_beside(planned)
+    loser = None if beside is None else msg.quickxor if beside.source is Side.PROCORE else sp_now.quick_xor_hash
+    if loser is not None and loser == msg.kept_beside:
+        return False   # its copy is written (and the conflict recorded) by the steps this one follows
     if conflict is not None:
         record_conflict(ctx, msg.tool, msg.procore_id, sp_now.name, conflict.reason)
-    beside, to_procore = copy_beside(planned)
     if beside is None:
-        return
+        return False
+    if loser is not None and budget.is_large(msg.size if beside.source is Side.PROCORE else sp_now.size):
+        start_copy(ctx, msg, beside, to_procore, sp_now, loser)
+        return True
     with _local_copy(ctx, msg, src) as procore_bytes:
         content = procore_bytes if beside.source is Side.PROCORE else \
             ranges.ItemContent(ctx.graph, ctx.drive_id, sp_now.id, sp_now.size or 0, sp_now.etag)
         write_beside(ctx, msg.tool, msg.lane, sp_now.parent_id, beside, content, to_procore)
+    return False
 
 
 def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, name: str,
@@ -283,7 +294,8 @@ def _onto_unmapped(ctx: LinkContext, msg: UploadFile, row: ItemRow, existing: Dr
     planned = plan(PlanInput(procore_state(procore, None, hash=msg.quickxor),
                              sharepoint_state(existing, None, by_us=written_by_us(ctx, existing)), None,
                              replace(policy_for(ctx, msg.tool), initial=initial)))
-    _resolve(ctx, msg, existing, src, planned)
+    if _resolve(ctx, msg, existing, src, planned):
+        return None
     content = next((a for a in planned.actions if a.kind is ActionKind.REPLACE_CONTENT), None)
     if content is not None and content.target is Side.PROCORE:   # SharePoint's copy wins: a new Procore version
         adopt_newer_sp(ctx, row, existing)
@@ -399,8 +411,12 @@ def _upload_leased(ctx: LinkContext, msg: UploadFile, leased: ItemRow, chunked_k
     _record_upload(ctx, msg, row, parent_sp, result)
 
 
-def finish_chunked_upload(ctx: LinkContext, msg: UploadFile, parent_sp: str, item: DriveItem) -> None:
-    """The last step of a large upload committed `item`: record it as a one-step upload would."""
+def finish_chunked_upload(ctx: LinkContext, msg: UploadFile | WriteBeside, parent_sp: str, item: DriveItem) -> None:
+    """The last step of a large upload committed `item`: record it as a one-step upload would (a keep-both
+    copy carries its conflict's winner on)."""
+    if isinstance(msg, WriteBeside):
+        finish_beside(ctx, msg, item)
+        return
     stored = ctx.item(msg.tool, msg.procore_id, fresh=True)
     if stored is None:
         raise errors.InvariantBroken(f"upload of {msg.procore_id} without an items row")

@@ -81,22 +81,30 @@ def _procore_source(ctx: LinkContext, row: TransferRow, start: int) -> Iterator[
     return ctx.procore.downloads.iter_from(row.source_url, start)
 
 
+def _reads_procore(row: TransferRow) -> bool:
+    """Procore's download URL is the source of a copy toward SharePoint; a SharePoint item is read otherwise
+    (SharePoint -> Procore, or a keep-both copy of SharePoint's loser)."""
+    return row.direction is Direction.TO_SP and row.source_url is not None
+
+
 def _fresh_procore_url(ctx: LinkContext, row: TransferRow) -> str:
-    current = ctx.adapter(row.tool).get(ctx.procore, ctx.link, row.item, ItemKind.FILE)
+    source = row.source_item or row.item
+    current = ctx.adapter(row.tool).get(ctx.procore, ctx.link, source, ItemKind.FILE)
     if current is None or current.version != row.source_version or not current.download_url:
-        raise SourceGone(f"Procore {row.item} no longer has version {row.source_version}")
+        raise SourceGone(f"Procore {source} no longer has version {row.source_version}")
     return current.download_url
 
 
 def _sp_etag_still_same_content(ctx: LinkContext, row: TransferRow) -> str:
     """The item's eTag changed (a rename changes it too): go on with the new one if its content is the
     same (its quickXorHash, the transfer's source version), else the transfer is abandoned."""
+    source = row.source_item or row.item
     try:
-        item = sp_items.get_item(ctx.graph, ctx.drive_id, row.item)
+        item = sp_items.get_item(ctx.graph, ctx.drive_id, source)
     except errors.NotFound as exc:
-        raise SourceGone(f"SharePoint {row.item} is gone") from exc
+        raise SourceGone(f"SharePoint {source} is gone") from exc
     if item.is_deleted or item.quick_xor_hash != row.source_version or item.etag is None:
-        raise SourceGone(f"SharePoint {row.item} changed since this copy started")
+        raise SourceGone(f"SharePoint {source} changed since this copy started")
     return item.etag
 
 
@@ -108,16 +116,16 @@ def fetch_step(ctx: LinkContext, row: TransferRow) -> TransferRow:
     for attempt in range(2):
         quickxor = QuickXorHash.from_state(row.quickxor_state) if row.quickxor_state else QuickXorHash()
         segments = _SegmentHasher(start, end, row.segment_bytes if row.direction is Direction.TO_PROCORE else 0)
-        if row.direction is Direction.TO_SP:
+        if _reads_procore(row):
             source = _procore_source(ctx, row, start)
         else:
-            source = ranges.iter_from(ctx.graph, ctx.drive_id, row.item, start, row.source_etag)
+            source = ranges.iter_from(ctx.graph, ctx.drive_id, row.source_item or row.item, start, row.source_etag)
         try:
             ctx.services.staging.stage_blocks(row.staged_blob, start // BLOCK_BYTES,
                                               _bounded(source, end - start, [quickxor, segments]))
             break
         except (errors.NotFound, errors.PermissionDenied):
-            if row.direction is not Direction.TO_SP or attempt:
+            if not _reads_procore(row) or attempt:
                 raise
             update["source_url"] = _fresh_procore_url(ctx, row)   # the listed URL no longer works
             row = row.model_copy(update=update)
@@ -140,4 +148,6 @@ def _upload_message(row: TransferRow, quickxor: str) -> str:
     if row.upload_message is None:
         raise errors.InvariantBroken(f"transfer {row.key} has no upload message")
     planned = progress.next_message_type().validate_json(row.upload_message)
+    if "quickxor" not in type(planned).model_fields:   # a keep-both copy: SharePoint reports the hash it stores
+        return row.upload_message
     return planned.model_copy(update={"quickxor": quickxor}).model_dump_json()

@@ -118,7 +118,7 @@ def restage(ctx: LinkContext, row: TransferRow) -> TransferRow:
                    lease_until=None, claimed_at=None)
 
 
-def next_message(ctx: LinkContext, row: TransferRow) -> m.FetchFile | m.UploadFile | m.SpToProcore | m.TransferChunk:
+def next_message(ctx: LinkContext, row: TransferRow) -> m.TransferMessage:
     """The message that carries the transfer on from where its row stands."""
     if row.phase is Phase.STAGED:
         if row.upload_message is None:
@@ -159,7 +159,7 @@ def hand_on_if_lost(ctx: LinkContext, key: str) -> None:
         ctx.send(Step.TRANSFER, next_message(ctx, won[0]))
 
 
-def next_message_type() -> TypeAdapter[m.FetchFile | m.UploadFile | m.SpToProcore | m.TransferChunk]:
+def next_message_type() -> TypeAdapter[m.TransferMessage]:
     return _UPLOAD
 
 

@@ -46,3 +46,21 @@ def start_to_procore(ctx: LinkContext, upload: m.SpToProcore, tool: ToolKey, qui
                             item=upload.sp_item_id, source_version=quickxor, size=size, staged_blob=blob,
                             source_etag=etag, segment_bytes=budget.segment_bytes(size),
                             upload_message=planned.model_dump_json()))
+
+
+def start_beside(ctx: LinkContext, copy: m.WriteBeside, *, source_url: str | None, source_etag: str | None) -> None:
+    """A keep-both copy: stage the loser (Procore's version from `source_url`, else the SharePoint item
+    `copy.source_item` at `source_etag`) in steps, then send `copy` (its own progress row and blob)."""
+    item = f"beside:{copy.source_item}"
+    key = beside_key(copy)
+    blob = budget.staged_blob_name(ctx.link.link_id, Direction.TO_SP, copy.tool, item, copy.source_version)
+    planned = copy.model_copy(update={"staged_blob": blob})
+    _start(ctx, TransferRow(link_id=ctx.link.link_id, key=key, direction=Direction.TO_SP, tool=copy.tool, item=item,
+                            source_version=copy.source_version, size=copy.size, staged_blob=blob,
+                            source_url=source_url, source_etag=source_etag, source_item=copy.source_item,
+                            upload_message=planned.model_dump_json()))
+
+
+def beside_key(copy: m.WriteBeside) -> str:
+    """The progress row key of a keep-both copy's transfer."""
+    return budget.transfer_key(Direction.TO_SP, copy.tool, f"beside:{copy.source_item}", copy.source_version)

@@ -1,8 +1,9 @@
 """The transfer-chunk step: claim the step, move its range, record progress, hand on the next one.
 
 What a finished transfer does next belongs to the runners that started it: `finish_to_sp` records the
-SharePoint twin (runners/transfer.py) and `finish_to_procore` attaches the upload to the Procore file
-(runners/to_procore.py); they are passed in by dispatch, so this package never imports a runner.
+SharePoint twin (runners/transfer.py), or carries a keep-both copy's winner on (runners/beside.py), and
+`finish_to_procore` attaches the upload to the Procore file (runners/to_procore.py); they are passed in
+by dispatch, so this package never imports a runner.
 Never imports azure.functions.
 """
 
@@ -19,15 +20,16 @@ from shared.models import messages as m
 from shared.models.rows import ItemRow
 from shared.models.transfers import Direction, Phase, TransferRow
 from shared.store.repositories import ItemBySpRow, item_key
-from shared.sync.context import LinkContext
+from shared.sync.context import LinkContext, Step
 from shared.sync.transfer import budget, fetch, progress, send_procore, send_sp
 from shared.sync.transfer.progress import Claim
 
 log = logging.getLogger("pcsync.sync")
 UPLOAD_LEASE = timedelta(minutes=10)   # as runners/upload_lease.py (PCSYNC_LEASE_SECONDS locally)
-_UPLOAD: TypeAdapter[m.UploadFile | m.SpToProcore] = TypeAdapter(m.UploadFile | m.SpToProcore)
+_UPLOAD: TypeAdapter[m.UploadFile | m.SpToProcore | m.WriteBeside] = TypeAdapter(
+    m.UploadFile | m.SpToProcore | m.WriteBeside)
 
-FinishToSp = Callable[[LinkContext, m.UploadFile, str, DriveItem], None]
+FinishToSp = Callable[[LinkContext, m.UploadFile | m.WriteBeside, str, DriveItem], None]
 FinishToProcore = Callable[[LinkContext, m.SpToProcore, TransferRow, str], None]
 
 
@@ -48,6 +50,7 @@ def run_chunk(ctx: LinkContext, msg: m.TransferChunk, finish_to_sp: FinishToSp,
         log.info("transfer %s abandoned: %s", key, exc)
         progress.forget(ctx, key)
         ctx.services.staging.delete(row.staged_blob)
+        _carry_on(ctx, row)
     except send_sp.Restart as exc:
         log.info("transfer %s uploads again from its staged bytes: %s", key, exc)
         _let_go(ctx, row)
@@ -68,7 +71,7 @@ def _run(ctx: LinkContext, row: TransferRow, finish_to_sp: FinishToSp, finish_to
         if isinstance(sent, TransferRow):
             progress.hand_on(ctx, sent)
             return
-        assert isinstance(upload, m.UploadFile)
+        assert isinstance(upload, m.UploadFile | m.WriteBeside)
         finish_to_sp(ctx, upload, row.parent_id or "", sent)
     else:
         done = send_procore.send_step(ctx, row)
@@ -79,6 +82,16 @@ def _run(ctx: LinkContext, row: TransferRow, finish_to_sp: FinishToSp, finish_to
         finish_to_procore(ctx, upload, row, done)
     progress.forget(ctx, row.key)
     log.info("transfer %s done (%d bytes)", row.key, row.size)
+
+
+def _carry_on(ctx: LinkContext, row: TransferRow) -> None:
+    """An abandoned keep-both copy (its loser changed meanwhile) still hands the winner on: that step plans
+    the conflict again from both sides' state now."""
+    if row.upload_message is None:
+        return
+    planned = _UPLOAD.validate_json(row.upload_message)
+    if isinstance(planned, m.WriteBeside) and planned.then is not None:
+        ctx.send(Step.TRANSFER, planned.then)
 
 
 def _lease_seconds(ctx: LinkContext) -> timedelta:

@@ -20,7 +20,7 @@ from shared.graph import upload as sp_upload
 from shared.graph.content import put_new_small
 from shared.graph.models import DriveItem
 from shared.models.api import ConflictPolicy, ToolKey
-from shared.models.messages import DETECT, METADATA, TRANSFER, Lane, SpToProcore
+from shared.models.messages import DETECT, METADATA, TRANSFER, FetchFile, Lane, SpToProcore
 from shared.models.rows import ItemKind, ItemState
 from shared.procore.uploads import FileSource
 from shared.sync import dispatch
@@ -85,20 +85,22 @@ def _person_makes_in_procore(env: Env, ctx: LinkContext, name: str, data: bytes,
     return current
 
 
-def _pump(env: Env) -> None:
+def _pump(env: Env, rounds: int = 20) -> list[str]:
     """Run every message the steps send (transfer, metadata, live) through the real dispatcher, until none
-    is left (a step that fails raises here)."""
+    is left (a step that fails raises here); returns the kind (and phase) of each message run, in order."""
     s = env.services.settings
     queues = ((s.queue_transfer, TRANSFER), (s.queue_metadata, METADATA), (s.queue_live, DETECT))
-    for _ in range(20):
-        ran = 0
+    ran_kinds: list[list[str]] = []
+    for _ in range(rounds):
+        ran: list[str] = []
         for queue, adapter in queues:
             for body in env.take(queue):
                 dispatch.handle(env.services, queue, json.dumps(body), adapter, delivery_id=uuid.uuid4().hex)
-                ran += 1
+                ran.append(f"{body.get('kind')}:{body.get('phase', '')}")
         if not ran:
-            return
-    raise AssertionError("the steps never settled")
+            return [kind for each in ran_kinds for kind in each]
+        ran_kinds.append(ran)
+    raise AssertionError(f"the steps never settled: {ran_kinds[-5:]}")
 
 
 def _procore_files(ctx: LinkContext, stem: str) -> dict[str, SourceItem]:
@@ -208,3 +210,109 @@ def _sp_large(env: Env, ctx: LinkContext, name: str, data: bytes, tmp: Path) -> 
         written = sp_upload.upload_new(graph, ctx.drive_id, root_sp, name, path, conflict="fail")
     assert written.item is not None
     return written.item
+
+
+@pytest.mark.parametrize("policy", [ConflictPolicy.KEEP_BOTH], indirect=True)
+@pytest.mark.parametrize("newer", [Side.SHAREPOINT, Side.PROCORE])
+def test_a_large_loser_is_kept_beside_in_steps(env: Env, policy: ConflictPolicy, newer: Side, tmp_path: Path) -> None:
+    """keep_both with a large loser: its copy is staged and written in steps before the winner is applied
+    (the step that met the conflict writes nothing), and each side ends with the winner and the copy."""
+    ctx = env.live_context(started=True)
+    stem = f"kept-{uuid.uuid4().hex[:6]}"
+    name = f"{stem}.bin"
+    size = budget.STEP_BYTES + 1024 * 1024
+    old, new = (bytes([n]) * size for n in (3, 4))
+    if newer is Side.SHAREPOINT:
+        made = _person_makes_in_procore(env, ctx, name, old, tmp_path)
+        _after(made.updated_at)
+        item = _sp_large(env, ctx, name, new, tmp_path)
+    else:
+        item = _sp_large(env, ctx, name, old, tmp_path)
+        _after(item.last_modified)
+        made = _person_makes_in_procore(env, ctx, name, new, tmp_path)
+    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
+                                        tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
+    ran = _pump(env, rounds=80)   # the copy's steps, then the winner's, each a queue hop
+
+    loser = Side.PROCORE if newer is Side.SHAREPOINT else Side.SHAREPOINT
+    copy = conflict_name(name, loser, datetime.now(UTC).date().isoformat())
+    procore, sharepoint = _procore_files(ctx, stem), _sp_files(ctx, stem)
+    assert set(procore) == {name, copy} and set(sharepoint) == {name, copy}
+    assert procore[name].procore_id == made.procore_id and sharepoint[name].id == item.id
+    assert _procore_bytes(ctx, procore[name]) == new and _sp_bytes(ctx, sharepoint[name]) == new
+    assert _procore_bytes(ctx, procore[copy]) == old and _sp_bytes(ctx, sharepoint[copy]) == old
+    twin, kept = twin_of(ctx, item.id), twin_of(ctx, sharepoint[copy].id)
+    assert twin is not None and twin.procore_id == made.procore_id and twin.state is ItemState.SYNCED
+    assert kept is not None and kept.procore_id == procore[copy].procore_id
+    assert _conflicts(env, ctx) == [made.procore_id]                      # recorded once, not per step
+    assert ran.count("write_beside:") == 1                                # the copy went in its own steps
+    for sp_id in (item.id, f"beside:{item.id}", made.procore_id, f"beside:{made.procore_id}"):
+        assert not list(env.repos.transfers.query(ctx.link.link_id, "item eq @i", {"i": sp_id}))
+
+
+@pytest.mark.parametrize("policy", [ConflictPolicy.KEEP_BOTH], indirect=True)
+@pytest.mark.parametrize("newer", [Side.SHAREPOINT, Side.PROCORE])
+def test_a_large_pair_edited_on_both_sides_keeps_the_loser_beside_in_steps(
+        env: Env, policy: ConflictPolicy, newer: Side, tmp_path: Path) -> None:
+    """The same for a synced pair edited on both sides (Procore's new version meets SharePoint's edit): the
+    loser is staged from where it lives (SharePoint's item, or Procore's version) and written first."""
+    ctx = env.live_context(started=True)
+    stem = f"pair-{uuid.uuid4().hex[:6]}"
+    name = f"{stem}.bin"
+    size = budget.STEP_BYTES + 1024 * 1024
+    first, older, newest = (bytes([n]) * size for n in (5, 6, 7))
+    item = _sp_large(env, ctx, name, first, tmp_path)
+    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
+                                        tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
+    _pump(env, rounds=40)
+    twin = twin_of(ctx, item.id)
+    assert twin is not None and twin.state is ItemState.SYNCED
+    edits = [(Side.PROCORE, older), (Side.SHAREPOINT, newest)] if newer is Side.SHAREPOINT else \
+        [(Side.SHAREPOINT, older), (Side.PROCORE, newest)]
+    for side, data in edits:
+        if side is Side.SHAREPOINT:
+            edited = _sp_replace(env, ctx, item.id, data, tmp_path)
+            _after(edited.last_modified)
+        else:
+            version = _person_edits_in_procore(env, ctx, twin.procore_id, data, tmp_path)
+            _after(version)
+    current = ctx.adapter(ToolKey.DOCUMENTS).get(ctx.procore, ctx.link, twin.procore_id, ItemKind.FILE)
+    assert current is not None and current.version
+    ctx.send(Step.TRANSFER, FetchFile(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
+                                      tool=ToolKey.DOCUMENTS, procore_id=twin.procore_id, version=current.version))
+    ran = _pump(env, rounds=80)
+
+    loser = Side.PROCORE if newer is Side.SHAREPOINT else Side.SHAREPOINT
+    copy = conflict_name(name, loser, datetime.now(UTC).date().isoformat())
+    procore, sharepoint = _procore_files(ctx, stem), _sp_files(ctx, stem)
+    assert set(procore) == {name, copy} and set(sharepoint) == {name, copy}
+    assert procore[name].procore_id == twin.procore_id and sharepoint[name].id == item.id
+    assert _procore_bytes(ctx, procore[name]) == newest and _sp_bytes(ctx, sharepoint[name]) == newest
+    assert _procore_bytes(ctx, procore[copy]) == older and _sp_bytes(ctx, sharepoint[copy]) == older
+    assert ran.count("write_beside:") == 1
+    assert _conflicts(env, ctx).count(twin.procore_id) == 1
+
+
+def _sp_replace(env: Env, ctx: LinkContext, item_id: str, data: bytes, tmp: Path) -> DriveItem:
+    path = tmp / uuid.uuid4().hex
+    path.write_bytes(data)
+    with env.graph_session("user") as graph:
+        written = sp_upload.upload_replace(graph, ctx.drive_id, item_id, path)
+    assert written.item is not None
+    return written.item
+
+
+def _person_edits_in_procore(env: Env, ctx: LinkContext, file_id: str, data: bytes, tmp: Path) -> datetime | None:
+    """A person adds a version of the file in Procore; returns when it was made."""
+    path = tmp / uuid.uuid4().hex
+    path.write_bytes(data)
+    person = env.procore_client("user")
+    try:
+        scope = link_scope(ctx.link)
+        upload = person.uploads.upload(scope, FileSource(path), filename=path.name)
+        person.documents.add_version(scope, int(file_id), upload_uuid=upload.uuid)
+    finally:
+        person.close()
+    current = ctx.adapter(ToolKey.DOCUMENTS).get(ctx.procore, ctx.link, file_id, ItemKind.FILE)
+    assert current is not None
+    return current.updated_at
