@@ -40,8 +40,10 @@ def routes(rt: Runtime) -> list[Route]:
         return JSONResponse({"ok": True})
 
     async def notifications(request: Request) -> Response:
-        b = await _body(request)
         assert rt.notifier is not None
+        if request.method == "GET":   # the deliveries queued or in flight (tests wait for 0)
+            return JSONResponse({"pending": rt.notifier.pending()})
+        b = await _body(request)
         with rt.notifier.cond:
             rt.notifier.degrade = Degrade(float(b.get("drop_rate", 0.0)), float(b.get("duplicate_rate", 0.0)),
                                           int(b.get("delay_ms", 0)), random.Random(b.get("seed")))
@@ -169,7 +171,7 @@ def routes(rt: Runtime) -> list[Route]:
 
     return [
         Route("/faults", faults, methods=["POST"]),
-        Route("/notifications", notifications, methods=["POST"]),
+        Route("/notifications", notifications, methods=["GET", "POST"]),
         Route("/notifications/log", notification_log, methods=["GET"]),
         Route("/stats", stats, methods=["GET"]),
         Route("/reset-stats", reset_stats, methods=["POST"]),

@@ -52,6 +52,7 @@ class Notifier:
         self.store = store
         self.cond = threading.Condition()
         self.jobs: list[_Job] = []
+        self.delivering = 0                  # jobs taken off the heap, their POST not yet answered
         self.seq = itertools.count()
         self.degrade = Degrade()
         self.log: list[dict[str, Any]] = []
@@ -110,7 +111,17 @@ class Notifier:
                 if self._stop:
                     return
                 job = heapq.heappop(self.jobs)
-            self._deliver(job)
+                self.delivering += 1
+            try:
+                self._deliver(job)
+            finally:
+                with self.cond:
+                    self.delivering -= 1
+
+    def pending(self) -> int:
+        """Notifications queued, waiting for a retry, or being delivered (tests wait for none)."""
+        with self.cond:
+            return len(self.jobs) + self.delivering
 
     def _deliver(self, job: _Job) -> None:
         cfg = self.store.config

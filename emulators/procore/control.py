@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import uploads
+from . import uploads, webhooks
 from .errors import ApiError
 from .seed import seed_project
 from .store import State
@@ -37,6 +37,11 @@ def routes(st: State, descriptor: dict[str, Any]) -> list[Route]:
         return JSONResponse(st.faults.as_dict())
 
     async def notifications(request: Request) -> Response:
+        if request.method == "GET":   # the settings, and the deliveries queued or in flight (tests wait for 0)
+            hooks = webhooks.hooks_of(st)
+            with hooks.lock:
+                pending = sum(len(hook.queue) for hook in hooks.hooks.values())
+            return JSONResponse({**st.notifications, "pending": pending})
         body = await _json(request)
         for k in ("drop_rate", "duplicate_rate", "delay_ms"):
             st.notifications[k] = float(body.get(k, 0.0))
@@ -101,7 +106,7 @@ def routes(st: State, descriptor: dict[str, Any]) -> list[Route]:
 
     return [
         Route("/_emulator/faults", faults, methods=["POST"]),
-        Route("/_emulator/notifications", notifications, methods=["POST"]),
+        Route("/_emulator/notifications", notifications, methods=["GET", "POST"]),
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/reset-stats", reset_stats, methods=["POST"]),
         Route("/_emulator/config", config, methods=["GET", "POST"]),

@@ -66,6 +66,12 @@ def app_writes(run: Running) -> tuple[dict[str, int], dict[str, int]]:
             {r: v["calls"] for r, v in p.items() if r.split(" ")[0] in WRITES})
 
 
+def notifications_settled(run: Running) -> bool:
+    """No Procore webhook and no Graph notification queued, waiting for a retry or in flight: everything
+    raised so far has reached the host (or given up)."""
+    return all(run.emulator(which, "/_emulator/notifications")["pending"] == 0 for which in ("procore", "graph"))
+
+
 def host_log(run: Running) -> str:
     return (run.stack.state_dir / "host.log").read_text(errors="replace")
 

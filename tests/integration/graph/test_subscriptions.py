@@ -120,6 +120,24 @@ def test_dropped_notifications_switch(app: GraphSession, drive_id: str, folder: 
         subscriptions.delete_subscription(app, sub.id)
 
 
+def test_pending_notifications_are_counted_until_delivered(app: GraphSession, drive_id: str, folder: DriveItem,
+                                                           receiver: Receiver, control: httpx.Client) -> None:
+    """GET /notifications counts the notifications queued or in flight, so a test can wait for none."""
+    sub = subscriptions.create_subscription(app, drive_id, receiver.url, "pending")
+    control.post("/notifications", json={"delay_ms": 500}).raise_for_status()
+    try:
+        content.put_new_small(app, drive_id, folder.id, "pending.txt", b"x")
+        assert control.get("/notifications").json()["pending"] >= 1   # due in half a second
+        assert receiver.wait_for(lambda n: n["subscriptionId"] == sub.id, timeout=5)
+        deadline = time.monotonic() + 5
+        while control.get("/notifications").json()["pending"]:
+            assert time.monotonic() < deadline, "a delivered notification still counted as pending"
+            time.sleep(0.05)
+    finally:
+        control.post("/notifications", json={"delay_ms": 0}).raise_for_status()
+        subscriptions.delete_subscription(app, sub.id)
+
+
 def test_lifecycle_reauthorization_required(app: GraphSession, drive_id: str, control: httpx.Client) -> None:
     main, lifecycle = Receiver(), Receiver()
     try:

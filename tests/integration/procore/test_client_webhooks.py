@@ -162,6 +162,29 @@ def test_notification_degradation_duplicates_and_drops(fresh_emu: RunningEmulato
         receiver.close()
 
 
+def test_pending_deliveries_are_counted_until_they_land(fresh_emu: RunningEmulator,
+                                                        client_factory: Callable[..., ProcoreClient]) -> None:
+    """GET /_emulator/notifications counts the deliveries queued or retrying, so a test can wait for none."""
+    control = control_of(fresh_emu)
+    control.config(webhook_retry_base_s=0.3)
+    receiver = Receiver(fail_first=2)
+    try:
+        app = client_factory("app", target=fresh_emu)
+        hook = app.webhooks.create_hook(P101, namespace="pcsync-pending", destination_url=receiver.url,
+                                        authorization=SECRET)
+        app.webhooks.create_triggers(P101, hook.id, [("Project Folders", "create")])
+        assert control.get("/notifications")["pending"] == 0
+        client_factory("user", target=fresh_emu).documents.create_folder(P101, "Counted While Retried")
+        assert control.get("/notifications")["pending"] == 1      # the first attempt fails: retried in 0.3 s
+        assert receiver.wait_for(1)
+        deadline = time.monotonic() + 5
+        while control.get("/notifications")["pending"]:
+            assert time.monotonic() < deadline, "a delivered event still counted as pending"
+            time.sleep(0.05)
+    finally:
+        receiver.close()
+
+
 def test_events_are_discarded_after_the_failure_window(fresh_emu: RunningEmulator,
                                                        client_factory: Callable[..., ProcoreClient]) -> None:
     control_of(fresh_emu).config(webhook_retry_base_s=0.1, webhook_discard_after_s=0.5)
