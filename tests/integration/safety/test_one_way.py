@@ -1,0 +1,94 @@
+"""A SharePoint change under a one-way tool (the tenant's direction or the link's mode), through the detect
+step against Azurite: planned, never sent to Procore, logged once however often it is delivered; a
+deleted SharePoint copy is handed back to Procore -> SharePoint (its twin forgotten, a detect hint)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from shared.models.api import Direction, Mode, ToolKey
+from shared.models.messages import Lane, SpChange
+from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow
+from shared.store.repositories import ItemBySpRow, item_key
+from shared.sync.context import LinkContext, load_context
+from shared.sync.runners.detect_sp import sp_change
+from tests.integration.safety.conftest import Env
+
+
+def _context(env: Env, link: LinkRow, direction: Direction, mode: Mode = Mode.TWO_WAY) -> LinkContext:
+    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
+    assert ctx is not None
+    ctx.tenant = ctx.tenant.model_copy(update={"settings": ctx.tenant.settings.model_copy(
+        update={"direction": direction})})
+    ctx.link = ctx.link.model_copy(update={"tools": {**ctx.link.tools, ToolKey.DOCUMENTS: mode}})
+    return ctx
+
+
+def _file_twin(env: Env, link: LinkRow) -> ItemRow:
+    procore_id = str(random.randint(10**8, 10**9))
+    row = ItemRow(link_id=link.link_id, tool=ToolKey.DOCUMENTS, procore_id=procore_id, kind=ItemKind.FILE,
+                  state=ItemState.SYNCED, procore_name="Spec.pdf", procore_parent_id="77", procore_version="5",
+                  sp_item_id=f"SP-{procore_id}", sp_parent_id="SP-PARENT", sp_name="Spec.pdf", sp_etag="e1",
+                  sp_quickxor="h1", updated_at=datetime.now(UTC))
+    env.repos.items.upsert(row)
+    env.repos.items_by_sp.upsert(ItemBySpRow(link_id=link.link_id, sp_item_id=row.sp_item_id,
+                                             item_key=item_key("documents", procore_id)))
+    return row
+
+
+def _not_synced(env: Env, link: LinkRow) -> list[str]:
+    today = datetime.now(UTC).date()
+    return [a.item or "" for a in env.repos.recent_activity(link.link_id, today - timedelta(days=1), today)
+            if a.event == "not_synced"]
+
+
+def _edit(link: LinkRow, row: ItemRow, **change: object) -> SpChange:
+    fields: dict[str, object] = {"name": row.sp_name, "parent_id": row.sp_parent_id, "etag": "e2",
+                                 "quickxor": "h2", **change}
+    return SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=row.sp_item_id or "", **fields)
+
+
+def _drain(env: Env) -> dict[str, list[dict[str, object]]]:
+    s = env.services.settings
+    return {q: env.take(q) for q in (s.queue_live, s.queue_transfer, s.queue_metadata)}
+
+
+def test_an_edit_and_a_rename_under_a_one_way_tenant_are_logged_once_and_never_sent(env: Env) -> None:
+    link = env.new_link(documents="two_way")
+    _drain(env)
+    ctx = _context(env, link, Direction.ONE_WAY)
+    edited, renamed = _file_twin(env, link), _file_twin(env, link)
+    edit, rename = _edit(link, edited), _edit(link, renamed, name="Spec (mine).pdf", quickxor="h1")
+
+    assert "skip" in sp_change(ctx, edit) and "skip" in sp_change(ctx, rename)
+    assert sp_change(ctx, edit) == [] and sp_change(ctx, rename) == []          # redelivered: logged already
+    assert sorted(_not_synced(env, link)) == sorted([edited.procore_id, renamed.procore_id])
+    assert not any(_drain(env).values()), "a one-way change sent something on"
+    again = _edit(link, edited, etag="e3", quickxor="h3")                        # a new edit: logged again
+    assert "skip" in sp_change(ctx, again)
+    assert _not_synced(env, link).count(edited.procore_id) == 2
+
+    # the same edit under a two-way tenant goes to Procore (the direction applies without re-onboarding)
+    two_way = _context(env, link, Direction.TWO_WAY)
+    saved_long_ago = datetime.now(UTC) - timedelta(hours=1)                     # past the quiet period
+    assert sp_change(two_way, _edit(link, renamed, etag="e4", quickxor="h4", modified_at=saved_long_ago))
+    assert [m["kind"] for m in _drain(env)[env.services.settings.queue_transfer]] == ["sp_to_procore"]
+
+
+def test_a_deleted_copy_is_handed_back_to_procore_to_sharepoint_once(env: Env) -> None:
+    link = env.new_link(documents="two_way")
+    _drain(env)
+    ctx = _context(env, link, Direction.TWO_WAY, Mode.ONE_WAY)                   # the link's own one-way mode
+    row = _file_twin(env, link)
+    gone = SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=row.sp_item_id or "", deleted=True)
+
+    assert "restore" in sp_change(ctx, gone)
+    assert sp_change(ctx, gone) == []                                            # redelivered: nothing more
+    assert env.repos.items.get(link.link_id, item_key("documents", row.procore_id)) is None
+    assert env.repos.items_by_sp.get(link.link_id, row.sp_item_id) is None
+    sent = _drain(env)
+    assert [(m["kind"], m["resource_name"], m["resource_id"]) for m in sent[env.services.settings.queue_live]] == [
+        ("procore_change", "Project Files", int(row.procore_id))]
+    assert not sent[env.services.settings.queue_transfer] and not sent[env.services.settings.queue_metadata]
+    assert _not_synced(env, link) == [row.procore_id]
