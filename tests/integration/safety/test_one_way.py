@@ -5,14 +5,17 @@ deleted SharePoint copy is handed back to Procore -> SharePoint (its twin forgot
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from shared.graph import content as sp_content
 from shared.models.api import Direction, Mode, ToolKey
-from shared.models.messages import Lane, SpChange
+from shared.models.messages import EnumerateSp, Lane, SpChange
 from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.sync.context import LinkContext, load_context
 from shared.sync.runners.detect_sp import sp_change
+from shared.sync.runners.initial_sp import enumerate_sp
 from tests.integration.safety.conftest import Env
 
 
@@ -92,3 +95,27 @@ def test_a_deleted_copy_is_handed_back_to_procore_to_sharepoint_once(env: Env) -
         ("procore_change", "Project Files", int(row.procore_id))]
     assert not sent[env.services.settings.queue_transfer] and not sent[env.services.settings.queue_metadata]
     assert _not_synced(env, link) == [row.procore_id]
+
+
+def test_an_initial_sync_from_sharepoint_under_a_one_way_tenant_leaves_sharepoint_only_items_there(env: Env) -> None:
+    """The second phase of a from-SharePoint initial sync copies SharePoint-only items to Procore: under a
+    one-way tenant it plans none (they stay in SharePoint); under a two-way one it plans them."""
+    started = env.live_context(started=True)
+    link = started.link
+    _drain(env)
+    env.take(env.services.settings.queue_initial_sync)
+    root = link.tool_roots[ToolKey.DOCUMENTS].sp_item_id
+    user = env.graph_session("user")
+    try:
+        sp_content.put_new_small(user, link.drive_id, root, f"sp-only {uuid.uuid4().hex[:6]}.txt", b"only here\n",
+                                 "fail")
+    finally:
+        user.close()
+    msg = EnumerateSp(tenant_id=link.tenant_id, link_id=link.link_id)
+    one_way = _context(env, link, Direction.ONE_WAY)
+    assert enumerate_sp(one_way, msg) == 0
+    queues = env.services.settings
+    transfers = (queues.queue_transfer, queues.queue_transfer_initial)
+    assert not any(env.take(q) for q in (*transfers, queues.queue_metadata, queues.queue_metadata_initial))
+    assert enumerate_sp(_context(env, link, Direction.TWO_WAY), msg) >= 1
+    assert [m["kind"] for q in transfers for m in env.take(q)].count("sp_to_procore") >= 1
