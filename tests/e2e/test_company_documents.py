@@ -23,11 +23,14 @@ from shared.procore.uploads import FileSource
 from tests.support.e2e import NOTIFY, Onboarded, Running, link_status, quickxor_of, wait_for, wait_regular
 from tests.support.live import module_stack
 from tests.support.trees import (
+    activity,
     host_log,
     procore_bytes,
     procore_files,
     procore_item,
+    procore_versions,
     recycled_ids,
+    sp_hash,
     wait_identical,
 )
 
@@ -170,6 +173,34 @@ def test_sharepoint_changes_arrive_in_procore(run: Running, standard: Onboarded)
     wait_identical(run, scope, root.id, top.id, LIVE_TIMEOUT_S)
     assert not link_status(run, standard)["deletes_held"]
     assert "Reason='Timer fired" not in host_log(run)
+
+
+def test_a_conflict_on_a_company_file_newest_wins(run: Running, standard: Onboarded, tmp_path: Path) -> None:
+    """Procore's edit while its webhooks are dropped, then SharePoint's a second later: a real conflict on a
+    company file; SharePoint's newer edit wins in Procore and Procore's edit stays a prior version there."""
+    user, scope = run.procore_client("user"), _scope(run)
+    graph, drive = run.graph_session("user"), run.site["drive_id"]
+    root = user.documents.root(scope, exclude_files=True)
+    path, file_id = sorted(procore_files(user, scope, root.id).items())[-1]
+    twin = _sp(run, standard, path.lstrip("/"))
+    assert twin is not None
+    versions = procore_versions(user, scope, file_id)
+    procore_edit, sharepoint_edit = b"company edit in Procore\n" * 30, b"company edit in SharePoint, newer\n" * 30
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})
+    try:
+        user.documents.add_version(scope, file_id, upload_uuid=_upload(user, scope, tmp_path, "c.txt", procore_edit))
+        time.sleep(1.1)
+        sp_content.put_replace_small(graph, drive, twin.id, sharepoint_edit)
+        wait_for(lambda: sp_hash(run, twin.id) == quickxor_of(iter([sharepoint_edit])), 10, "the SharePoint edit")
+    finally:
+        run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
+    wait_for(lambda: procore_bytes(user, scope, file_id) == sharepoint_edit, LIVE_TIMEOUT_S, "the newer edit won")
+    assert len(procore_versions(user, scope, file_id)) == len(versions) + 2   # Procore's edit kept before it
+    wait_for(lambda: any(a.get("event") == "conflict" and str(a.get("item")) == str(file_id)
+                         for a in activity(run, standard)), LIVE_TIMEOUT_S, "the conflict activity")
+    top = _sp(run, standard, "")
+    assert top is not None
+    wait_identical(run, scope, root.id, top.id, LIVE_TIMEOUT_S)
 
 
 def test_initial_sync_from_sharepoint_onto_overlapping_company_documents(run: Running, standard: Onboarded,

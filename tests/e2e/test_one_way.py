@@ -185,3 +185,37 @@ def test_switching_direction_takes_effect_without_reonboarding(live: tuple[Runni
     user.documents.add_version(SCOPE, file_id, upload_uuid=_upload(user, tmp_path, "again.txt", fresh))
     wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
     assert _procore_writes(run) == before
+
+
+def test_a_folder_deleted_in_sharepoint_comes_back_with_its_files(live: tuple[Running, Onboarded]) -> None:
+    """A person deletes a whole folder of Procore's copies in SharePoint: nothing is deleted in Procore, and
+    the folder comes back (a new SharePoint folder) with every file below it, each once."""
+    run, ob = live
+    user, graph, drive = run.procore_client("user"), run.graph_session("user"), run.site["drive_id"]
+    root = user.documents.root(SCOPE, exclude_files=True)
+    docs = _docs(run, ob)
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+    files = procore_files(user, SCOPE, root.id)
+    folder_path = sorted({p.rsplit("/", 1)[0] for p in files if p.count("/") >= 2})[0]
+    below = {p: i for p, i in files.items() if p.startswith(folder_path + "/")}
+    folder = _sp(run, ob, folder_path)
+    assert folder is not None and below
+    wait_quiet(run)
+    procore_before = _procore_writes(run)
+
+    sp_items.delete_item(graph, drive, folder.id)
+
+    def restored() -> DriveItem | None:
+        item = _sp(run, ob, folder_path)
+        return item if item is not None and item.id != folder.id else None
+
+    back = wait_for(restored, LIVE_TIMEOUT_S, "the deleted folder to come back")
+    wait_for(lambda: all(_sp(run, ob, p) is not None for p in below), LIVE_TIMEOUT_S, "its files to come back")
+    wait_identical(run, SCOPE, root.id, docs.id, LIVE_TIMEOUT_S)
+    wait_quiet(run)
+    assert _procore_writes(run) == procore_before, "the product wrote to Procore under a one-way tenant"
+    assert not set(below.values()) & recycled_ids(user, SCOPE)
+    assert back.id != folder.id
+    direct = next(i for p, i in below.items() if p.rsplit("/", 1)[0] == folder_path)
+    folder_id = user.documents.file(SCOPE, direct).parent_id
+    assert [str(a.get("item")) for a in _not_synced(run, ob)].count(str(folder_id)) == 1   # logged once
