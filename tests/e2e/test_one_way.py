@@ -27,6 +27,7 @@ from tests.support.trees import (
     procore_item,
     procore_versions,
     recycled_ids,
+    sp_hash,
     wait_identical,
 )
 
@@ -107,6 +108,8 @@ def test_sharepoint_changes_never_reach_procore_and_a_deleted_copy_comes_back(
         assert not file.is_deleted and file.name == names[procore_id]
     assert not {edit_id, rename_id, delete_id} & recycled_ids(user, SCOPE)
     assert back.quick_xor_hash == quickxor_of(iter([procore_bytes(user, SCOPE, delete_id) or b""]))
+    assert sp_hash(run, edited_sp.id) == quickxor_of(iter([marked]))   # kept until Procore's item changes
+    assert sp_items.get_item(graph, drive, renamed_sp.id).name == "Renamed in SharePoint.pdf"
     logged = [str(a.get("item")) for a in _not_synced(run, ob)]
     for procore_id in (edit_id, rename_id, delete_id):
         assert logged.count(str(procore_id)) == 1, f"{procore_id} logged {logged.count(str(procore_id))} times"

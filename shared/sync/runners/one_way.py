@@ -101,6 +101,8 @@ def _restore(ctx: LinkContext, msg: SpChange, tool: ToolKey, row: ItemRow) -> No
         if stored is not None:
             forget_twin(ctx, stored.row)
     for procore_id, kind in items:
+        if not procore_id.isdigit():   # a derived part (not a Procore resource): its source's hint brings it
+            continue
         ctx.send(Step.DETECT, ProcoreChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=tool,
                                             resource_name=adapter.resource_name(ctx.link, kind),
                                             resource_id=int(procore_id), event_type="update"))
