@@ -4,15 +4,17 @@ A person's edit, rename, move or delete of a SharePoint copy is planned like any
 skip for everything bound for Procore, restore for a deleted copy) and logged once as a `not_synced`
 activity event: the SharePoint state (its eTag) is claimed on the items row first, so a redelivery or a
 delta resync of the same state logs nothing more. A deleted copy comes back from Procore as a new twin
-(its Procore subtree with it, for a folder). Never imports azure.functions.
+(its Procore subtree with it, for a folder). A SharePoint delete seen while the tool was two-way and applied
+after it turned one-way (the settle window, a breaker's release) is planned again here, not applied.
+Never imports azure.functions.
 """
 
 from __future__ import annotations
 
 import logging
 
-from shared.models.api import ToolKey
-from shared.models.messages import ProcoreChange, SpChange
+from shared.models.api import Mode, ToolKey
+from shared.models.messages import Lane, ProcoreChange, SpChange
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
@@ -72,8 +74,25 @@ def sp_change_one_way(ctx: LinkContext, msg: SpChange, tool: ToolKey, base: Item
         return []
     _log_once(ctx, tool, base, skipped + restore)
     if restore:
-        _restore(ctx, msg, tool, base)
+        _restore(ctx, msg.lane, tool, base)
     return planned.kinds()
+
+
+def delete_withheld(ctx: LinkContext, twin: ItemRow, lane: Lane) -> bool:
+    """A SharePoint delete about to be applied in Procore (after its settle window, or released from the
+    breaker) whose tool is one-way by now: True when the planner keeps Procore's item (its copy is then
+    restored in SharePoint, logged once) instead of deleting it."""
+    policy = policy_for(ctx, twin.tool)
+    if policy.mode is not Mode.ONE_WAY:
+        return False
+    planned = plan(PlanInput(_procore_side(twin), None, agreed_pair(twin), policy))
+    if any(a.kind is ActionKind.DELETE and a.target is Side.PROCORE for a in planned.actions):
+        return False
+    if _claim(ctx, twin, DELETED):
+        _log_once(ctx, twin.tool, twin, list(planned.actions))
+        if ActionKind.RESTORE in planned.kinds():
+            _restore(ctx, lane, twin.tool, twin)
+    return True
 
 
 def _log_once(ctx: LinkContext, tool: ToolKey, row: ItemRow, actions: list[Action]) -> None:
@@ -85,7 +104,7 @@ def _log_once(ctx: LinkContext, tool: ToolKey, row: ItemRow, actions: list[Actio
              extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
 
 
-def _restore(ctx: LinkContext, msg: SpChange, tool: ToolKey, row: ItemRow) -> None:
+def _restore(ctx: LinkContext, lane: Lane, tool: ToolKey, row: ItemRow) -> None:
     """Forget the deleted twins (the item, and a folder's Procore subtree) and hand each Procore item to
     detect, which copies it to SharePoint as new (parents before children)."""
     adapter = ctx.adapter(tool)
@@ -103,6 +122,6 @@ def _restore(ctx: LinkContext, msg: SpChange, tool: ToolKey, row: ItemRow) -> No
     for procore_id, kind in items:
         if not procore_id.isdigit():   # a derived part (not a Procore resource): its source's hint brings it
             continue
-        ctx.send(Step.DETECT, ProcoreChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=tool,
-                                            resource_name=adapter.resource_name(ctx.link, kind),
+        ctx.send(Step.DETECT, ProcoreChange(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=lane,
+                                            tool=tool, resource_name=adapter.resource_name(ctx.link, kind),
                                             resource_id=int(procore_id), event_type="update"))

@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 from shared.graph import content as sp_content
 from shared.models.api import Direction, Mode, ToolKey
-from shared.models.messages import EnumerateSp, Lane, SpChange
+from shared.models.messages import EnumerateSp, Lane, ProcoreMetadata, SpChange
 from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow
+from shared.procore.scope import Scope
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.sync.context import LinkContext, load_context
 from shared.sync.runners.detect_sp import sp_change
 from shared.sync.runners.initial_sp import enumerate_sp
+from shared.sync.runners.to_procore import procore_metadata
 from tests.integration.safety.conftest import Env
 
 
@@ -119,3 +121,29 @@ def test_an_initial_sync_from_sharepoint_under_a_one_way_tenant_leaves_sharepoin
     assert not any(env.take(q) for q in (*transfers, queues.queue_metadata, queues.queue_metadata_initial))
     assert enumerate_sp(_context(env, link, Direction.TWO_WAY), msg) >= 1
     assert [m["kind"] for q in transfers for m in env.take(q)].count("sp_to_procore") >= 1
+
+
+def test_a_sharepoint_delete_applied_after_the_switch_to_one_way_is_withheld(env: Env) -> None:
+    """A delete seen while the link was two-way reaches the Procore step after the tenant turned one-way (the
+    settle window, a breaker's release): Procore keeps the file, and its copy is handed back to SharePoint."""
+    link = env.new_link(documents="two_way")
+    _drain(env)
+    user = env.procore_client("user")
+    try:
+        scope = Scope.project(link.procore_project_id or 0)
+        file = next(i for i in user.documents.list_documents(scope) if not i.is_folder and not i.is_deleted)
+        row = _file_twin(env, link).model_copy(update={"procore_id": str(file.id)})
+        env.repos.items.upsert(row)
+        env.repos.items_by_sp.upsert(ItemBySpRow(link_id=link.link_id, sp_item_id=row.sp_item_id,
+                                                 item_key=item_key("documents", row.procore_id)))
+        recycle = ProcoreMetadata(tenant_id=link.tenant_id, link_id=link.link_id, tool=ToolKey.DOCUMENTS,
+                                  sp_item_id=row.sp_item_id or "", action="recycle")
+        procore_metadata(_context(env, link, Direction.ONE_WAY), recycle)
+        assert not user.documents.file(scope, file.id).is_deleted               # Procore kept it
+    finally:
+        user.close()
+    assert env.repos.items.get(link.link_id, item_key("documents", row.procore_id)) is None
+    hints = _drain(env)[env.services.settings.queue_live]
+    assert [m["resource_id"] for m in hints if m["kind"] == "procore_change" and m["link_id"] == link.link_id] == [
+        file.id]
+    assert _not_synced(env, link) == [row.procore_id]
