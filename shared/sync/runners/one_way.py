@@ -27,7 +27,7 @@ from shared.sync.runners.record import forget_twin
 
 log = logging.getLogger("pcsync.sync")
 DELETED = "deleted"
-MAX_RESTORED = 5000   # items of one restored folder (a bigger one is restored by the reconciliation's passes)
+MAX_RESTORED = 5000   # items of one restored folder; beyond it the rest is logged, not restored
 
 
 def _procore_side(row: ItemRow) -> SideState:
@@ -115,6 +115,9 @@ def _restore(ctx: LinkContext, lane: Lane, tool: ToolKey, row: ItemRow) -> None:
             items.append((child.procore_id, child.kind))
             if child.kind is ItemKind.FOLDER:
                 pending.append(child.procore_id)
+    if pending:
+        log.warning("restored folder %s: only its first %d items are restored", row.procore_id, MAX_RESTORED,
+                    extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
     for procore_id, _kind in reversed(items):   # the item's own row last: a redelivery finds it and stops
         stored = ctx.item(tool, procore_id, fresh=True)
         if stored is not None:
