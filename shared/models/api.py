@@ -53,6 +53,25 @@ DEFAULT_PROJECT_TOOLS: dict[ToolKey, Mode] = {
 }
 
 
+class Direction(enum.StrEnum):
+    """The tenant's direction: `one_way` makes every two-way tool of every link one-way (Procore ->
+    SharePoint), whatever the link's own modes say; `two_way` leaves the links' modes as they are."""
+
+    TWO_WAY = "two_way"
+    ONE_WAY = "one_way"
+
+
+def effective_mode(mode: Mode, direction: Direction) -> Mode:
+    """A tool's mode as the engine applies it: the link's, capped at one-way by a one-way tenant."""
+    return Mode.ONE_WAY if mode is Mode.TWO_WAY and direction is Direction.ONE_WAY else mode
+
+
+def effective_tools(tools: dict[ToolKey, Mode], direction: Direction) -> dict[ToolKey, Mode]:
+    """Every tool's `effective_mode` (the stored modes stay as they are, so `two_way` comes back with the
+    tenant's direction)."""
+    return {tool: effective_mode(mode, direction) for tool, mode in tools.items()}
+
+
 class ConflictPolicy(enum.StrEnum):
     NEWEST_WINS = "newest_wins"
     KEEP_BOTH = "keep_both"
@@ -100,6 +119,9 @@ class MicrosoftCredentials(Strict):
 
 
 class TenantSettings(Strict):
+    direction: Direction = Field(Direction.TWO_WAY, description=(
+        "one_way: every link of the tenant syncs Procore -> SharePoint only, whatever its tools' modes say "
+        "(SharePoint edits, renames and deletes are never sent to Procore); two_way: the links' own modes"))
     conflict_policy: ConflictPolicy = ConflictPolicy.NEWEST_WINS
     delete_sync: StrictFlag = True
     mass_delete_share: StrictNumber = Field(0.2, gt=0, le=1)

@@ -184,6 +184,8 @@ class ItemRow(Row):
     checkout_wait: str | None = None             # a SharePoint change waiting on a Procore checkout:
                                                  # "upload" | "move" | "recycle" (resumed by the check-in)
     previous_ids: list[str] = []                 # Procore ids this item had before (re-keyed), oldest first
+    sp_not_synced: str | None = None             # one-way: the SharePoint state (eTag) whose change was logged
+                                                 # as not sent to Procore (each person's change logged once)
     updated_at: datetime
 
     @property

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from shared.models.api import (
     ConflictPolicy,
+    Direction,
     InitialSync,
     Mode,
     TenantSettings,
@@ -98,6 +99,8 @@ class LinkStatus(_Out):
     procore_project_id: int | None = Field(None, description="null for a company Documents link")
     sharepoint: SharePointInfo
     tools: dict[ToolKey, Mode]
+    effective_tools: dict[ToolKey, Mode] = Field(default_factory=dict, description=(
+        "the modes the sync applies: the tenant's settings.direction one_way makes every two_way tool one_way"))
     initial_sync: InitialSync
     skipped_items: list[SkippedItem] = Field(description=f"the first {DEFAULT_SKIPPED_SHOWN} skipped items")
     deletes_held: bool = Field(False, description="the mass-delete breaker holds deletes for an operator")
@@ -219,6 +222,7 @@ class MicrosoftCredentialsUpdate(_Patch):
 class TenantSettingsUpdate(_Patch):
     """Only the settings given change (see TenantSettings for each one's meaning and default)."""
 
+    direction: Direction | None = None
     conflict_policy: ConflictPolicy | None = None
     delete_sync: bool | None = None
     mass_delete_share: float | None = Field(None, gt=0, le=1)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from shared.models.api import Direction, effective_tools
 from shared.models.rows import ItemState, LinkRow, Stage
 from shared.onboarding import continuation
 from shared.onboarding.continuation import Position
@@ -64,6 +65,11 @@ def count_all(repos: Repositories, link_id: str) -> tuple[StateCounts, dict[str,
             {tool: _counts(c) for tool, c in by_tool.items()})
 
 
+def _direction(repos: Repositories, link: LinkRow) -> Direction:
+    tenant = repos.get_tenant(link.tenant_id)
+    return tenant.row.settings.direction if tenant is not None else Direction.TWO_WAY
+
+
 def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT_SKIPPED_SHOWN) -> LinkStatus:
     counts, by_kind, by_tool = count_all(repos, link.link_id)
     skipped: list[SkippedItem] = []
@@ -82,7 +88,8 @@ def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT
         procore_project_id=link.procore_project_id,
         sharepoint=SharePointInfo(site_id=link.site_id, drive_id=link.drive_id, folder_path=link.folder_path,
                                   root_item_id=link.root_item_id),
-        tools=link.tools, initial_sync=link.initial_sync, skipped_items=skipped,
+        tools=link.tools, effective_tools=effective_tools(link.tools, _direction(repos, link)),
+        initial_sync=link.initial_sync, skipped_items=skipped,
         deletes_held=link.deletes_held, deletes_held_reason=link.deletes_held_reason,
         held_deletes=sorted(d.row.path or d.row.item_key for d in repos.deletes.query(link.link_id)
                             if d.row.state == "held")[:100],

@@ -13,7 +13,7 @@ from functools import cached_property
 from pydantic import BaseModel
 
 from shared.graph.session import GraphSession
-from shared.models.api import ToolKey
+from shared.models.api import Mode, ToolKey, effective_tools
 from shared.models.messages import Lane
 from shared.models.rows import ItemRow, LinkRow, Stage, TenantRow
 from shared.procore.client import ProcoreClient
@@ -58,6 +58,11 @@ class LinkContext:
 
     def adapter(self, tool: ToolKey) -> ToolAdapter:
         return TOOLS[tool]
+
+    @property
+    def modes(self) -> dict[ToolKey, Mode]:
+        """The link's tool modes as the engine applies them (a one-way tenant caps two-way at one-way)."""
+        return effective_tools(self.link.tools, self.tenant.settings.direction)
 
     def queue(self, step: str) -> str:
         s = self.services.settings

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 
 from shared.models.api import Mode, ToolKey
+from shared.tools import TOOLS
 
 HOOK_NAMESPACE = "procore-sharepoint-sync"
 GRAPH_DELTA_CURSOR = "graph_delta"
@@ -39,5 +40,7 @@ def secret_matches(presented: str | None, stored_hash: str) -> bool:
 
 
 def needs_graph(tools: dict[ToolKey, Mode]) -> bool:
-    """SharePoint-side changes matter only to two-way tools."""
-    return any(mode is Mode.TWO_WAY for mode in tools.values())
+    """SharePoint-side changes matter to two-way tools, and to two-way-capable tools set one-way: their
+    SharePoint copies are watched so a person's change is logged and a deleted copy restored."""
+    return any(mode is Mode.TWO_WAY or (mode is Mode.ONE_WAY and TOOLS[tool].capabilities.two_way)
+               for tool, mode in tools.items())

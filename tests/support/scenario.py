@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from shared.models.api import ConflictPolicy, InitialSync, Mode
+from shared.models.api import ConflictPolicy, Direction, InitialSync, Mode, effective_mode
 from shared.sync.plan.state import Policy
 from shared.sync.plan.vocabulary import ActionKind, Breaker, Kind, Side
 
@@ -86,12 +86,13 @@ def _get(table: dict[str, Any], key: str, kind: type, default: Any = None) -> An
 
 
 def _policy(settings: dict[str, Any]) -> Policy:
-    unknown = set(settings) - {"mode", "conflict_policy", "delete_sync", "initial_sync", "breaker", "today",
-                               "sp_root"}
+    unknown = set(settings) - {"mode", "direction", "conflict_policy", "delete_sync", "initial_sync", "breaker",
+                               "today", "sp_root"}
     if unknown:
         raise ScenarioError(f"unknown settings: {sorted(unknown)}")
     initial = settings.get("initial_sync", "none")
-    return Policy(mode=Mode(settings.get("mode", "two_way")),
+    mode = effective_mode(Mode(settings.get("mode", "two_way")), Direction(settings.get("direction", "two_way")))
+    return Policy(mode=mode,
                   conflict_policy=ConflictPolicy(settings.get("conflict_policy", "newest_wins")),
                   delete_sync=bool(settings.get("delete_sync", True)),
                   initial=None if initial == "none" else InitialSync(initial),

@@ -218,11 +218,12 @@ def _deleted_on(gone: Side) -> Callable[[_Cell], list[Action]]:
                                "tool, so the edit stays in SharePoint only (untracked)", conflict=True)]
             return [_send(cell, ActionKind.RESTORE, kept, f"{what} in {kept.value}, deleted in {gone.value}: "
                           "the edit wins and is copied back", conflict=True)]
+        if cell.one_way and gone is Side.SHAREPOINT:   # SharePoint is Procore's copy: it comes back
+            return [_send(cell, ActionKind.RESTORE, Side.PROCORE, f"deleted in SharePoint; {ONE_WAY_REASON}, "
+                          "and Procore's copy is restored in SharePoint")]
         if not policy.delete_sync:
             return [Action(ActionKind.RECORD_ONLY, None, f"deleted in {gone.value}; delete sync is off: "
                            "not synced (delete_not_synced)")]
-        if cell.one_way and gone is Side.SHAREPOINT:
-            return [Action(ActionKind.SKIP, Side.PROCORE, f"deleted in SharePoint; {ONE_WAY_REASON}")]
         if policy.breaker is Breaker.HELD:
             return [Action(ActionKind.HOLD, kept, f"deleted in {gone.value}: held by the mass-delete breaker",
                            source=gone)]

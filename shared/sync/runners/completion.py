@@ -93,7 +93,7 @@ def check_completion(ctx: LinkContext) -> bool:
     repos.record_activity(repos.new_activity(link.link_id, "initial_sync_complete",
                                              detail=f"{'company' if company else 'project'} {link.project_name}"))
     log.info("initial sync complete", extra={"tenant_id": link.tenant_id, "link_id": link.link_id})
-    email = initial_sync_email(link.project_name, link.tools, company=company)
+    email = initial_sync_email(link.project_name, ctx.modes, company=company)
     ctx.send(Step.NOTIFY, SendNotification(
         tenant_id=link.tenant_id, link_id=link.link_id, notification_id="initial-sync-complete",
         subject=email.subject, body=email.body))

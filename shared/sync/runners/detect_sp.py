@@ -4,7 +4,8 @@ The decision is the pure `decide_sp_to_procore`; our own writes (lastModifiedBy 
 states already agreed (same eTag) are no-ops, which is what keeps the two directions from echoing.
 A file's copy waits for the tenant's quiet period (shared/sync/quiet.py), so rapid saves coalesce.
 The change belongs to the two-way tool whose SharePoint folder holds it (`sp_tool`); every follow-up
-names that tool. Never imports azure.functions.
+names that tool. Under a one-way tool (the link's mode or the tenant's direction) runners/one_way.py
+takes it: logged once, never sent to Procore. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
 from shared.sync.quiet import quiet_delay
 from shared.sync.runners.breaker import register_delete
+from shared.sync.runners.one_way import sp_change_one_way
 from shared.sync.runners.record import twin_of
 from shared.tools import is_available
 
@@ -31,7 +33,7 @@ def sp_tool(ctx: LinkContext, base: ItemRow | None, parent_id: str | None) -> To
     which are mirrored on the way); None when that is ambiguous."""
     if base is not None:
         return base.tool
-    two_way = [tool for tool, mode in ctx.link.tools.items() if mode is Mode.TWO_WAY]
+    two_way = [tool for tool, mode in ctx.modes.items() if mode is Mode.TWO_WAY]
     for tool in two_way:
         root = ctx.link.tool_roots.get(tool)
         if root is not None and parent_id is not None and root.sp_item_id == parent_id:
@@ -42,10 +44,16 @@ def sp_tool(ctx: LinkContext, base: ItemRow | None, parent_id: str | None) -> To
     return two_way[0] if len(two_way) == 1 else None
 
 
-def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
+def sp_change(ctx: LinkContext, msg: SpChange) -> list[str]:
+    """Plan one SharePoint change; the kinds of the actions taken (empty: nothing to do)."""
     base = twin_of(ctx, msg.sp_item_id)
     tool = sp_tool(ctx, base, msg.parent_id)
-    if tool is None or ctx.link.tools.get(tool) is not Mode.TWO_WAY or not is_available(tool):
+    if tool is None or not is_available(tool):
+        return []
+    mode = ctx.modes.get(tool, Mode.OFF)
+    if mode is Mode.ONE_WAY and ctx.adapter(tool).capabilities.two_way:
+        return [str(kind) for kind in sp_change_one_way(ctx, msg, tool, base)]   # logged once, never sent
+    if mode is not Mode.TWO_WAY:
         return []
     view = SpView(sp_item_id=msg.sp_item_id, deleted=msg.deleted, is_folder=msg.is_folder, name=msg.name,
                   parent_id=msg.parent_id, etag=msg.etag, quickxor=msg.quickxor,
@@ -66,4 +74,4 @@ def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
         elif action.kind is ActionKind.RECYCLE_PROCORE:
             assert base is not None
             register_delete(ctx, base, "to_procore", ProcoreMetadata(**common, action="recycle"))
-    return [a.kind for a in actions]
+    return [str(a.kind) for a in actions]

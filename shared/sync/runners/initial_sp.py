@@ -48,7 +48,8 @@ def matched_tools(tools: dict[ToolKey, Mode]) -> list[ToolKey]:
 
 def enumerate_sp(ctx: LinkContext, msg: EnumerateSp) -> int:
     """Plan every unmapped SharePoint item under each matched tool's folder; returns how many."""
-    planned = sum(_plan_tool(ctx, msg, tool) for tool in matched_tools(ctx.link.tools))
+    two_way: dict[ToolKey, Mode] = {t: m for t, m in ctx.modes.items() if m is Mode.TWO_WAY}  # one-way: SP-only
+    planned = sum(_plan_tool(ctx, msg, tool) for tool in matched_tools(two_way))       # items stay there
     repos = ctx.services.repos
 
     def done(current: LinkRow | None) -> LinkRow | None:

@@ -20,8 +20,9 @@ from shared.sync.plan.vocabulary import Action, ActionKind, Plan
 
 
 def policy_for(ctx: LinkContext, tool: ToolKey) -> Policy:
-    """The planner's policy for one of the link's tools, in regular sync."""
-    return policy_of(ctx.tenant.settings, ctx.link.tools.get(tool), datetime.now(UTC).date().isoformat())
+    """The planner's policy for one of the link's tools, in regular sync (its mode as the tenant's direction
+    leaves it: a one-way tenant makes a two-way tool one-way)."""
+    return policy_of(ctx.tenant.settings, ctx.modes.get(tool), datetime.now(UTC).date().isoformat())
 
 
 def conflict_of(planned: Plan) -> Action | None:

@@ -43,6 +43,7 @@ from shared.sync.quiet import superseded
 from shared.sync.runners.breaker import admit_delete
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.folder_delete import keep_procore_edits_below
+from shared.sync.runners.one_way import delete_withheld
 from shared.sync.runners.planning import conflict_of, copy_beside, policy_for, write_beside
 from shared.sync.runners.record import forget_twin, record_conflict, record_result, twin_of
 from shared.sync.runners.tree import tool_root
@@ -524,6 +525,8 @@ def procore_metadata(ctx: LinkContext, msg: ProcoreMetadata) -> None:
     if msg.action == "recycle":
         if _back_in_sharepoint(ctx, msg.sp_item_id):
             log.info("%s is in SharePoint again (restored?): its delete is not applied", msg.sp_item_id)
+            return
+        if delete_withheld(ctx, twin, msg.lane):   # one-way since the delete was seen: Procore keeps it
             return
         if twin.kind is ItemKind.FOLDER:
             if not admit_delete(ctx, twin):

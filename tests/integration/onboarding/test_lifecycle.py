@@ -133,7 +133,7 @@ def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, t
     r = host.http.patch(path, json={"tools": {"documents": "two_way"}}, headers=tenant.auth)
     assert r.status_code == 200 and r.json()["tools"]["documents"] == "two_way"
     renewals = [m for m in host.messages(host.queue_live) if m["kind"] == "renew_link" and m["link_id"] == link_id]
-    assert len(renewals) == 1                                   # its Graph feed is (re)made by the renewal step
+    assert renewals == []                  # one-way kept its Graph feed (SharePoint is watched): nothing to remake
     for tools, status, code in (({"rfis": "one_way"}, 422, "tool_not_available"),
                                 ({"rfis": "two_way"}, 422, "invalid_request"),
                                 ({"documents": "sometimes"}, 422, "invalid_request"),
@@ -171,3 +171,34 @@ def test_pause_and_resume(host: Host, tenant: Tenant, other: Tenant, graph_desc:
     assert host.http.delete(path, headers=tenant.auth).status_code == 204
     r = host.http.post(path + "/pause", headers=tenant.auth)
     assert r.status_code == 409 and r.json()["error"] == "link_stopped"
+
+
+def test_the_tenant_direction_is_patched_and_shown_in_each_link_status(host: Host, tenant: Tenant,
+                                                                        graph_desc: dict[str, Any],
+                                                                        repos: Repositories) -> None:
+    """settings.direction: one_way caps every two_way tool of the tenant's links (their own modes kept, the
+    applied ones in `effective_tools`); a bad value is a 422 naming the field, and nothing changes."""
+    link_id = _new_link(host, tenant, graph_desc)
+    _regular(repos, tenant, link_id)
+    path, link = f"/api/tenants/{tenant.tenant_id}", f"{tenant.links}/{link_id}"
+    assert host.http.get(path, headers=tenant.auth).json()["settings"]["direction"] == "two_way"   # the default
+    status = host.http.get(link, headers=tenant.auth).json()
+    assert status["tools"]["documents"] == status["effective_tools"]["documents"] == "two_way"
+
+    r = host.http.patch(path, json={"settings": {"direction": "one_way"}}, headers=tenant.auth)
+    assert r.status_code == 200 and r.json()["settings"]["direction"] == "one_way", r.text
+    status = host.http.get(link, headers=tenant.auth).json()
+    assert status["tools"]["documents"] == "two_way" and status["effective_tools"]["documents"] == "one_way"
+
+    for bad in ("sideways", "ONE_WAY", True, None):
+        r = host.http.patch(path, json={"settings": {"direction": bad}}, headers=tenant.auth)
+        assert r.status_code == 422 and "settings.direction" in [p["field"] for p in r.json()["problems"]], r.text
+    stored = repos.tenants.get(TENANT_PARTITION, tenant.tenant_id)
+    assert stored is not None and stored.row.settings.direction == "one_way"
+
+    r = host.http.patch(path, json={"settings": {"direction": "two_way"}}, headers=tenant.auth)
+    assert r.status_code == 200
+    assert host.http.get(link, headers=tenant.auth).json()["effective_tools"]["documents"] == "two_way"
+    document = host.http.get("/api/openapi.json").json()
+    settings = document["components"]["schemas"]["TenantSettings"]["properties"]
+    assert "direction" in settings

@@ -140,7 +140,7 @@ def test_company_documents_link_hooks_the_company_documents(
     assert r.status_code == 202, r.text
     row = repos.links.get(tenant.tenant_id, r.json()["link_id"])
     assert row is not None and row.row.procore_project_id is None and row.row.tools == {ToolKey.DOCUMENTS: "one_way"}
-    assert row.row.graph_subscription_id is None          # one-way: SharePoint changes are not followed
+    assert row.row.graph_subscription_id is not None      # one-way: SharePoint is watched (logged, restored)
     hook_id = row.row.procore_hook_id
     assert hook_id is not None
     triggers = procore_app.webhooks.list_triggers(Scope.company(1), hook_id)

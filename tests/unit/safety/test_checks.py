@@ -58,11 +58,14 @@ def test_one_delta_per_drive_and_one_procore_pass_per_regular_link() -> None:
 
 
 def test_a_drive_is_carried_by_a_link_that_follows_sharepoint() -> None:
-    one_way = {ToolKey.DOCUMENTS: Mode.ONE_WAY, ToolKey.RFIS: Mode.ONE_WAY}
-    links = [_link(1, tools=one_way), _link(2, Stage.PAUSED), _link(3)]
-    assert _ids(drive_carriers(links)) == ["l3"]               # one-way: SharePoint changes do not matter
+    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}
+    links = [_link(1, tools=records_only), _link(2, Stage.PAUSED), _link(3)]
+    assert _ids(drive_carriers(links)) == ["l3"]               # record PDFs only: SharePoint changes do not matter
     plan = plan_checks(links)
-    assert _ids(plan.drives) == ["l3"] and _ids(plan.links) == ["l1", "l3"]
+    assert _ids(plan.drives) == ["l3"] and _ids(plan.links) == ["l3"]   # l1 has no Procore change feed either
+    # one-way Documents: SharePoint is watched (a person's change is logged, a deleted copy restored)
+    one_way = {ToolKey.DOCUMENTS: Mode.ONE_WAY, ToolKey.RFIS: Mode.ONE_WAY}
+    assert _ids(drive_carriers([_link(1, tools=one_way), _link(3, drive="d2")])) == ["l1", "l3"]
 
 
 def test_a_link_without_a_procore_feed_gets_no_procore_pass() -> None:
