@@ -86,7 +86,8 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
     repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id,
                                          item_key=item_key(tool.value, procore_id)))
     repos.record_activity(repos.new_activity(ctx.link.link_id, "synced", tool=tool, item=procore_id,
-                                             path=sp.name, detail="from SharePoint"))
+                                             path=sp.name, detail="from SharePoint",
+                                             size=(sp.size or 0) if kind is ItemKind.FILE else None))
     if ctx.lane is Lane.INITIAL:  # an initial sync from SharePoint waits for this item too
         request_completion_check(ctx)
 
