@@ -45,9 +45,10 @@ def transfer_buckets(events: Iterable[ActivityRow], now: datetime, window: str) 
 
 
 def progress(counts: StateCounts) -> float:
-    """Share of the link's items that are done (synced, skipped or failed); 1.0 for an empty link."""
+    """Share of the link's items that are done (synced, skipped or failed) during an initial sync; 0.0 while
+    no item is known yet (the enumeration has not listed any)."""
     total = counts.synced + counts.pending + counts.skipped + counts.failed
-    return 1.0 if total == 0 else (total - counts.pending) / total
+    return 0.0 if total == 0 else (total - counts.pending) / total
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ def _items(repos: Repositories, link_id: str) -> tuple[StateCounts, int]:
         state = state if state in _STATES else ItemState.FAILED.value
         counter[state] += 1
         if state == ItemState.SYNCED.value and entity.get("kind") == "file":
-            stored_bytes += int(entity.get("size") or 0)
+            size = entity.get("size")
+            stored_bytes += int(getattr(size, "value", size) or 0)   # an Int64 column comes back typed
     return StateCounts(synced=counter["synced"], pending=counter["pending"], skipped=counter["skipped"],
                        failed=counter["failed"]), stored_bytes
 

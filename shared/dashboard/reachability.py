@@ -47,11 +47,12 @@ def _probe(service: str, call: Callable[[], object]) -> ServiceReachability:
 
 def probe_services(services: Services, tenant: TenantRow, links: list[LinkRow]) -> list[ServiceReachability]:
     """Both services' state for the tenant (cached for CACHE_S)."""
+    site = next((link.site_id for link in links), None)
+    cache_key = f"{tenant.tenant_id}|{site}"
     with _lock:
-        hit = _cache.get(tenant.tenant_id)
+        hit = _cache.get(cache_key)
         if hit is not None and time.monotonic() - hit[0] < CACHE_S:
             return hit[1]
-    site = next((link.site_id for link in links), None)
     result = [_probe("procore", lambda: services.procore(tenant).directory.companies())]
     if site is None:
         result.append(ServiceReachability(service="microsoft", state="unknown", detail="no linked site to read",
@@ -59,5 +60,5 @@ def probe_services(services: Services, tenant: TenantRow, links: list[LinkRow]) 
     else:
         result.append(_probe("microsoft", lambda: sites.list_drives(services.graph(tenant), site)))
     with _lock:
-        _cache[tenant.tenant_id] = (time.monotonic(), result)
+        _cache[cache_key] = (time.monotonic(), result)
     return result

@@ -303,6 +303,9 @@
     });
   }
 
+  // A sign-in link opened in a tab already showing the dashboard changes only the fragment: start over.
+  window.addEventListener("hashchange", () => { if (location.hash.includes("code=")) location.reload(); });
+
   document.addEventListener("DOMContentLoaded", () => {
     wire();
     start().catch((e) => say(e.message, true));

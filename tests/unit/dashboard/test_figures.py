@@ -37,7 +37,7 @@ def test_bucket_sizes_follow_the_window() -> None:
 
 def test_progress_counts_every_finished_item() -> None:
     assert figures.progress(StateCounts(synced=6, pending=2, skipped=1, failed=1)) == 0.8
-    assert figures.progress(StateCounts()) == 1.0
+    assert figures.progress(StateCounts()) == 0.0                    # nothing enumerated yet
     assert figures.progress(StateCounts(pending=4)) == 0.0
 
 
