@@ -1,5 +1,6 @@
 """The dashboard's figures as pure functions over recorded rows: transfers per time bucket, initial-sync
-progress, pace and expected finish, the last change each way. No I/O and no clock (`now` is an argument).
+progress, pace and expected finish, the last change each way, live latency percentiles per direction.
+No I/O and no clock (`now` is an argument).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.dashboard.schemas import WINDOW_HOURS, TransferBucket
+from shared.dashboard.schemas import WINDOW_HOURS, LatencyBucket, LatencySummary, TransferBucket
 from shared.models.rows import ActivityRow
 from shared.onboarding.schemas import StateCounts
 
@@ -81,3 +82,46 @@ def last_synced(events: Iterable[ActivityRow]) -> dict[str, datetime]:
             if way not in last or event.at > last[way]:
                 last[way] = event.at
     return last
+
+
+DIRECTIONS = ("to_sharepoint", "to_procore")
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """The nearest-rank `p`th percentile of `values` (None for none)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))          # ceil(n * p / 100), at least the first
+    return ordered[int(rank) - 1]
+
+
+def _latencies(events: Iterable[ActivityRow]) -> Iterable[tuple[ActivityRow, str, float]]:
+    for event in events:
+        if event.event in TRANSFER_EVENTS and event.latency_ms is not None:
+            yield event, direction_of(event), event.latency_ms / 1000
+
+
+def latency_buckets(events: Iterable[ActivityRow], now: datetime, window: str) -> list[LatencyBucket]:
+    """p50 and p90 of the live sync latency per bucket and direction, oldest bucket first."""
+    step = timedelta(seconds=bucket_seconds(window))
+    start = now - step * BUCKETS_PER_WINDOW
+    samples: list[dict[str, list[float]]] = [{d: [] for d in DIRECTIONS} for _ in range(BUCKETS_PER_WINDOW)]
+    for event, way, seconds in _latencies(events):
+        if start <= event.at <= now:
+            samples[min(int((event.at - start) / step), BUCKETS_PER_WINDOW - 1)][way].append(seconds)
+    return [LatencyBucket(start=start + step * i,
+                          to_sharepoint_p50_s=percentile(s["to_sharepoint"], 50),
+                          to_sharepoint_p90_s=percentile(s["to_sharepoint"], 90),
+                          to_procore_p50_s=percentile(s["to_procore"], 50),
+                          to_procore_p90_s=percentile(s["to_procore"], 90)) for i, s in enumerate(samples)]
+
+
+def latency_summary(events: Iterable[ActivityRow]) -> list[LatencySummary]:
+    """p50, p90 and p99 of the live sync latency in each direction."""
+    per: dict[str, list[float]] = {d: [] for d in DIRECTIONS}
+    for _, way, seconds in _latencies(events):
+        per[way].append(seconds)
+    return [LatencySummary.model_validate({"direction": way, "samples": len(v), "p50_s": percentile(v, 50),
+                                           "p90_s": percentile(v, 90), "p99_s": percentile(v, 99)})
+            for way, v in per.items()]

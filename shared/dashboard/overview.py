@@ -66,5 +66,7 @@ def build_overview(services: Services, tenant: TenantRow, window: str, now: date
     return Overview.model_validate({
         "tenant_id": tenant.tenant_id, "tenant_name": tenant.name, "window": window, "generated_at": now,
         "bucket_seconds": figures.bucket_seconds(window),
-        "transfers": figures.transfer_buckets(all_events, now, window), "links": per_link,
+        "transfers": figures.transfer_buckets(all_events, now, window),
+        "latency": figures.latency_buckets(all_events, now, window),
+        "latency_summary": figures.latency_summary(all_events), "links": per_link,
         "largest_links": largest, "services": reachability.probe_services(services, tenant, links)})

@@ -33,6 +33,24 @@ class TransferBucket(_Out):
     deleted_bytes: int = 0
 
 
+class LatencyBucket(_Out):
+    """Live sync latency (change made at its source -> recorded) in one bucket, seconds; None: no sample."""
+
+    start: datetime
+    to_sharepoint_p50_s: float | None = None
+    to_sharepoint_p90_s: float | None = None
+    to_procore_p50_s: float | None = None
+    to_procore_p90_s: float | None = None
+
+
+class LatencySummary(_Out):
+    direction: Literal["to_sharepoint", "to_procore"]
+    samples: int
+    p50_s: float | None = None
+    p90_s: float | None = None
+    p99_s: float | None = None
+
+
 class LinkFigures(_Out):
     link_id: str
     project_name: str
@@ -71,6 +89,8 @@ class Overview(_Out):
     bucket_seconds: int
     transfers: list[TransferBucket] = Field(description="files copied and deleted per bucket, oldest first "
                                             "(either direction)")
+    latency: list[LatencyBucket] = Field(description="live sync latency percentiles per bucket and direction")
+    latency_summary: list[LatencySummary] = Field(description="the same over the whole window")
     links: list[LinkFigures]
     largest_links: list[str] = Field(description="link ids by storage, largest first")
     services: list[ServiceReachability] = Field(description="Procore and Microsoft Graph, probed now with the "

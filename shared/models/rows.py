@@ -202,6 +202,7 @@ class ActivityRow(Row):
     path: str | None = None
     detail: str | None = None
     size: int | None = None                  # a file's bytes (synced: copied, deleted: removed); None: a folder
+    latency_ms: int | None = None            # live sync of a file: from the change at its source to this record
 
 
 class SignInRow(Row):

@@ -177,6 +177,12 @@ def test_a_live_change_appears_in_the_activity_list(run: Running, acme: Tenant, 
     entry = page.locator("#activity tbody tr", has_text=name)
     expect(entry.first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(entry.first).to_contain_text("synced")
+    latency = page.locator('#latency-summary li[data-direction="to_sharepoint"]')
+    expect(latency).to_contain_text("p50 ")                          # the live change's latency is charted
+    overview = run.api.get(f"/api/tenants/{acme.tenant_id}/overview", headers=acme.auth).json()
+    (to_sp,) = [s for s in overview["latency_summary"] if s["direction"] == "to_sharepoint"]
+    assert to_sp["samples"] >= 1 and 0 <= to_sp["p50_s"] < LIVE_TIMEOUT_MS / 1000
+    assert sum(b["transferred_bytes"] for b in overview["transfers"]) >= path.stat().st_size
     page.fill("#filter-text", name)
     expect(page.locator("#activity tbody tr")).to_have_count(entry.count())
     page.fill("#filter-text", "")

@@ -160,6 +160,16 @@
     chart("chart-bytes", { type: "line", data: { labels, datasets: [
       { label: "transferred MB", data: overview.transfers.map((b) => +mb(b.transferred_bytes)), borderColor: "#0b5cad" },
       { label: "deleted MB", data: overview.transfers.map((b) => +mb(b.deleted_bytes)), borderColor: "#a4161a" }] } });
+    const lat = overview.latency;
+    chart("chart-latency", { type: "line", data: { labels, datasets: [
+      { label: "to SharePoint p50", data: lat.map((b) => b.to_sharepoint_p50_s), borderColor: "#0b5cad", spanGaps: true },
+      { label: "to SharePoint p90", data: lat.map((b) => b.to_sharepoint_p90_s), borderColor: "#5b8fd0", spanGaps: true },
+      { label: "to Procore p50", data: lat.map((b) => b.to_procore_p50_s), borderColor: "#7a4b00", spanGaps: true },
+      { label: "to Procore p90", data: lat.map((b) => b.to_procore_p90_s), borderColor: "#c08a2e", spanGaps: true }] } });
+    $("latency-summary").replaceChildren(...overview.latency_summary.map((s) => el("li",
+      (s.direction === "to_sharepoint" ? "To SharePoint" : "To Procore") + ": " + (s.samples
+        ? "p50 " + s.p50_s.toFixed(1) + " s, p90 " + s.p90_s.toFixed(1) + " s, p99 " + s.p99_s.toFixed(1) + " s (" +
+          s.samples + " changes)" : "no live change in this window"), { "data-direction": s.direction })));
     const byId = Object.fromEntries(overview.links.map((f) => [f.link_id, f]));
     const largest = overview.largest_links.map((id) => byId[id]);
     chart("chart-storage", { type: "bar", data: { labels: largest.map((f) => f.project_name), datasets: [

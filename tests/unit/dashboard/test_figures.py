@@ -55,3 +55,27 @@ def test_last_change_each_way() -> None:
               _event("synced", 2, detail="from SharePoint"), _event("deleted", 0)]
     last = figures.last_synced(events)
     assert last == {"to_sharepoint": NOW - timedelta(minutes=5), "to_procore": NOW - timedelta(minutes=1)}
+
+
+def _timed(minutes_ago: float, latency_s: float, detail: str | None = None) -> ActivityRow:
+    return _event("synced", minutes_ago, detail=detail).model_copy(update={"latency_ms": int(latency_s * 1000)})
+
+
+def test_percentiles_by_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert [figures.percentile(values, p) for p in (50, 90, 99, 100)] == [50.0, 90.0, 99.0, 100.0]
+    assert figures.percentile([7.0], 99) == 7.0 and figures.percentile([], 50) is None
+    assert figures.percentile([3.0, 1.0, 2.0], 50) == 2.0
+
+
+def test_latency_per_direction_and_bucket() -> None:
+    events = [_timed(5, s) for s in (1, 2, 3, 4, 10)] + [_timed(5, 30, "from SharePoint"), _timed(90, 8),
+              _event("synced", 5), _timed(26 * 60, 99)]          # no latency (initial sync) / outside the window
+    summary = {s.direction: s for s in figures.latency_summary(e for e in events if e.at >= NOW - timedelta(days=1))}
+    assert (summary["to_sharepoint"].samples, summary["to_sharepoint"].p50_s, summary["to_sharepoint"].p90_s) == \
+        (6, 3.0, 10.0)
+    assert (summary["to_procore"].samples, summary["to_procore"].p99_s) == (1, 30.0)
+    buckets = figures.latency_buckets(events, NOW, "24h")
+    assert (buckets[-1].to_sharepoint_p50_s, buckets[-1].to_sharepoint_p90_s) == (3.0, 10.0)
+    assert buckets[-1].to_procore_p50_s == 30.0 and buckets[-2].to_sharepoint_p50_s == 8.0
+    assert all(b.to_sharepoint_p50_s is None for b in buckets[:-2])
