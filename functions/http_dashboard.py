@@ -67,6 +67,16 @@ def operator_list_items(req: func.HttpRequest) -> func.HttpResponse:
     return run(handlers.as_operator(dash.list_items), req)
 
 
+@bp.route(route=_LINK + "/items/location", methods=["GET"], auth_level=TENANT)
+def locate_item(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_tenant(dash.locate_item), req)
+
+
+@bp.route(route="operator/" + _LINK + "/items/location", methods=["GET"], auth_level=OPERATOR)
+def operator_locate_item(req: func.HttpRequest) -> func.HttpResponse:
+    return run(handlers.as_operator(dash.locate_item), req)
+
+
 @bp.route(route=_LINK + "/items/retry", methods=["POST"], auth_level=TENANT)
 def retry_item(req: func.HttpRequest) -> func.HttpResponse:
     return run(handlers.as_tenant(dash.retry_item), req)

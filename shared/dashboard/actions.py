@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared import errors
-from shared.dashboard.schemas import ItemEntry, ItemPage, ResyncResponse, RetryResponse
+from shared.dashboard.schemas import ItemEntry, ItemLocation, ItemPage, ResyncResponse, RetryResponse
+from shared.graph import items as sp_items
 from shared.models.api import ToolKey
 from shared.models.messages import FetchFile, Lane, ReconcileLink, SpToProcore
-from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow, Stage
+from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow, Stage, TenantRow
 from shared.onboarding.web import ApiProblem, not_found
 from shared.runtime import Services
 from shared.store.repositories import item_key
@@ -39,6 +40,23 @@ def list_items(services: Services, link: LinkRow, state: str, limit: int) -> Ite
         if len(found) >= limit:
             break
     return ItemPage(items=found)
+
+
+def item_location(services: Services, tenant: TenantRow, link: LinkRow, tool_raw: str | None,
+                  procore_id: str | None) -> ItemLocation:
+    """Where an item (as an activity event names it) is on the web: its SharePoint twin's webUrl, read now."""
+    tool, procore_id = _parse_key(f"{tool_raw}:{procore_id or ''}")
+    stored = services.repos.items.get(link.link_id, item_key(tool.value, procore_id))
+    if stored is None:
+        raise not_found("item")
+    row = stored.row
+    url: str | None = None
+    if row.sp_item_id:
+        try:
+            url = sp_items.get_item(services.graph(tenant), link.drive_id, row.sp_item_id).web_url
+        except errors.NotFound:
+            url = None
+    return ItemLocation(tool=tool, procore_id=procore_id, name=row.sp_name or row.procore_name, sharepoint_url=url)
 
 
 def _parse_key(raw: str | None) -> tuple[ToolKey, str]:

@@ -63,6 +63,12 @@ def list_items(services: Services, request: ApiRequest, tenant: TenantRow) -> Ap
     return ApiResponse.json(200, actions.list_items(services, link, state, _limit(request.params.get("limit"))))
 
 
+def locate_item(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
+    link = _link(services, request, tenant)
+    return ApiResponse.json(200, actions.item_location(services, tenant, link, request.params.get("tool"),
+                                                       request.params.get("procore_id")))
+
+
 def retry_item(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
     link = _link(services, request, tenant)
     body = parse_body(RetryRequest, request)

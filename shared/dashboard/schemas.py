@@ -113,6 +113,16 @@ class ItemPage(_Out):
     items: list[ItemEntry] = Field(description="the link's items in the state asked for")
 
 
+class ItemLocation(_Out):
+    tool: ToolKey
+    procore_id: str
+    name: str
+    sharepoint_url: str | None = Field(None, description="the item's SharePoint web address (null when it has no "
+                                       "twin yet, or the twin is gone)")
+    procore_url: str | None = Field(None, description="not offered yet: Procore's API gives no web address of an "
+                                    "item")
+
+
 class RetryRequest(BaseModel):
     """Which failed item to copy again (as listed by the items route)."""
 

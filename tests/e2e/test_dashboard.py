@@ -183,6 +183,21 @@ def test_a_live_change_appears_in_the_activity_list(run: Running, acme: Tenant, 
     (to_sp,) = [s for s in overview["latency_summary"] if s["direction"] == "to_sharepoint"]
     assert to_sp["samples"] >= 1 and 0 <= to_sp["p50_s"] < LIVE_TIMEOUT_MS / 1000
     assert sum(b["transferred_bytes"] for b in overview["transfers"]) >= path.stat().st_size
+    visited: list[str] = []        # the emulated site's web address does not resolve: answer it here
+
+    def sharepoint_web(route: Any) -> None:
+        visited.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>SharePoint</title>")
+
+    page.context.route(run.site["web_url"] + "/**", sharepoint_web)
+    with page.context.expect_page() as opened:                         # the event links to the SharePoint item
+        entry.first.get_by_role("button", name=f"Open {name} in SharePoint").click()
+    opened.value.wait_for_load_state()
+    assert opened.value.url.startswith(run.site["web_url"]) and opened.value.url.endswith(
+        name.replace(" ", "%20")), opened.value.url
+    assert visited == [opened.value.url]
+    opened.value.close()
+    page.context.unroute(run.site["web_url"] + "/**")
     page.fill("#filter-text", name)
     expect(page.locator("#activity tbody tr")).to_have_count(entry.count())
     page.fill("#filter-text", "")
@@ -227,6 +242,11 @@ def test_change_a_tool_mode(run: Running, acme: Tenant, page: Page, shots: Shots
     expect(page.locator('#activity tbody tr[data-event="tools_changed"]').first).to_contain_text(
         "documents: two_way -> one_way")
     shots.take(page, "07-tool-mode-changed")
+    unnamed = page.evaluate("""() => [...document.querySelectorAll('input, select, button, canvas')]
+        .filter((e) => e.offsetParent !== null)
+        .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+        .map((e) => e.outerHTML.slice(0, 80))""")
+    assert unnamed == [], f"controls without an accessible name: {unnamed}"
 
 
 def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenant, browser: Browser,

@@ -238,13 +238,28 @@
       (!text || [a.path, a.detail, a.item, a.event].some((v) => v && String(v).toLowerCase().includes(text))));
     $("activity").tBodies[0].replaceChildren(...rows.map((a) => {
       const tr = el("tr", null, { "data-event": a.event });
-      tr.append(el("td", when(a.at)), el("td", a.event), el("td", a.tool || ""), el("td", a.path || a.item || ""),
-                el("td", a.detail || ""));
+      const item = el("td", (a.path || a.item || "") + " ");
+      if (a.tool && a.item) {
+        const open = el("button", "SharePoint", { type: "button", class: "link",
+                                                  "aria-label": "Open " + (a.path || a.item) + " in SharePoint" });
+        open.addEventListener("click", () => openInSharePoint(a));
+        item.append(open);
+      }
+      tr.append(el("td", when(a.at)), el("td", a.event), el("td", a.tool || ""), item, el("td", a.detail || ""));
       return tr;
     }));
     $("conflicts").replaceChildren(...state.activity.filter((a) => a.event === "conflict").map(
       (a) => el("li", when(a.at) + " \u2014 " + (a.path || a.item) + ": " + (a.detail || ""))));
     $("more").disabled = !state.continuation;
+  }
+
+  async function openInSharePoint(a) {
+    try {
+      const where = await api("GET", base() + "/links/" + state.link + "/items/location?tool=" +
+                                     encodeURIComponent(a.tool) + "&procore_id=" + encodeURIComponent(a.item));
+      if (where.sharepoint_url) window.open(where.sharepoint_url, "_blank", "noopener,noreferrer");
+      else say((a.path || a.item) + " has no SharePoint twin (any more).");
+    } catch (e) { say(e.message, true); }
   }
 
   async function refreshSettings() {

@@ -84,6 +84,14 @@ def test_retry_a_failed_item_and_resync_a_link(host: Host, tenant: Tenant, other
     listed = host.http.get(base + "/items", params={"state": "failed"}, headers=tenant.auth).json()["items"]
     assert [(i["procore_id"], i["reason"]) for i in listed] == [("777", "Procore answered 500 three times")]
 
+    where = host.http.get(base + "/items/location", params={"tool": "documents", "procore_id": "777"},
+                          headers=tenant.auth)
+    assert where.status_code == 200 and where.json()["sharepoint_url"] is None, where.text   # no twin yet
+    _error(host.http.get(base + "/items/location", params={"tool": "documents", "procore_id": "1"},
+                         headers=tenant.auth), 404)
+    _error(host.http.get(base + "/items/location", params={"tool": "nope", "procore_id": "777"},
+                         headers=tenant.auth), 404)
+
     retry = base + "/items/retry"
     _error(host.http.post(retry, json={"tool": "documents"}, headers=tenant.auth), 422, "procore_id")
     _error(host.http.post(retry, json={"tool": "documents", "procore_id": "1"}, headers=tenant.auth), 404)

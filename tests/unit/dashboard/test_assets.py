@@ -52,3 +52,26 @@ def test_the_vendored_chart_library_is_the_pinned_npm_file() -> None:
     licence = (assets.STATIC_DIR / "vendor" / "chart.js.LICENSE.md").read_text()
     assert licence == (ROOT / "node_modules" / "chart.js" / "LICENSE.md").read_text()
     assert f"Chart.js v{pinned}" in VENDORED.read_text()[:300]
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast() -> None:
+    css = (assets.STATIC_DIR / "app.css").read_text()
+    colours = dict(re.findall(r"--(\w+):\s*(#[0-9a-fA-F]{6})", css))
+    assert {"fg", "bg", "muted", "accent", "ok", "bad", "warn"} <= set(colours)
+    for name in ("fg", "muted", "accent", "ok", "bad", "warn"):
+        assert _contrast(colours[name], colours["bg"]) >= 4.5, name
+    disabled = re.search(r"button:disabled \{ background: (#[0-9a-fA-F]{6})", css)
+    assert disabled is not None
+    for background in (colours["accent"], disabled.group(1)):            # white button text
+        assert _contrast("#ffffff", background) >= 4.5, background
