@@ -119,6 +119,11 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(30_000)
+    errors: list[str] = []        # script errors and console errors (a CSP refusal, a failed call) of the tab
+    tab.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    tab.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    tab.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    tab.__dict__["errors"] = errors
     yield tab
     context.close()
 
@@ -247,6 +252,7 @@ def test_change_a_tool_mode(run: Running, acme: Tenant, page: Page, shots: Shots
         .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
         .map((e) => e.outerHTML.slice(0, 80))""")
     assert unnamed == [], f"controls without an accessible name: {unnamed}"
+    assert page.__dict__["errors"] == []          # no script error, no refused resource, no failed call so far
 
 
 def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenant, browser: Browser,
