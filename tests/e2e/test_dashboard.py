@@ -1,7 +1,7 @@
 """Issue 16, items 1-2: the dashboard in a real browser (Debian's chromium, headless, driven by Playwright)
 against the shared local stack: sign in with a one-time link, watch an initial sync reach 100%, see a live
-change arrive in the activity list, release held deletes, change settings and a tool's mode, and a tenant key
-that cannot see another tenant's links (an operator sees both). One screenshot per step, written to the
+change arrive in the activity list, release held deletes, change settings and a tool's mode, pause, resume
+and re-sync the link, and a tenant key that cannot see another tenant's links (an operator sees both). One screenshot per step, written to the
 module's output folder (`dashboard-screens*` under pytest's basetemp; its path is printed).
 """
 
@@ -255,6 +255,22 @@ def test_change_a_tool_mode(run: Running, acme: Tenant, page: Page, shots: Shots
     assert page.__dict__["errors"] == []          # no script error, no refused resource, no failed call so far
 
 
+def test_pause_resume_and_resync(acme: Tenant, page: Page, shots: Shots) -> None:
+    row = _row(page, acme.link_id)
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#status")).to_have_text("Link paused")
+    expect(row).to_contain_text("paused")
+    assert acme.status()["stage"] == "paused"
+    expect(page.get_by_role("button", name="Re-sync this link")).to_be_disabled()
+    page.get_by_role("button", name="Resume").click()
+    expect(page.locator("#status")).to_have_text("Link resumed")
+    expect(row).to_contain_text("regular")
+    page.get_by_role("button", name="Re-sync this link").click()
+    expect(page.locator("#status")).to_have_text("Re-sync queued")
+    expect(page.locator('#activity tbody tr[data-event="resync_requested"]').first).to_be_visible()
+    shots.take(page, "08-paused-resumed-resynced")
+
+
 def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenant, browser: Browser,
                                                        shots: Shots) -> None:
     other = Tenant(run, "Other Builders")
@@ -277,7 +293,7 @@ def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenan
                     await get('/api/tenants/' + tenant + '/overview')];
         }""", [acme.tenant_id, acme.link_id])
         assert answers == [404, 404, 404]
-        shots.take(tab, "08-other-tenant-sees-only-its-link")
+        shots.take(tab, "09-other-tenant-sees-only-its-link")
 
         code = run.api.post(f"/api/operator/tenants/{acme.tenant_id}/sign-in-codes",
                             headers={"x-functions-key": run.doc["admin_key"]})
@@ -291,7 +307,7 @@ def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenan
         expect(_row(tab, acme.link_id)).to_be_visible()
         tab.select_option("#tenant-select", other.tenant_id)
         expect(_row(tab, other.link_id)).to_be_visible()
-        shots.take(tab, "09-operator-sees-every-tenant")
+        shots.take(tab, "10-operator-sees-every-tenant")
     finally:
         context.close()
         run.api.delete(f"/api/tenants/{other.tenant_id}/links/{other.link_id}", headers=other.auth)

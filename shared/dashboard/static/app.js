@@ -19,7 +19,20 @@
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
     return node;
   }
-  function say(text, error) { $("status").textContent = text || ""; $("status").className = error ? "error" : ""; }
+  // Re-render a container only when its data changed, and never under the keyboard focus (the next poll
+  // catches up once the focus has left), so polling does not move a keyboard user's place.
+  function put(container, data, build) {
+    const key = JSON.stringify(data);
+    if (container.dataset.key === key) return;
+    if (container.dataset.key !== undefined && container.contains(document.activeElement)) return;
+    container.replaceChildren(...build());
+    container.dataset.key = key;
+  }
+  function say(text, error, fromPoll) {
+    $("status").textContent = text || "";
+    $("status").className = error ? "error" : "";
+    $("status").dataset.poll = fromPoll ? "1" : "";
+  }
   function when(iso) { return iso ? new Date(iso).toLocaleString() : "\u2014"; }
   function mb(bytes) { return (bytes / 1048576).toFixed(2); }
   function size(bytes) {
@@ -88,7 +101,7 @@
     if (!state.tenant) { say("No tenant to show.", true); return; }
     $("app").hidden = false;
     await refresh();
-    state.timer = setInterval(() => refresh().catch((e) => say(e.message, true)), POLL_MS);
+    state.timer = setInterval(() => refresh().catch((e) => say(e.message, true, true)), POLL_MS);
   }
 
   // ---- rendering ------------------------------------------------------------------------------------
@@ -102,11 +115,12 @@
     if (!state.link && links.length) state.link = links[0].link_id;
     if (state.link) await refreshLink();
     await refreshSettings();
-    say("Updated " + new Date().toLocaleTimeString());
+    $("updated").textContent = "Updated " + new Date().toLocaleTimeString();   // not announced: it changes often
+    if ($("status").dataset.poll) say("");                                      // a polling error is over
   }
 
   function renderServices(services) {
-    $("services").replaceChildren(...services.map((s) => {
+    put($("services"), services.map((s) => [s.service, s.state, s.detail, s.retry_after_s]), () => services.map((s) => {
       const li = el("li", (s.service === "procore" ? "Procore" : "Microsoft") + ": ", { "data-service": s.service });
       li.append(el("strong", s.state, { class: "state-" + s.state }));
       if (s.detail) li.append(el("span", " \u2014 " + s.detail));
@@ -117,7 +131,7 @@
 
   function renderLinks(overview, links) {
     const figures = Object.fromEntries(overview.links.map((f) => [f.link_id, f]));
-    $("links").tBodies[0].replaceChildren(...links.map((l) => {
+    put($("links").tBodies[0], [state.link, links, overview.links], () => links.map((l) => {
       const f = figures[l.link_id] || { counts: {}, storage_bytes: 0 };
       const tr = el("tr", null, { "data-link": l.link_id });
       if (l.link_id === state.link) tr.className = "selected";
@@ -191,10 +205,10 @@
     if (!state.toolsDirty) renderTools(link);
     $("held").hidden = !link.deletes_held && !link.held_deletes.length;
     $("held-reason").textContent = link.deletes_held_reason || "";
-    $("held-list").replaceChildren(...link.held_deletes.map((p) => el("li", p)));
+    put($("held-list"), link.held_deletes, () => link.held_deletes.map((p) => el("li", p)));
     const failed = (await api("GET", path + "/items?state=failed&limit=100")).items;
     const skipped = (await api("GET", path + "/items?state=skipped&limit=100")).items;
-    $("problems").tBodies[0].replaceChildren(...failed.concat(skipped).map((i) => {
+    put($("problems").tBodies[0], [state.link, failed, skipped], () => failed.concat(skipped).map((i) => {
       const tr = el("tr");
       tr.append(el("td", i.name), el("td", i.tool), el("td", i.state), el("td", i.reason || ""));
       const td = el("td");
@@ -216,7 +230,7 @@
   }
 
   function renderTools(link) {
-    $("tools").replaceChildren(...Object.entries(link.tools).map(([tool, mode]) => {
+    put($("tools"), [link.link_id, link.tools, link.tool_status], () => Object.entries(link.tools).map(([tool, mode]) => {
       const wrap = el("div");
       const id = "tool-" + tool;
       wrap.append(el("label", tool, { for: id }));
@@ -236,7 +250,7 @@
     const tool = $("filter-tool").value, kind = $("filter-kind").value, text = $("filter-text").value.toLowerCase();
     const rows = state.activity.filter((a) => (!tool || a.tool === tool) && (!kind || a.event === kind) &&
       (!text || [a.path, a.detail, a.item, a.event].some((v) => v && String(v).toLowerCase().includes(text))));
-    $("activity").tBodies[0].replaceChildren(...rows.map((a) => {
+    put($("activity").tBodies[0], [state.link, rows], () => rows.map((a) => {
       const tr = el("tr", null, { "data-event": a.event });
       const item = el("td", (a.path || a.item || "") + " ");
       if (a.tool && a.item) {
@@ -265,6 +279,7 @@
   async function refreshSettings() {
     if (state.settingsDirty) return;
     const t = await api("GET", base());
+    if (state.settingsDirty) return;                // edited while the read was on its way: keep the edit
     $("s-conflict").value = t.settings.conflict_policy; $("s-delete").checked = t.settings.delete_sync;
     $("s-share").value = t.settings.mass_delete_share; $("s-count").value = t.settings.mass_delete_count_24h;
     $("s-quiet").value = t.settings.quiet_period_s; $("s-notify").value = t.notify.join(", ");
