@@ -1,8 +1,9 @@
 """Issue 16, items 1-2: the dashboard in a real browser (Debian's chromium, headless, driven by Playwright)
 against the shared local stack: sign in with a one-time link, watch an initial sync reach 100%, see a live
 change arrive in the activity list, release held deletes, change settings and a tool's mode, pause, resume
-and re-sync the link, and a tenant key that cannot see another tenant's links (an operator sees both). One screenshot per step, written to the
-module's output folder (`dashboard-screens*` under pytest's basetemp; its path is printed).
+and re-sync the link, and a tenant key that cannot see another tenant's links (an operator sees both). One
+screenshot per step, written to the module's output folder (`dashboard-screens*` under pytest's basetemp;
+its path is printed).
 """
 
 from __future__ import annotations
