@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions import http_admin, http_health, http_webhooks, queue_steps, timers
+from functions import http_admin, http_dashboard, http_health, http_webhooks, queue_steps, timers
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(http_health.bp)
@@ -10,3 +10,4 @@ app.register_functions(http_admin.bp)
 app.register_functions(http_webhooks.bp)
 app.register_functions(queue_steps.bp)
 app.register_functions(timers.bp)
+app.register_functions(http_dashboard.bp)

@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         summary, ob = run_demo(run, PROJECT, timeouts)
         write(summary, sys.stdout)
         if args.keep:
-            print(f"  (curl -H 'Authorization: Bearer {ob.api_key}' {summary.dashboard_url})")
+            print(f"  (the status API: curl -H 'Authorization: Bearer {ob.api_key}' "
+                  f"{run.doc['functions_url'].rstrip('/')}{ob.status_path()})")
         print(f"\nDEMO OK in {time.monotonic() - started:.0f} s: every expected file and record arrived.", flush=True)
         code = 0
     except DemoFailure as exc:

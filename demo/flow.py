@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from demo.edits import ProcoreEdits
 from demo.edits_sp import SharePointEdits
 from demo.expected import Comparison, compare, expected_tree
-from demo.onboarding import NOTIFY, Onboarded, link_status, onboard
+from demo.onboarding import NOTIFY, Onboarded, link_status, onboard, sign_in_link
 from demo.progress import follow_initial_sync
 from demo.stack import Running
 from demo.summary import Summary, mb
@@ -125,6 +125,7 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
         procore_stats=run.emulator("procore", "/_emulator/stats"),
         graph_stats=run.emulator("graph", "/_emulator/stats"),
         app_ids=(run.doc["procore"]["app"]["client_id"], run.doc["graph"]["app"]["client_id"]),
-        dashboard_url=run.doc["functions_url"].rstrip("/") + ob.status_path(),
+        dashboard_url=run.doc["functions_url"].rstrip("/") + "/api/dashboard/",
+        sign_in_url=sign_in_link(run, ob),
     )
     return summary, ob

@@ -68,6 +68,14 @@ def link_status(run: Running, ob: Onboarded) -> dict[str, Any]:
     return dict(resp.json())
 
 
+def sign_in_link(run: Running, ob: Onboarded) -> str:
+    """A one-time dashboard sign-in link for the tenant (a code in the URL fragment, never the key)."""
+    resp = run.api.post(f"/api/tenants/{ob.tenant_id}/sign-in-codes", headers=ob.auth)
+    if resp.status_code != 201:
+        raise DemoFailure(f"POST /api/tenants/.../sign-in-codes answered {resp.status_code}: {resp.text}")
+    return str(resp.json()["sign_in_url"])
+
+
 def check_stage(status: dict[str, Any]) -> bool:
     """True once the link is `regular`; DemoFailure when it has stopped (`failed` or `paused`)."""
     if status["stage"] in ("failed", "paused"):

@@ -1,6 +1,6 @@
 """The closing summary: what synced (files, folders, bytes, time), the live changes, skipped items with
 reasons, the notification email as read back from the mailbox, the product's API calls per endpoint
-from both emulators' `/_emulator/stats`, and the dashboard (status API) URL of the link.
+from both emulators' `/_emulator/stats`, and the dashboard's URL and a one-time sign-in link for the demo's tenant.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Summary:
     graph_stats: dict[str, Any]
     app_ids: tuple[str, str]          # the product's client ids: (procore, graph)
     dashboard_url: str
+    sign_in_url: str = ""             # the dashboard with a one-time code in its fragment (not the key)
 
 
 def mb(n: int) -> str:
@@ -69,5 +70,7 @@ def write(s: Summary, out: TextIO) -> None:
         if len(routes) > TOP_ROUTES:
             lines.append(f"  {sum(n for _, n in routes[TOP_ROUTES:]):6d}  ({len(routes) - TOP_ROUTES} other endpoints)")
     lines.append(f"Dashboard:     {s.dashboard_url}")
+    if s.sign_in_url:
+        lines.append(f"Sign in once:  {s.sign_in_url}  (a one-time link for the demo's tenant, good for 10 minutes)")
     out.write("\n".join(lines) + "\n")
     out.flush()

@@ -160,6 +160,7 @@ class RecordResult(_Message):
     sp_ctag: str | None = None
     sp_quickxor: str | None = None
     size: int | None = None
+    changed_at: datetime | None = None   # when the change was made at its source (the live latency's start)
 
 
 class CheckCompletion(_Message):

@@ -203,6 +203,20 @@ class ActivityRow(Row):
     item: str | None = None                  # Procore id or SharePoint id
     path: str | None = None
     detail: str | None = None
+    size: int | None = None                  # a file's bytes (synced: copied, deleted: removed); None: a folder
+    latency_ms: int | None = None            # live sync of a file: from the change at its source to this record
+
+
+class SignInRow(Row):
+    """A one-time dashboard sign-in code: the caller's key, encrypted with the code's secret (which is never
+    stored), good once until `expires_at` (shared/dashboard/signin.py)."""
+
+    code_id: str
+    tenant_id: str
+    kind: str                                # "tenant" | "operator"
+    nonce: str                               # base64
+    sealed_key: str                          # base64 AES-GCM of the key
+    expires_at: datetime
 
 
 class SubscriptionKind(enum.StrEnum):

@@ -15,6 +15,20 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from shared.dashboard.schemas import (
+    MAX_ITEMS_LIMIT,
+    WINDOW_HOURS,
+    ItemLocation,
+    ItemPage,
+    Overview,
+    ResyncResponse,
+    RetryRequest,
+    RetryResponse,
+    SignInCode,
+    SignInRequest,
+    SignInResponse,
+    TenantList,
+)
 from shared.models.api import CreateLinkRequest, CreateLinkResponse, CreateTenantRequest, CreateTenantResponse
 from shared.onboarding.schemas import (
     MAX_ACTIVITY_LIMIT,
@@ -108,6 +122,41 @@ OPERATIONS: tuple[Operation, ...] = (
               "Release (apply) or discard (undo) the deletes the mass-delete breaker holds (operator only)",
               "functionKey", 200, HeldDeletesResponse, HeldDeletesRequest, errors=(400, 401, 404, 422)),
     Operation("get", "/api/openapi.json", "openapi", "This document", "none", 200, "any"),
+    # The dashboard (issue 16): its page and what it reads and does beyond the routes above.
+    Operation("get", "/api/dashboard/{*path}", "dashboard",
+              "The web dashboard: its page (empty path) and static files", "none", 200, "text", errors=(404,)),
+    Operation("get", TENANT_PREFIX + "{tenant_id}/overview", "getOverview",
+              "Dashboard figures: per link counts, initial-sync progress, pace and expected finish, storage, last "
+              "change each way; files copied and deleted over the window; Procore and Microsoft reachability",
+              "tenantKey", 200, Overview, errors=(400, 401, 404),
+              query=(Query("window", "the time window of the figures",
+                           {"type": "string", "enum": list(WINDOW_HOURS), "default": "24h"}),)),
+    Operation("get", _LINK + "/items", "listLinkItems", "A link's failed, skipped or pending items with reasons",
+              "tenantKey", 200, ItemPage, errors=(400, 401, 404),
+              query=(Query("state", "failed, skipped or pending", {"type": "string",
+                                                                    "enum": ["failed", "skipped", "pending"]}),
+                     Query("limit", "at most this many", {"type": "integer", "minimum": 1,
+                                                          "maximum": MAX_ITEMS_LIMIT}))),
+    Operation("get", _LINK + "/items/location", "locateItem",
+              "Where an item (tool and Procore id, as its activity events name it) is on the web", "tenantKey", 200,
+              ItemLocation, errors=(401, 404, 503),
+              query=(Query("tool", "the item's tool", {"type": "string"}),
+                     Query("procore_id", "the item's Procore id", {"type": "string"}))),
+    Operation("post", _LINK + "/items/retry", "retryItem", "Copy a failed file again (it becomes pending)",
+              "tenantKey", 202, RetryResponse, RetryRequest, errors=(400, 401, 404, 409, 422)),
+    Operation("post", _LINK + "/resync", "resyncLink",
+              "Re-sync the link now: a reconciliation (Graph delta and Procore changes since the watermark)",
+              "tenantKey", 202, ResyncResponse, errors=(401, 404, 409)),
+    Operation("post", _LINK + "/held-deletes", "tenantDecideHeldDeletes",
+              "Release (apply) or discard (undo) the deletes the mass-delete breaker holds", "tenantKey", 200,
+              HeldDeletesResponse, HeldDeletesRequest, errors=(400, 401, 404, 422)),
+    Operation("post", TENANT_PREFIX + "{tenant_id}/sign-in-codes", "createSignInCode",
+              "A one-time dashboard sign-in code (and link) carrying the caller's own key; the operator mirror's "
+              "carries the operator key", "tenantKey", 201, SignInCode, errors=(401, 404)),
+    Operation("post", "/api/sign-in", "signIn", "Exchange a one-time sign-in code for the key it carries (once)",
+              "none", 200, SignInResponse, SignInRequest, errors=(400, 422)),
+    Operation("get", "/api/operator/tenants", "listTenants", "Every tenant (operator only)", "functionKey", 200,
+              TenantList, errors=(401,)),
     Operation("post", "/api/webhooks/procore/{tenant_id}/{link_id}", "procoreWebhook",
               "Procore webhook deliveries (v2.0 payloads) for one link", "hookSecret", 200, "any",
               errors=(400, 401, 413)),
@@ -125,7 +174,8 @@ def all_operations() -> tuple[Operation, ...]:
                   + op.operation_id[1:], op.summary + " (operator, on behalf of the tenant)", "functionKey",
                   op.ok_status, op.ok, op.request, op.query, op.errors)
         for op in OPERATIONS if op.security == "tenantKey")
-    return OPERATIONS + mirrors
+    taken = {(op.method, op.path) for op in OPERATIONS}   # an operator route documented already keeps its own
+    return OPERATIONS + tuple(m for m in mirrors if (m.method, m.path) not in taken)
 
 
 _ERROR_TEXT = {400: "Malformed request (bad JSON or query parameter)", 401: "Missing or invalid key",

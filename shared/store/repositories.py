@@ -23,6 +23,7 @@ from shared.models.rows import (
     LinkRow,
     NotificationRow,
     Row,
+    SignInRow,
     SubscriptionRow,
     TenantRow,
 )
@@ -30,6 +31,7 @@ from shared.models.transfers import TransferRow
 from shared.store.tables import Stored, TableRepository
 
 TENANT_PARTITION = "tenant"
+SIGN_IN_PARTITION = "signin"
 _MAX_TICKS = 10**19  # larger than any timestamp in microseconds: inverted keys stay positive
 
 
@@ -87,6 +89,7 @@ class Repositories:
         self.notifications = TableRepository(
             tables, "notifications", NotificationRow, lambda r: (r.link_id, r.notification_id)
         )
+        self.sign_ins = TableRepository(tables, "signins", SignInRow, lambda r: (SIGN_IN_PARTITION, r.code_id))
 
     def get_tenant(self, tenant_id: str) -> Stored[TenantRow] | None:
         return self.tenants.get(TENANT_PARTITION, tenant_id)

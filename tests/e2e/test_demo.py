@@ -52,7 +52,9 @@ def test_demo_runs_end_to_end_and_summarises(tmp_path: Path) -> None:
     assert _number(r"^Procore API calls by the product: (\d+)", out)[0] > 0
     assert _number(r"^Graph API calls by the product: (\d+)", out)[0] > 0
     assert re.search(r"^ +\d+  PUT /drives/\{drive-id\}/items/\{item-id\}:/\{path\}:/content$", out, re.MULTILINE)
-    assert re.search(r"^Dashboard: +http://127\.0\.0\.1:\d+/api/tenants/\w+/links/\w+$", out, re.MULTILINE)
+    assert re.search(r"^Dashboard: +http://127\.0\.0\.1:\d+/api/dashboard/$", out, re.MULTILINE)
+    assert re.search(r"^Sign in once: +http://127\.0\.0\.1:\d+/api/dashboard/#code=[0-9a-f]{32}\.[\w-]+ ", out,
+                     re.MULTILINE)
 
     # The stack is stopped on exit: nothing of it (its state dir on a command line) is still running.
     leftovers = [p.pid for p in psutil.process_iter(["cmdline"]) if str(state) in " ".join(p.info["cmdline"] or [])]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from shared.graph.models import DriveItem
 from shared.models.api import ToolKey
 from shared.models.messages import Lane, RecordResult
-from shared.models.rows import ItemRow, ItemState
+from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext
@@ -51,6 +51,13 @@ def ensure_item_row(ctx: LinkContext, item: SourceItem, *, replan: bool = False)
     return stored
 
 
+def live_latency_ms(ctx: LinkContext, changed_at: datetime | None, now: datetime) -> int | None:
+    """How long a live change took from its source to its record (None in the initial sync, or unknown)."""
+    if ctx.lane is not Lane.LIVE or changed_at is None:
+        return None
+    return max(0, int((now - changed_at).total_seconds() * 1000))
+
+
 def record_result(ctx: LinkContext, msg: RecordResult) -> None:
     """Apply a step's outcome to the items row; then the reverse index, activity and progress."""
     now = datetime.now(UTC)
@@ -78,9 +85,11 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
 
     repos = ctx.services.repos
     key = item_key(msg.tool.value, msg.procore_id)
+    gone_size: int | None = None
     if msg.outcome == "deleted":
         stored = repos.items.get(ctx.link.link_id, key)
         if stored is not None:
+            gone_size = stored.row.size if stored.row.kind is ItemKind.FILE else None   # the dashboard's figures
             repos.items.delete(ctx.link.link_id, key, stored.etag)
             if stored.row.sp_item_id:
                 repos.items_by_sp.delete(ctx.link.link_id, stored.row.sp_item_id)
@@ -92,8 +101,10 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
     if applied or msg.outcome == "deleted":
         event = {"synced": "synced", "skipped": "skipped", "failed": "error", "deleted": "deleted"}[msg.outcome]
         path = (applied[0].sp_name or applied[0].procore_name) if applied else None
+        size = gone_size if not applied else applied[0].size if applied[0].kind is ItemKind.FILE else None
+        latency = live_latency_ms(ctx, msg.changed_at, now) if event == "synced" and size is not None else None
         repos.record_activity(repos.new_activity(ctx.link.link_id, event, tool=msg.tool, item=msg.procore_id,
-                                                 path=path, detail=msg.reason))
+                                                 path=path, detail=msg.reason, size=size, latency_ms=latency))
         log.info("%s %s:%s %s", event, msg.tool.value, msg.procore_id, msg.reason or "",
                  extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
     if ctx.lane is Lane.INITIAL:

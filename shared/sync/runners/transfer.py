@@ -438,6 +438,6 @@ def _record_upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: s
         procore_parent_id=row.procore_parent_id, sp_item_id=item.id, sp_parent_id=item.parent_id or parent_sp,
         sp_name=item.name, sp_etag=item.etag, sp_ctag=item.ctag,
         sp_quickxor=item.quick_xor_hash or result.quick_xor_hash,
-        size=item.size if item.size is not None else result.size))
+        size=item.size if item.size is not None else result.size, changed_at=msg.modified_at))
     _follow_missed_move(ctx, msg, row)
     ctx.services.staging.delete(msg.staged_blob)

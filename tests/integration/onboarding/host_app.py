@@ -7,9 +7,10 @@ function_app registers these same blueprints.
 
 import azure.functions as func
 
-from functions import http_admin, http_health, http_webhooks
+from functions import http_admin, http_dashboard, http_health, http_webhooks
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(http_health.bp)
 app.register_functions(http_admin.bp)
 app.register_functions(http_webhooks.bp)
+app.register_functions(http_dashboard.bp)
