@@ -10,7 +10,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from shared.runtime import services
-from shared.safety import fanout
+from shared.safety import fanout, queue_watch
 
 bp = func.Blueprint()
 
@@ -32,3 +32,9 @@ def reconcile_links(timer: func.TimerRequest) -> None:
 def check_links(timer: func.TimerRequest) -> None:
     """Every 2 min by default: a delta run per drive and a Procore watermark pass per link in regular sync."""
     fanout.fan_out_checks(services())
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_METRICS_SCHEDULE%")
+def measure_queues(timer: func.TimerRequest) -> None:
+    """Every minute: queue depth, oldest message age and poison counts as metrics (alerts, workbook)."""
+    queue_watch.measure_queues(services())

@@ -125,6 +125,8 @@ var scheduleSettings = {
   PCSYNC_RECONCILE_SCHEDULE: '0 */15 * * * *'
   PCSYNC_RENEW_SCHEDULE: '0 30 */6 * * *'
   PCSYNC_CHECK_SCHEDULE: '30 */2 * * * *'
+  PCSYNC_METRICS_SCHEDULE: '45 * * * * *'
+  PCSYNC_DIGEST_SCHEDULE: '0 0 7 * * 1'
 }
 var tableNames = [
   'tenants'

@@ -201,6 +201,7 @@ class ActivityRow(Row):
     item: str | None = None                  # Procore id or SharePoint id
     path: str | None = None
     detail: str | None = None
+    operation_id: str | None = None          # the trace of the change (App Insights operation_Id)
 
 
 class SubscriptionKind(enum.StrEnum):

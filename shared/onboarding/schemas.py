@@ -114,6 +114,7 @@ class ActivityEntry(_Out):
     item: str | None = None
     path: str | None = None
     detail: str | None = None
+    operation_id: str | None = Field(None, description="the change's trace: operation_Id in Application Insights")
 
 
 class ActivityPage(_Out):
