@@ -136,7 +136,7 @@ class Stack:
         env = {**setting_defaults(), "PCSYNC_SECRET_STORE": "local",
                "PCSYNC_LOCAL_SECRET_KEY": key_file.read_text().strip(),
                # traces, structured logs and metrics as JSON lines (shared/telemetry/jsonl.py)
-               "PCSYNC_TELEMETRY_FILE": str(self.state_dir / TELEMETRY_FILE), "PCSYNC_METRIC_INTERVAL_MS": "5000",
+               "PCSYNC_TELEMETRY_FILE": str(self.state_dir / TELEMETRY_FILE), "PCSYNC_METRIC_INTERVAL_MS": "10000",
                # no weekly digest unless asked for (a test stack up on a Monday morning must not mail)
                "PCSYNC_DIGEST_SCHEDULE": DIGEST_OFF}
         mailbox = self.parts.get("graph", {}).get("mailbox")

@@ -13,6 +13,7 @@ Never imports azure.functions.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
 

@@ -16,7 +16,6 @@ from typing import Any
 from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 from opentelemetry.sdk.metrics.export import (
-    AggregationTemporality,
     Gauge,
     Histogram,
     MetricExporter,
@@ -96,7 +95,7 @@ class JsonLinesLogExporter(LogRecordExporter):
 
 class JsonLinesMetricExporter(MetricExporter):
     def __init__(self, out: JsonLinesFile) -> None:
-        super().__init__(preferred_temporality={Histogram: AggregationTemporality.DELTA})
+        super().__init__()
         self._out = out
 
     def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> MetricExportResult:

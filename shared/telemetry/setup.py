@@ -1,8 +1,8 @@
 """Turn telemetry on once per process, from the environment: Application Insights when
 APPLICATIONINSIGHTS_CONNECTION_STRING is set (with the app's managed identity when
 APPLICATIONINSIGHTS_AUTHENTICATION_STRING says `Authorization=AAD`), else the JSON-lines file named by
-PCSYNC_TELEMETRY_FILE, else no exporter. The setting names are fields of shared/config.py (tests/infra checks the deployed ones). Never imports
-azure.functions.
+PCSYNC_TELEMETRY_FILE, else no exporter. The setting names are fields of shared/config.py (tests/infra
+checks the deployed ones). Never imports azure.functions.
 """
 
 from __future__ import annotations
