@@ -233,6 +233,9 @@ class SendNotification(_Message):
     subject: str
     body: str
     list_held_deletes: bool = False  # append the paths the mass-delete breaker holds (read at send time)
+    # The weekly digest: subject and body are the tenant's [digest_since, digest_until), read at send time.
+    digest_since: datetime | None = None
+    digest_until: datetime | None = None
 
 
 class GraphNotice(BaseModel):

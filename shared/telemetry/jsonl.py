@@ -17,7 +17,6 @@ from opentelemetry.sdk._logs import ReadableLogRecord
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 from opentelemetry.sdk.metrics.export import (
     Gauge,
-    Histogram,
     MetricExporter,
     MetricExportResult,
     MetricsData,

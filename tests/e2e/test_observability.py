@@ -1,7 +1,9 @@
-"""Issue 16, traces and logs: one live Procore change and one live SharePoint change, each followed through
-the local exporter (the stack's telemetry.jsonl) as one trace from the receiver's request through every queue
-step and API call to the record step, under the operation id its activity event names; and a scan of every
-log the shared stack wrote (host, emulators, telemetry) for secrets, keys, issued tokens and file bytes.
+"""Issue 16, traces, logs, metrics and the digest: one live Procore change and one live SharePoint change,
+each followed through the local exporter (the stack's telemetry.jsonl) as one trace from the receiver's
+request through every queue step and API call to the record step, under the operation id its activity event
+names; the operator metrics they produce; the weekly digest in the Graph emulator's mailbox (and none while
+the tenant has turned it off); and a scan of every log the shared stack wrote (host, emulators, telemetry)
+for secrets, keys, issued tokens and file bytes.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from shared.graph import content as sp_content
 from shared.graph import items as sp_items
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
-from tests.support.e2e import Onboarded, Running, wait_for
+from tests.support.e2e import Onboarded, Running, sent_mail, wait_for, wait_quiet
 from tests.support.live import live_fixture
-from tests.support.trees import activity, procore_item
+from tests.support.trees import activity, host_log, procore_item
 
 PROJECT = 131   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
@@ -132,6 +134,43 @@ def test_operator_metrics_reach_the_exporter(live: tuple[Running, Onboarded]) ->
         return got if want <= got else None
 
     wait_for(seen, 120, "latency per direction and queue depth per queue in the exported metrics")
+
+
+def _run_timer(run: Running, name: str) -> None:
+    """Run a timer function now (the host's admin API) and wait until it has finished."""
+    done = f"Executed 'Functions.{name}' (Succeeded"
+    before = host_log(run).count(done)
+    resp = run.api.post(f"/admin/functions/{name}", json={"input": ""},
+                        headers={"x-functions-key": run.doc["admin_key"]})
+    assert resp.status_code == 202, resp.text
+    wait_for(lambda: host_log(run).count(done) > before, 60, f"the {name} timer to run")
+    wait_quiet(run, timeout=120, deferred_ok=True)
+
+
+def _digests(run: Running, ob: Onboarded) -> list[str]:
+    """Bodies of the digests in the mailbox that are about this module's link (every tenant is 'Acme Builders')."""
+    bodies = [str(m.get("body", {}).get("content", "")) for m in sent_mail(run, "user")
+              if str(m.get("subject", "")).startswith("Weekly sync digest for ")]
+    return [b for b in bodies if ob.folder_path in b]
+
+
+def test_the_weekly_digest_is_mailed_unless_the_tenant_turned_it_off(live: tuple[Running, Onboarded]) -> None:
+    run, ob = live
+    off = run.api.patch(f"/api/tenants/{ob.tenant_id}", json={"settings": {"weekly_digest": False}}, headers=ob.auth)
+    assert off.status_code == 200, off.text
+    assert off.json()["settings"]["weekly_digest"] is False
+    _run_timer(run, "weekly_digest")
+    assert _digests(run, ob) == []
+
+    on = run.api.patch(f"/api/tenants/{ob.tenant_id}", json={"settings": {"weekly_digest": True}}, headers=ob.auth)
+    assert on.status_code == 200, on.text
+    _run_timer(run, "weekly_digest")
+    (body,) = wait_for(lambda: _digests(run, ob) or None, 60, "this tenant's digest in the mailbox")
+    synced = [line for line in body.splitlines() if line.strip().startswith("Synced: ")]
+    assert len(synced) == 1 and "documents" in synced[0], body
+    count = int(synced[0].split("documents ")[1].split(",")[0])
+    assert count >= 2, body   # at least the two traced files of this module, one each way
+    assert f"Procore project {PROJECT}" in body and "weekly_digest" in body
 
 
 def _secrets_of(run: Running, ob: Onboarded) -> dict[str, str]:
