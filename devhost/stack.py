@@ -138,7 +138,7 @@ class Stack:
                # traces, structured logs and metrics as JSON lines (shared/telemetry/jsonl.py)
                "PCSYNC_TELEMETRY_FILE": str(self.state_dir / TELEMETRY_FILE), "PCSYNC_METRIC_INTERVAL_MS": "10000",
                # no weekly digest unless asked for (a test stack up on a Monday morning must not mail)
-               "PCSYNC_DIGEST_SCHEDULE": DIGEST_OFF}
+               "PCSYNC_DIGEST_SCHEDULE": os.environ.get("PCSYNC_DIGEST_SCHEDULE") or DIGEST_OFF}
         mailbox = self.parts.get("graph", {}).get("mailbox")
         if mailbox:
             env["PCSYNC_MAIL_SENDER"] = mailbox
