@@ -3,6 +3,9 @@
 import azure.functions as func
 
 from functions import http_admin, http_dashboard, http_health, http_webhooks, queue_steps, timers
+from shared.telemetry.setup import configure_telemetry
+
+configure_telemetry()  # before any trigger runs: Application Insights, or the local JSON-lines file
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(http_health.bp)

@@ -30,6 +30,8 @@ from shared.config import setting_defaults
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPERVISE_INTERVAL_S = 0.5
+TELEMETRY_FILE = "telemetry.jsonl"
+DIGEST_OFF = "0 0 0 1 1 *"  # 1 January, midnight
 # Emulators started when their package exists: stack.json key -> python module.
 EMULATORS = {"procore": "emulators.procore", "graph": "emulators.graph"}
 
@@ -132,7 +134,11 @@ class Stack:
             key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
             key_file.chmod(0o600)
         env = {**setting_defaults(), "PCSYNC_SECRET_STORE": "local",
-               "PCSYNC_LOCAL_SECRET_KEY": key_file.read_text().strip()}
+               "PCSYNC_LOCAL_SECRET_KEY": key_file.read_text().strip(),
+               # traces, structured logs and metrics as JSON lines (shared/telemetry/jsonl.py)
+               "PCSYNC_TELEMETRY_FILE": str(self.state_dir / TELEMETRY_FILE), "PCSYNC_METRIC_INTERVAL_MS": "10000",
+               # no weekly digest unless asked for (a test stack up on a Monday morning must not mail)
+               "PCSYNC_DIGEST_SCHEDULE": os.environ.get("PCSYNC_DIGEST_SCHEDULE") or DIGEST_OFF}
         mailbox = self.parts.get("graph", {}).get("mailbox")
         if mailbox:
             env["PCSYNC_MAIL_SENDER"] = mailbox

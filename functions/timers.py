@@ -7,10 +7,13 @@ work runs there as a queue step, so a timer invocation stays short however many 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import azure.functions as func
 
 from shared.runtime import services
-from shared.safety import fanout
+from shared.safety import fanout, queue_watch
+from shared.sync.runners import digest
 
 bp = func.Blueprint()
 
@@ -32,3 +35,15 @@ def reconcile_links(timer: func.TimerRequest) -> None:
 def check_links(timer: func.TimerRequest) -> None:
     """Every 2 min by default: a delta run per drive and a Procore watermark pass per link in regular sync."""
     fanout.fan_out_checks(services())
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_METRICS_SCHEDULE%")
+def measure_queues(timer: func.TimerRequest) -> None:
+    """Every minute: queue depth, oldest message age and poison counts as metrics (alerts, workbook)."""
+    queue_watch.measure_queues(services())
+
+
+@bp.timer_trigger(arg_name="timer", schedule="%PCSYNC_DIGEST_SCHEDULE%")
+def weekly_digest(timer: func.TimerRequest) -> None:
+    """Mondays 07:00 UTC by default: queue each tenant's weekly digest email (opt-out: settings.weekly_digest)."""
+    digest.fan_out_digests(services(), datetime.now(UTC))

@@ -37,6 +37,9 @@ param operatorPrincipalType string = 'User'
 @description('Public origin the webhooks are registered under, e.g. a custom domain. Empty: the app\'s default https host name.')
 param publicBaseUrl string = ''
 
+@description('Where the operator alerts (poison messages, lasting throttling) are mailed; empty: portal only.')
+param alertEmail string = ''
+
 @minLength(3)
 @description('Mailbox (UPN or user id) notification mail is sent from (tenants may override it with settings.mail_from). Required: without it no initial-sync or breaker email can be sent. Set it with `azd env set AZURE_MAIL_SENDER <mailbox>`.')
 param mailSender string
@@ -125,6 +128,8 @@ var scheduleSettings = {
   PCSYNC_RECONCILE_SCHEDULE: '0 */15 * * * *'
   PCSYNC_RENEW_SCHEDULE: '0 30 */6 * * *'
   PCSYNC_CHECK_SCHEDULE: '30 */2 * * * *'
+  PCSYNC_METRICS_SCHEDULE: '45 * * * * *'
+  PCSYNC_DIGEST_SCHEDULE: '0 0 7 * * 1'
 }
 var tableNames = [
   'tenants'
@@ -166,6 +171,17 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: '${abbrs.appInsights}${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    appInsightsName: monitoring.outputs.appInsightsName
+    location: location
+    tags: tags
+    alertEmail: alertEmail
   }
 }
 

@@ -34,6 +34,8 @@ TABLE_NAMES: tuple[str, ...] = (
 DEFAULT_RECONCILE_SCHEDULE = "0 */15 * * * *"  # safety-net delta / Procore watermark pass
 DEFAULT_RENEW_SCHEDULE = "0 30 */6 * * *"  # renew Graph subscriptions, check Procore hooks
 DEFAULT_CHECK_SCHEDULE = "30 */2 * * * *"  # cheap checks: a delta run per drive, a Procore watermark pass per link
+DEFAULT_METRICS_SCHEDULE = "45 * * * * *"  # queue depth, age and poison counts as metrics (shared/telemetry)
+DEFAULT_DIGEST_SCHEDULE = "0 0 7 * * 1"  # the weekly digest email per tenant (Mondays 07:00 UTC)
 
 _KIND = "pcsync_kind"
 _QUEUE = "queue"
@@ -143,6 +145,18 @@ class Settings(BaseModel):
                                     "timer: cheap checks (Graph delta per drive, Procore updated_at per link)")
     renew_schedule: str = _schedule(DEFAULT_RENEW_SCHEDULE, "PCSYNC_RENEW_SCHEDULE",
                                     "timer: renew Graph subscriptions and check Procore hooks")
+    metrics_schedule: str = _schedule(DEFAULT_METRICS_SCHEDULE, "PCSYNC_METRICS_SCHEDULE",
+                                      "timer: queue depth, age and poison counts as metrics")
+    digest_schedule: str = _schedule(DEFAULT_DIGEST_SCHEDULE, "PCSYNC_DIGEST_SCHEDULE",
+                                     "timer: the weekly digest email per tenant")
+    # Telemetry (shared/telemetry/setup.py reads them from the environment before anything else runs):
+    # Application Insights with the app's identity in Azure; locally a JSON-lines file.
+    appinsights_connection_string: str | None = Field(None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING")
+    appinsights_authentication: str | None = Field(None, alias="APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+                                                   description="ClientId=<identity>;Authorization=AAD")
+    telemetry_file: str | None = Field(None, alias="PCSYNC_TELEMETRY_FILE", json_schema_extra={_KIND: _LOCAL_ONLY})
+    metric_interval_ms: int | None = Field(None, alias="PCSYNC_METRIC_INTERVAL_MS", gt=0,
+                                           json_schema_extra={_KIND: _LOCAL_ONLY})
 
     @field_validator("queue_live", "queue_initial_sync", "queue_transfer", "queue_transfer_initial", "queue_metadata",
                      "queue_metadata_initial", "queue_notify")

@@ -10,6 +10,8 @@ import logging
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from shared.telemetry.spans import note_call
+
 ROOT_LOGGER = "pcsync"
 SENSITIVE_HEADERS = frozenset({"authorization", "x-functions-key", "cookie", "set-cookie", "x-ms-client-secret"})
 
@@ -40,7 +42,9 @@ def log_call(
     elapsed_ms: float,
     **dimensions: str,
 ) -> None:
-    """The one INFO line per external call; `dimensions` (tenant_id, link_id) go to `extra`."""
+    """The one INFO line per external call, and its client span in the current trace (shared.telemetry);
+    `dimensions` (tenant_id, link_id) go on the record as attributes."""
+    note_call(logger.name.rsplit(".", 1)[-1], method, route_template, status, elapsed_ms)
     logger.info("%s %s -> %s in %.0f ms", method, route_template, status, elapsed_ms, extra=dimensions)
 
 

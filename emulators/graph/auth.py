@@ -8,6 +8,7 @@ Access tokens are HS256 JWTs carrying appid/tid/roles/exp; Graph routes accept o
 from __future__ import annotations
 
 import base64
+import collections
 import hashlib
 import secrets
 import time
@@ -28,12 +29,15 @@ ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 APP_ROLES = ["Sites.ReadWrite.All", "Files.ReadWrite.All", "Mail.Send", "Mail.ReadWrite"]
 
 
+ISSUED_KEPT = 10_000   # the latest issued tokens a test can list (a log scan looks for them)
+
 class Authority:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.key = secrets.token_bytes(32)
         self.base_url = ""          # https://127.0.0.1:<port>, set once the TLS socket is bound
         self.not_before = 0.0       # tokens issued earlier are rejected (revocation switch)
+        self.issued: collections.deque[str] = collections.deque(maxlen=ISSUED_KEPT)  # GET /_emulator/tokens
 
     # ---- login endpoints -------------------------------------------------------------------
     def _tenant_ok(self, tenant: str) -> bool:
@@ -121,7 +125,9 @@ class Authority:
             "idtyp": "user" if ident.kind == "user" else "app", "jti": secrets.token_hex(8),
             "emu_issued": now,
         }
-        return jwt.encode(claims, self.key, algorithm="HS256")
+        token = jwt.encode(claims, self.key, algorithm="HS256")
+        self.issued.append(token)
+        return token
 
     def authenticate(self, authorization: str | None) -> Identity:
         if not authorization or not authorization.lower().startswith("bearer "):

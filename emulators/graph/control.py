@@ -110,6 +110,10 @@ def routes(rt: Runtime) -> list[Route]:
                 s.expires = utcnow() - dt.timedelta(seconds=1)
         return JSONResponse({"ok": True})
 
+    async def issued_tokens(request: Request) -> Response:
+        """Every access token issued lately (a log scan checks that none was ever logged)."""
+        return JSONResponse({"tokens": list(rt.authority.issued)})
+
     async def revoke_tokens(request: Request) -> Response:
         rt.authority.not_before = time.time()
         return JSONResponse({"ok": True})
@@ -184,6 +188,7 @@ def routes(rt: Runtime) -> list[Route]:
         Route("/uploads/expire", upload_expire, methods=["POST"]),
         Route("/downloads/drop", download_drop, methods=["POST"]),
         Route("/tokens/revoke", revoke_tokens, methods=["POST"]),
+        Route("/tokens", issued_tokens, methods=["GET"]),
         Route("/credentials", credentials, methods=["POST"]),
         Route("/subscriptions", subscriptions, methods=["GET"]),
         Route("/subscriptions/{sid}/lifecycle", lifecycle, methods=["POST"]),

@@ -67,6 +67,9 @@ def routes(st: State, descriptor: dict[str, Any]) -> list[Route]:
         body = await _json(request)
         return JSONResponse({"expired": st.tokens.expire_all(st.now(), body.get("client_id"))})
 
+    async def issued_tokens(request: Request) -> Response:
+        return JSONResponse({"tokens": st.tokens.issued()})
+
     async def expire_upload(request: Request) -> Response:
         body = await _json(request)
         try:
@@ -111,6 +114,7 @@ def routes(st: State, descriptor: dict[str, Any]) -> list[Route]:
         Route("/_emulator/reset-stats", reset_stats, methods=["POST"]),
         Route("/_emulator/config", config, methods=["GET", "POST"]),
         Route("/_emulator/tokens/expire", expire_tokens, methods=["POST"]),
+        Route("/_emulator/tokens", issued_tokens, methods=["GET"]),
         Route("/_emulator/uploads/{uuid}/expire", expire_upload, methods=["POST"]),
         Route("/_emulator/unavailable", unavailable, methods=["POST"]),
         Route("/_emulator/rate-limits/reset", reset_limits, methods=["POST"]),

@@ -32,6 +32,11 @@ class TokenRegistry:
             self._tokens[token.value] = token
         return token
 
+    def issued(self) -> list[str]:
+        """Every access token issued (a log scan checks that none was ever logged)."""
+        with self._lock:
+            return list(self._tokens)
+
     def lookup(self, value: str) -> Token | None:
         with self._lock:
             return self._tokens.get(value)

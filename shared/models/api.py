@@ -134,6 +134,9 @@ class TenantSettings(Strict):
         "(rapid autosaves coalesce); 0 copies at once"))
     mail_from: str | None = Field(None, description="mailbox (UPN or user id) notifications are sent from; "
                                   "default: the deployment's PCSYNC_MAIL_SENDER")
+    weekly_digest: StrictFlag = Field(True, description=(
+        "email the notify addresses a weekly digest (Mondays): files and records synced per link and tool, "
+        "conflicts, skipped and failed items with reasons, held deletes; false turns it off"))
 
     @field_validator("mail_from")
     @classmethod

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from shared.models.api import ToolKey
+from shared.telemetry.carrier import TraceCarrier
 
 
 class Lane(enum.StrEnum):
@@ -32,6 +33,7 @@ class _Message(BaseModel):
     link_id: str
     lane: Lane = Lane.LIVE
     attempt: int = Field(0, ge=0)    # times this step was put back after a transient failure
+    trace: TraceCarrier | None = None  # W3C trace context of the step that queued it (None: a new trace)
 
 
 class StartInitialSync(_Message):
@@ -251,6 +253,9 @@ class SendNotification(_Message):
     subject: str
     body: str
     list_held_deletes: bool = False  # append the paths the mass-delete breaker holds (read at send time)
+    # The weekly digest: subject and body are the tenant's [digest_since, digest_until), read at send time.
+    digest_since: datetime | None = None
+    digest_until: datetime | None = None
 
 
 class GraphNotice(BaseModel):
@@ -275,6 +280,7 @@ class GraphNotices(BaseModel):
     kind: Literal["graph_notices"] = "graph_notices"
     notices: list[GraphNotice]
     attempt: int = Field(0, ge=0)
+    trace: TraceCarrier | None = None
 
 
 # Models that share the message fields but never go on a queue (passed in process to the recorder).

@@ -205,6 +205,7 @@ class ActivityRow(Row):
     detail: str | None = None
     size: int | None = None                  # a file's bytes (synced: copied, deleted: removed); None: a folder
     latency_ms: int | None = None            # live sync of a file: from the change at its source to this record
+    operation_id: str | None = None          # the trace of the change (App Insights operation_Id)
 
 
 class SignInRow(Row):

@@ -14,6 +14,7 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from shared import errors
 from shared.models.api import CreateLinkRequest, CreateLinkResponse, CreateTenantRequest
@@ -29,14 +30,29 @@ from shared.onboarding.schemas import (
 )
 from shared.onboarding.web import ApiProblem, ApiRequest, ApiResponse, not_found, parse_body
 from shared.runtime import Services
+from shared.telemetry.spans import request_span
 
 Handler = Callable[[Services, ApiRequest], ApiResponse]
 TenantHandler = Callable[[Services, ApiRequest, TenantRow], ApiResponse]
 _log = logging.getLogger("pcsync.onboarding")
 
 
+# Receivers where changes come in: a change's trace starts at their request (sync latency too).
+ORIGINS = {"procore_webhook": "procore", "graph_webhook": "sharepoint"}
+
+
 def dispatch(services: Callable[[], Services], handler: Handler, request: ApiRequest) -> ApiResponse:
-    """Run a handler; every failure becomes a JSON error with the right status (never a secret)."""
+    """Run a handler in a request span; every failure becomes a JSON error with the right status (never a
+    secret)."""
+    name = getattr(handler, "__name__", "request")
+    with request_span(f"{request.method} {urlsplit(request.url).path}", dict(request.headers),
+                      origin=ORIGINS.get(name)) as span:
+        response = _dispatch(services, handler, request)
+        span.set_attribute("http.response.status_code", response.status)
+        return response
+
+
+def _dispatch(services: Callable[[], Services], handler: Handler, request: ApiRequest) -> ApiResponse:
     try:
         return handler(services(), request)
     except ApiProblem as problem:

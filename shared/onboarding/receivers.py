@@ -13,6 +13,7 @@ Never imports azure.functions.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -123,8 +124,9 @@ def _send_all(services: Services, messages: list[GraphNotices]) -> None:
         for message in messages:
             services.queues.send(queue, message)
         return
+    context = contextvars.copy_context()   # the request's span: each message carries its trace
     with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(messages))) as pool:
-        list(pool.map(lambda message: services.queues.send(queue, message), messages))
+        list(pool.map(lambda message: context.copy().run(services.queues.send, queue, message), messages))
 
 
 def reduce_batch(batch: list[GraphNotification]) -> tuple[list[GraphNotice], int]:

@@ -117,6 +117,7 @@ class ActivityEntry(_Out):
     item: str | None = None
     path: str | None = None
     detail: str | None = None
+    operation_id: str | None = Field(None, description="the change's trace: operation_Id in Application Insights")
 
 
 class ActivityPage(_Out):
@@ -229,6 +230,7 @@ class TenantSettingsUpdate(_Patch):
     mass_delete_count_24h: int | None = Field(None, ge=1)
     quiet_period_s: float | None = Field(None, ge=0, le=300)
     mail_from: str | None = None
+    weekly_digest: bool | None = None
 
 
 class UpdateTenantRequest(_Patch):

@@ -128,7 +128,7 @@ def activity_page(repos: Repositories, link: LinkRow, today: date, limit: int, s
             if len(page) == limit:
                 return ActivityPage(items=page, continuation=_token(signing, link, Position(day, after)))
             page.append(ActivityEntry(at=row.at, event=row.event, tool=row.tool, item=row.item, path=row.path,
-                                      detail=row.detail))
+                                      detail=row.detail, operation_id=row.operation_id))
             after = row.row_key
         day, after = day - timedelta(days=1), ""
     more = day >= oldest

@@ -2,7 +2,8 @@
 
 The Functions host expects base64 by default while the SDK's plain QueueClient sends raw text, the
 classic trap that sends every message to poison; so producers go through here only. Queues are
-created on first use; messages never expire (a long outage must not silently drop work).
+created on first use; messages never expire (a long outage must not silently drop work). A message
+with a `trace` field is sent carrying the current span's trace context, so its step joins the trace.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Literal
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient, QueueServiceClient
 from pydantic import BaseModel
+
+from shared.telemetry.carrier import current_carrier
 
 Encoding = Literal["base64", "none"]
 HOST_JSON = Path(__file__).resolve().parents[2] / "host.json"
@@ -55,6 +58,15 @@ def encode_message(payload: BaseModel | str | bytes, encoding: Encoding) -> str:
     return text
 
 
+def with_trace(payload: BaseModel | str | bytes) -> BaseModel | str | bytes:
+    """`payload` carrying the current trace context (unchanged when nothing is traced)."""
+    if isinstance(payload, BaseModel) and "trace" in type(payload).model_fields:
+        carrier = current_carrier()
+        if carrier is not None:
+            return payload.model_copy(update={"trace": carrier})
+    return payload
+
+
 class QueueSender:
     """Send pydantic messages to named queues, optionally delayed (visibility timeout)."""
 
@@ -78,7 +90,7 @@ class QueueSender:
 
     def send(self, queue: str, payload: BaseModel | str | bytes, *, delay_s: float = 0) -> str:
         """Enqueue; returns the message id. `delay_s` keeps it invisible that long (max 7 days)."""
-        text = encode_message(payload, self._encoding)
+        text = encode_message(with_trace(payload), self._encoding)
         delay = int(min(max(0.0, delay_s), MAX_DELAY_S))
         sent = self._queue(queue).send_message(
             text, visibility_timeout=delay or None, time_to_live=NEVER_EXPIRE

@@ -29,6 +29,8 @@ from shared.models.rows import (
 )
 from shared.models.transfers import TransferRow
 from shared.store.tables import Stored, TableRepository
+from shared.telemetry.carrier import current_operation_id
+from shared.telemetry.metrics import recorded
 
 TENANT_PARTITION = "tenant"
 SIGN_IN_PARTITION = "signin"
@@ -95,7 +97,12 @@ class Repositories:
         return self.tenants.get(TENANT_PARTITION, tenant_id)
 
     def record_activity(self, row: ActivityRow) -> None:
+        """Write the event, stamped with the current trace's operation id (telemetry.recorded also
+        measures the change's sync latency and counts failed items)."""
+        if row.operation_id is None:
+            row = row.model_copy(update={"operation_id": current_operation_id()})
         self.activity.upsert(row)
+        recorded(row.event, row.tool.value if row.tool else None)
 
     def new_activity(self, link_id: str, event: str, at: datetime | None = None, **fields: object) -> ActivityRow:
         at = at or datetime.now(UTC)

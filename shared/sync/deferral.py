@@ -25,11 +25,12 @@ from shared.store.tables import TableRepository
 UNBOUND_SCOPE = "unbound"
 STALE_AFTER = timedelta(minutes=10)   # the host's fetch visibility: a crashed run's message is back by then
 ATTEMPT_FIELD = "attempt"
+TRACE_FIELD = "trace"   # each delivery carries its own span: not part of what the message is
 
 
 def deferral_key(queue: str, msg: BaseModel) -> str:
     """The same for every delivery and every attempt of one message on one queue."""
-    body = msg.model_dump_json(exclude={ATTEMPT_FIELD})
+    body = msg.model_dump_json(exclude={ATTEMPT_FIELD, TRACE_FIELD})
     return hashlib.sha256(f"{queue}\n{body}".encode()).hexdigest()
 
 

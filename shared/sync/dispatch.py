@@ -54,6 +54,7 @@ from shared.sync.runners import (
     transfer,
 )
 from shared.sync.transfer import steps as transfer_steps
+from shared.telemetry.spans import step_span
 
 log = logging.getLogger("pcsync.sync")
 MAX_TRANSIENT_ATTEMPTS = 30
@@ -198,8 +199,16 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
            dequeue_count: int = 1, delivery_id: str = "") -> None:
     """Run one queue message of `queue` (parsed with `adapter`, the queue's message union).
 
-    `delivery_id` is the queue message id: retries of one delivery share it, duplicates do not."""
+    `delivery_id` is the queue message id: retries of one delivery share it, duplicates do not. The step
+    runs in a span continuing the trace its message carries, with its ids on every log record."""
     msg: BaseModel = adapter.validate_json(body)
+    item = getattr(msg, "procore_id", None) or getattr(msg, "sp_item_id", None) or getattr(msg, "resource_id", None)
+    with step_span(queue, type(msg).__name__, getattr(msg, "trace", None), tenant_id=getattr(msg, "tenant_id", None),
+                   link_id=getattr(msg, "link_id", None), item_id=str(item) if item is not None else None):
+        _handle(services, queue, msg, dequeue_count, delivery_id)
+
+
+def _handle(services: Services, queue: str, msg: BaseModel, dequeue_count: int, delivery_id: str) -> None:
     if isinstance(msg, m.UNBOUND_MESSAGES):
         _handle_unbound(services, queue, msg, delivery_id)
         return

@@ -23,6 +23,10 @@ def _leaves_deferred(item: pytest.Item) -> bool:
     return item.get_closest_marker("leaves_deferred") is not None
 
 
+def _scans_logs(item: pytest.Item) -> bool:
+    return item.get_closest_marker("scans_logs") is not None
+
+
 def _shared_mode(item: pytest.Item) -> int | None:
     callspec = getattr(item, "callspec", None)
     if callspec is None or SHARED not in callspec.params:
@@ -35,8 +39,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Move the tests on a shared stack to the end, grouped by mode (a mode's stack stops when the next
     mode's first test starts, or at the end), keeping each module's tests together in their order. In a
     mode, modules marked `leaves_deferred` come last: a step they leave deferred for minutes (a checkout's
-    retry, a paused link's) would keep the others' pipeline from ever looking quiet."""
+    retry, a paused link's) would keep the others' pipeline from ever looking quiet. After them, the module
+    marked `scans_logs`: it reads the logs of the whole mode's run."""
     modes = [_shared_mode(item) for item in items]
     own = [item for item, mode in zip(items, modes, strict=True) if mode is None]
-    shared = sorted((mode, _leaves_deferred(items[pos]), pos) for pos, mode in enumerate(modes) if mode is not None)
-    items[:] = own + [items[pos] for _, _, pos in shared]
+    shared = sorted((mode, _scans_logs(items[pos]), _leaves_deferred(items[pos]), pos)
+                    for pos, mode in enumerate(modes) if mode is not None)
+    items[:] = own + [items[pos] for *_, pos in shared]

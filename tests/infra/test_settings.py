@@ -14,8 +14,6 @@ from tests.infra.template import Either, Runtime
 
 # Settings the platform or a library reads, not our settings model.
 PLATFORM_SETTINGS = {
-    "APPLICATIONINSIGHTS_CONNECTION_STRING": "the Functions host sends telemetry to Application Insights",
-    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "Entra ID telemetry auth (App Insights local auth is off)",
     "AZURE_CLIENT_ID": "azure-identity picks the user-assigned identity from it (DefaultAzureCredential)",
 }
 # Settings the Flex Consumption plan rejects or ignores (functionAppConfig replaces them).
@@ -97,6 +95,14 @@ def _as_azure_would_set_them() -> dict[str, str]:
         elif name in fake:
             env[name] = fake[name]
     return env
+
+
+def test_telemetry_goes_to_application_insights_with_the_app_identity() -> None:
+    s = _deployed()
+    assert s["APPLICATIONINSIGHTS_CONNECTION_STRING"] == Runtime("appInsights.properties.ConnectionString")
+    auth = s["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]
+    assert auth == Runtime("ClientId=${identityClientId};Authorization=AAD")
+    assert s["AzureWebJobsStorage__clientId"] == s["AZURE_CLIENT_ID"]
 
 
 def test_the_settings_model_loads_what_azure_would_provide() -> None:

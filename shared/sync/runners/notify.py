@@ -4,7 +4,8 @@ Queue delivery is at-least-once, so each notification is claimed in a table row 
 a second delivery of the same notification sees the claim and does nothing, while a retry of the
 claiming delivery (same queue message) or a claim abandoned for CLAIM_TIMEOUT sends it.
 No sender mailbox is a deployment error (the health endpoint reports it), not the tenant's: the mail
-is recorded as not sent (`email_not_sent` activity, an error log) and the link goes on.
+is recorded as not sent (`email_not_sent` activity, an error log) and the link goes on. The weekly digest
+is one of them, its text made at send time (runners/digest.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from shared.models.messages import SendNotification
 from shared.models.rows import NotificationRow
 from shared.sync.context import LinkContext
 from shared.sync.runners.breaker import held_paths
+from shared.sync.runners.digest import render_for
 
 log = logging.getLogger("pcsync.sync")
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -39,22 +41,27 @@ def _claim(ctx: LinkContext, msg: SendNotification, owner: str) -> bool:
 
 def send_notification(ctx: LinkContext, msg: SendNotification, delivery_id: str) -> None:
     sender = ctx.tenant.settings.mail_from or ctx.services.settings.mail_sender
+    digest = msg.digest_since is not None and msg.digest_until is not None
+    if digest and not ctx.tenant.settings.weekly_digest:
+        return   # turned off since the timer queued it
     if not _claim(ctx, msg, delivery_id):
         return
     if not sender:
         _record_unsent(ctx, msg, delivery_id)
         return
-    body = msg.body
+    subject, body = msg.subject, msg.body
+    if msg.digest_since is not None and msg.digest_until is not None:
+        subject, body = render_for(ctx.services.repos, ctx.tenant, msg.digest_since, msg.digest_until)
     if msg.list_held_deletes:
         paths = held_paths(ctx)
         body += (f"\n\nHeld deletes ({len(paths)}):\n" + "\n".join(f"- {p}" for p in paths) if paths else
                  "\n\nAn operator has already released or discarded them.")
-    send_mail(ctx.graph, sender, msg.subject, body, list(ctx.tenant.notify))
+    send_mail(ctx.graph, sender, subject, body, list(ctx.tenant.notify))
     ctx.services.repos.notifications.upsert(NotificationRow(
         link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=delivery_id, state="sent",
         claimed_at=datetime.now(UTC)))
     repos = ctx.services.repos
-    repos.record_activity(repos.new_activity(ctx.link.link_id, "email_sent", detail=msg.subject))
+    repos.record_activity(repos.new_activity(ctx.link.link_id, "email_sent", detail=subject))
 
 
 def _record_unsent(ctx: LinkContext, msg: SendNotification, delivery_id: str) -> None:

@@ -17,6 +17,7 @@ from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext
 from shared.sync.runners.completion import request_completion_check
+from shared.telemetry.spans import RECORD_SPAN, traced
 from shared.tools.base import SourceItem, newer_or_same
 
 log = logging.getLogger("pcsync.sync")
@@ -58,6 +59,7 @@ def live_latency_ms(ctx: LinkContext, changed_at: datetime | None, now: datetime
     return max(0, int((now - changed_at).total_seconds() * 1000))
 
 
+@traced(RECORD_SPAN)
 def record_result(ctx: LinkContext, msg: RecordResult) -> None:
     """Apply a step's outcome to the items row; then the reverse index, activity and progress."""
     now = datetime.now(UTC)

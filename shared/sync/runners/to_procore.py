@@ -52,6 +52,7 @@ from shared.sync.transfer import budget, gate, start
 from shared.sync.transfer.send_procore import begin_upload
 from shared.sync.transfer.send_sp import Continued, Restart
 from shared.sync.transfer.staged import StagedSource
+from shared.telemetry.spans import RECORD_SPAN, traced
 from shared.tools.base import SourceItem, child_named, link_scope
 
 log = logging.getLogger("pcsync.sync")
@@ -75,6 +76,7 @@ def _claim(ctx: LinkContext, sp_item_id: str) -> bool:
     return ctx.services.repos.items_by_sp.mutate_won(ctx.link.link_id, sp_item_id, change)
 
 
+@traced(RECORD_SPAN)
 def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKind, sp: DriveItem,
                  procore_name: str, procore_parent: str, version: str | None, quickxor: str | None) -> None:
     repos = ctx.services.repos
