@@ -47,7 +47,6 @@ from shared.sync.runners import (
     notify,
     pause,
     reconcile,
-    record,
     renew,
     to_procore,
     transfer,
@@ -222,7 +221,7 @@ def handle(services: Services, queue: str, body: str | bytes, adapter: TypeAdapt
         deferred = True
     except errors.ItemSkipped as exc:
         if item is not None:
-            record.record_skip(ctx, item[0], item[1], exc.reason)
+            failure.record_skipped(ctx, item[0], item[1], exc.reason)
     except errors.ConfigError as exc:
         _pause(ctx, exc)
         services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)

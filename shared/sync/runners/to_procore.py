@@ -30,6 +30,7 @@ from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResul
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction, TransferRow
 from shared.procore.conflicts import NameTaken
+from shared.store.items import rekey_item
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side
@@ -81,7 +82,8 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
                   procore_name=procore_name, procore_parent_id=procore_parent, procore_version=version,
                   sp_item_id=sp.id, sp_parent_id=sp.parent_id, sp_name=sp.name, sp_etag=sp.etag, sp_ctag=sp.ctag,
                   sp_quickxor=quickxor, size=sp.size or 0, updated_at=datetime.now(UTC))
-    repos.items.upsert(row)
+    repos.items.mutate(ctx.link.link_id, item_key(tool.value, procore_id),   # a re-keyed item keeps its old ids
+                       lambda now: row.model_copy(update={"previous_ids": now.previous_ids}) if now else row)
     repos.items.delete(ctx.link.link_id, item_key(tool.value, PROVISIONAL + sp.id))  # from_sharepoint plan
     repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id,
                                          item_key=item_key(tool.value, procore_id)))
@@ -89,6 +91,16 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
                                              path=sp.name, detail="from SharePoint"))
     if ctx.lane is Lane.INITIAL:  # an initial sync from SharePoint waits for this item too
         request_completion_check(ctx)
+
+
+def _follow_rekey(ctx: LinkContext, twin: ItemRow, written: SourceItem) -> None:
+    """A tool without versions keeps new bytes under a new Procore id (the old item went to its recycle bin):
+    the item moves to that id with its SharePoint twin, agreed state and history (store.items.rekey_item)."""
+    if written.procore_id == twin.procore_id:
+        return
+    rekey_item(ctx.services.repos, ctx.link.link_id, twin.key, written.key, procore_version=written.version,
+               procore_name=written.name)
+    ctx.forget_cached(twin.tool, twin.procore_id)
 
 
 def procore_parent(ctx: LinkContext, tool: ToolKey, sp_parent_id: str | None, depth: int = 0) -> str:
@@ -296,6 +308,7 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
         upload = ctx.procore.uploads.upload(link_scope(ctx.link), staged, filename=name)
         if twin is not None:
             written = adapter.replace_content(ctx.procore, ctx.link, twin.procore_id, upload.uuid)
+            _follow_rekey(ctx, twin, written)
         else:
             written = adapter.create_content(ctx.procore, ctx.link, parent, name, upload.uuid)
     except Continued:
@@ -452,6 +465,9 @@ def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, 
     parent = row.parent_id or ""
     if row.twin_id is not None:
         written = adapter.replace_content(ctx.procore, ctx.link, row.twin_id, upload_uuid)
+        twin = twin_of(ctx, msg.sp_item_id)
+        if twin is not None:
+            _follow_rekey(ctx, twin, written)
     elif _adopt_created(ctx, msg, item):
         return   # this step, done again, had created the file before its record failed
     else:

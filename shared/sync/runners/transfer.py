@@ -33,6 +33,7 @@ from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
+from shared.sync.columns import write_columns
 from shared.sync.conflict import Side
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import agreed_pair, procore_state, sharepoint_state, version_already_synced
@@ -423,5 +424,6 @@ def _record_upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: s
         sp_name=item.name, sp_etag=item.etag, sp_ctag=item.ctag,
         sp_quickxor=item.quick_xor_hash or result.quick_xor_hash,
         size=item.size if item.size is not None else result.size))
+    write_columns(ctx, msg.tool, msg.procore_id, item.id)   # the metadata a tool shows beside its files
     _follow_missed_move(ctx, msg, row)
     ctx.services.staging.delete(msg.staged_blob)
