@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -228,7 +229,21 @@ def routes(st: State) -> list[Route]:
         emit(ctx, pid, "Images", "update", i.id)
         return JSONResponse(render_image(st, i))
 
+    async def image_state(request: Request) -> Response:
+        """Test-only: where an image is (live, recycle bin, gone) and its album and description, which the
+        public API no longer shows once it is in the recycle bin."""
+        try:
+            i = st.images.get(int(request.path_params["id"]))
+        except ValueError:
+            i = None
+        if i is None:
+            return JSONResponse({"errors": "no such image"}, 404)
+        where = "gone" if i.permanently_deleted else "recycle_bin" if i.is_deleted else "live"
+        return JSONResponse({"id": i.id, "state": where, "image_category_id": i.album_id, "filename": i.filename,
+                             "description": i.description, "project_id": i.project_id})
+
     return [
+        Route("/_emulator/images/{id}", image_state, methods=["GET"]),
         route(st, ALBUMS, list_albums, ["GET"]),
         route(st, ALBUMS, create_album, ["POST"]),
         route(st, ALBUMS + "/ids_with_images", ids_with_images, ["GET"]),

@@ -209,7 +209,7 @@ class PhotosAdapter:
     # ---- write half ------------------------------------------------------------------------------------
     def create_container(self, client: ProcoreClient, link: LinkRow, parent_id: str, name: str) -> SourceItem:
         if parent_id != ROOT_ID:
-            raise errors.ItemSkipped(FLAT_REASON)
+            raise errors.ItemSkipped(f"{FLAT_REASON}: {name!r}")
         if name.lower() == UNSORTED_NAME.lower():
             return _unsorted()
         project = _project(link)
