@@ -71,6 +71,16 @@ def not_an_image_reason(name: str) -> str | None:
     return f"not an image Procore Photos accepts ({kinds}): {name!r} is not synced"
 
 
+def refusal(kind: ItemKind, parent_id: str, name: str) -> str | None:
+    """Why Procore Photos cannot take a SharePoint item made in container `parent_id` (None: it can). Albums
+    are flat (a folder only directly in the Photos folder), images live in albums, only image types."""
+    if kind is ItemKind.FOLDER:
+        return None if parent_id == ROOT_ID else f"{FLAT_REASON}: {name!r}"
+    if parent_id == ROOT_ID:
+        return LOOSE_REASON
+    return not_an_image_reason(name)
+
+
 def album_of(container_id: str) -> int | None:
     """The Procore album id of a container (None: the album-less images)."""
     if container_id == ROOT_ID:
@@ -208,8 +218,9 @@ class PhotosAdapter:
 
     # ---- write half ------------------------------------------------------------------------------------
     def create_container(self, client: ProcoreClient, link: LinkRow, parent_id: str, name: str) -> SourceItem:
-        if parent_id != ROOT_ID:
-            raise errors.ItemSkipped(f"{FLAT_REASON}: {name!r}")
+        reason = refusal(ItemKind.FOLDER, parent_id, name)
+        if reason:
+            raise errors.ItemSkipped(reason)
         if name.lower() == UNSORTED_NAME.lower():
             return _unsorted()
         project = _project(link)
@@ -218,9 +229,9 @@ class PhotosAdapter:
 
     def create_content(self, client: ProcoreClient, link: LinkRow, parent_id: str, name: str,
                        upload_uuid: str) -> SourceItem:
-        reason = not_an_image_reason(name)
+        reason = refusal(ItemKind.FILE, parent_id, name)
         if reason:
-            raise errors.UnsupportedType(reason)
+            raise errors.ItemSkipped(reason) if is_image(name) else errors.UnsupportedType(reason)
         album = album_of(parent_id)
         return _image_item(client.photos.create_image(_project(link), upload_uuid=upload_uuid, image_name=name,
                                                       album_id=album))

@@ -170,7 +170,12 @@ def _local_copy(ctx: LinkContext, msg: UploadFile, src: Sender) -> Iterator[sp_u
 
 def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
     stored = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
-    return stored.row.item_key if stored else None
+    if stored is not None:
+        return stored.row.item_key
+    # Recorded a moment ago, its reverse index not written yet (the record writes the row first): still its.
+    for twin in ctx.services.repos.items.query(ctx.link.link_id, "sp_item_id eq @s", {"s": sp_item_id}):
+        return item_key(twin.row.tool.value, twin.row.procore_id)
+    return None
 
 
 def _with_suffix(name: str, procore_id: str) -> str:
