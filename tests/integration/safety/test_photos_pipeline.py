@@ -2,7 +2,8 @@
 delivered twice: an initial sync puts two images of one name in one album side by side (the later one
 as `name (<id>).ext`) with their columns; an image edited in SharePoint replaces the Procore image and
 the item is re-keyed (old image in the recycle bin, the same SharePoint twin); a folder inside an album and
-a non-image file are skipped with their reasons in the link status."""
+a non-image file are skipped with their reasons in the link status; the reconciliation pass finds
+Procore's changes that no webhook announced."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from emulators.procore.content import jpeg
 from shared.graph import content as sp_content
 from shared.graph import fields as sp_fields
 from shared.graph import items as sp_items
-from shared.models.messages import DETECT, METADATA, TRANSFER, SpChange
+from shared.models.messages import DETECT, METADATA, TRANSFER, ReconcileLink, SpChange
 from shared.models.rows import ItemState, LinkRow, Stage
 from shared.onboarding.status import link_status
 from shared.procore.client import ProcoreClient
@@ -124,6 +125,15 @@ def test_photos_pipeline(env: Env, user: ProcoreClient, tmp_path: Path) -> None:
 
         _pump(env, link, skipped, "both skips")
         assert "Nested" not in {a.name for a in user.photos.albums(PROJECT)}
+
+        # Without webhooks, the reconciliation pass finds Procore's new image and album rename
+        late = user.photos.create_image(PROJECT, upload_uuid=_upload(user, tmp_path, _photo(4), "late.jpg"),
+                                        image_name="late.jpg", album_id=album.id)
+        user.photos.rename_album(PROJECT, album.id, f"{album.name} (renamed)")
+        env.run(ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id))
+        _pump(env, link, lambda: sp_items.get_by_path(
+            ctx_graph, drive, f"{link.folder_path}/Photos/{album.name} (renamed)/late.jpg"), "the reconciliation")
+        assert any(r.row.procore_id == str(late.id) for r in env.repos.items.query(link.link_id))
     finally:
         ctx_graph.close()
         person.close()
