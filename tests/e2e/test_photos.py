@@ -1,9 +1,10 @@
 """Issue 13, project Photos both ways on the local stack, in both delivery modes (tests/support/live.py):
 a standard initial sync of a project with several albums, album-less images, a hostile album name and one
 image name twice in an album; then a person's changes on each side (new image, moves between albums, album
-renames, an image edited in SharePoint, a non-image file and a nested folder, deletes) arrive through
-webhooks and change notifications alone. It ends with both sides identical per the mapping, every image
-exactly once, and the description and date-taken columns set on the SharePoint items.
+renames, an album made in SharePoint and deleted in Procore, an image edited in SharePoint, a non-image
+file and a nested folder, deletes) arrive through webhooks and change notifications alone. It ends with
+both sides identical per the mapping, every image exactly once, and the description and date-taken
+columns set on the SharePoint items.
 """
 
 from __future__ import annotations
@@ -230,6 +231,14 @@ def test_photos_initial_sync_then_live_both_ways(live: tuple[Running, Onboarded]
     sp_items.update_item(graph, drive, safety_folder.id, name="Safety Walk 2026")
     wait_for(lambda: user.photos.album(PROJECT, safety.id).name == "Safety Walk 2026", LIVE_TIMEOUT_S,
              "the album rename in Procore")
+
+    # An album made in SharePoint (a folder directly in Photos) is a new album; deleted in Procore, it goes
+    roof = sp_items.create_folder(graph, drive, _photos_folder(run, ob).id, "Roof", "fail")
+    made = wait_for(lambda: next((a for a in _albums(user) if a.name == "Roof"), None), LIVE_TIMEOUT_S,
+                    "the new album in Procore")
+    user.photos.delete_album(PROJECT, made.id)
+    wait_for(lambda: _sp(run, ob, "Roof") is None, LIVE_TIMEOUT_S, "the album delete in SharePoint")
+    assert roof.id
 
     # An image edited in SharePoint replaces the Procore image: new bytes in the same album with the same
     # description, the old image in Procore's recycle bin; the SharePoint item stays the same one
