@@ -5,7 +5,7 @@ from both emulators' `/_emulator/stats`, and the dashboard's URL and a one-time 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from demo.arrival import Change
@@ -28,6 +28,7 @@ class Summary:
     app_ids: tuple[str, str]          # the product's client ids: (procore, graph)
     dashboard_url: str
     sign_in_url: str = ""             # the dashboard with a one-time code in its fragment (not the key)
+    tools: dict[str, dict[str, Any]] = field(default_factory=dict)   # the link status's tool_status, tools on
 
 
 def mb(n: int) -> str:
@@ -59,6 +60,10 @@ def write(s: Summary, out: TextIO) -> None:
         f"slowest {max((ch.seconds for ch in s.changes), default=0.0):.1f} s",
     ]
     lines += [f"  {ch.seconds:5.1f} s  {ch.what}" for ch in s.changes]
+    if s.tools:
+        lines.append("Per tool:")
+        lines += [f"  {tool:<12} {t.get('mode', '?'):<8} " + ", ".join(
+            f"{n} {state}" for state, n in (t.get("counts") or {}).items()) for tool, t in s.tools.items()]
     lines.append(f"Skipped:       {len(s.skipped)} item(s)")
     lines += [f"  {item.get('name')!r}: {item.get('reason')}" for item in s.skipped]
     to = ", ".join(r["emailAddress"]["address"] for r in s.mail.get("toRecipients", []))

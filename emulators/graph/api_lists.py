@@ -1,7 +1,8 @@
 """The library's list, its columns, and listItem fields of driveItems (GET/PATCH).
 
-A fields PATCH validates column names and value types, bumps the driveItem's eTag (not its cTag),
-creates a new version and shows up in delta.
+A column's type facet is checked as Graph does (one line of text holds at most 255 characters, multiple
+lines more; a date column is dateOnly or dateTime). A fields PATCH validates column names and value
+types, bumps the driveItem's eTag (not its cTag), creates a new version and shows up in delta.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from emulators.graph.state import Column, Drive, Item, iso, utcnow
 from emulators.graph.web import Ctx, json_response, route
 
 TYPES = ("text", "number", "boolean", "dateTime", "choice")
+TEXT_MAX = 255            # a single line of text (textColumn.maxLength default and ceiling)
+NOTE_MAX = 63_999         # multiple lines of text (allowMultipleLines): SharePoint's note field limit
+DATE_FORMATS = ("dateOnly", "dateTime")
 BUILTIN_READONLY = {"id", "ContentType", "Created", "Modified", "AuthorLookupId", "EditorLookupId",
                     "_UIVersionString", "FileSizeDisplay", "ItemChildCount", "FolderChildCount",
                     "DocIcon", "LinkFilename", "LinkFilenameNoMenu", "Edit", "_CheckinComment"}
@@ -75,6 +79,10 @@ async def _create_column(ctx: Ctx, drive: Drive) -> Response:
         raise errors.invalid_request("A column needs a 'name' made of letters, digits and '_'.")
     if len(kinds) != 1:
         raise errors.invalid_request("Exactly one column type facet is required.")
+    facet = body[kinds[0]] if kinds else None
+    if facet is not None and not isinstance(facet, dict):
+        raise errors.invalid_request(f"The '{kinds[0]}' facet must be an object.")
+    _check_facet(kinds[0], facet or {})
     with ctx.store.lock:
         if name in drive.columns or name in BUILTIN_READONLY | WRITABLE_BUILTIN:
             raise errors.invalid_request(f'A duplicate field name "{name}" was found.')
@@ -82,6 +90,20 @@ async def _create_column(ctx: Ctx, drive: Drive) -> Response:
                      {kinds[0]: body[kinds[0]] or {}, "indexed": body.get("indexed", False)}, ids.new_guid())
         drive.columns[name] = col
     return json_response(_column_json(col), 201)
+
+
+def _check_facet(kind: str, facet: dict[str, Any]) -> None:
+    """What Graph refuses in a columnDefinition's type facet (textColumn, dateTimeColumn)."""
+    if kind == "text":
+        multi = facet.get("allowMultipleLines", False)
+        if not isinstance(multi, bool):
+            raise errors.invalid_request("textColumn.allowMultipleLines must be a boolean.")
+        top = NOTE_MAX if multi else TEXT_MAX
+        length = facet.get("maxLength", top)
+        if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= top:
+            raise errors.invalid_request(f"textColumn.maxLength must be between 1 and {top}.")
+    if kind == "dateTime" and facet.get("format", "dateTime") not in DATE_FORMATS:
+        raise errors.invalid_request(f"dateTimeColumn.format must be one of {', '.join(DATE_FORMATS)}.")
 
 
 @route("POST", "drives/{d}/list/columns")
@@ -113,7 +135,8 @@ def _check_value(col: Column, value: Any) -> None:
     if value is None:
         ok = True
     elif col.kind == "text":
-        ok = isinstance(value, str) and len(value) <= int(spec.get("maxLength", 255))
+        top = NOTE_MAX if spec.get("allowMultipleLines") else TEXT_MAX
+        ok = isinstance(value, str) and len(value) <= int(spec.get("maxLength", top))
     elif col.kind == "number":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     elif col.kind == "boolean":

@@ -2,13 +2,15 @@
 
 Images are created from `image[data]` (multipart) or an upload (`upload_uuid` + `image_name`, or the
 tutorial's `{"upload": {"uuid", "image_name"}}` shape: both are accepted). DELETE sends an image to
-the recycle bin (`permanent=true` removes it); deleting an album recycles its images.
+the recycle bin (`permanent=true` removes it), where it answers 404 except to retrieve and permanent
+delete; deleting an album recycles its images. Only image types are taken (422 otherwise).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -22,6 +24,15 @@ from .store import State, iso, parse_iso
 
 ALBUMS = "/rest/v1.0/image_categories"
 IMAGES = "/rest/v1.0/images"
+# The image types the Photos tool takes (Procore support: ".jpeg .jpg .pjpeg .gif .png .bmp .tif .tiff"),
+# plus the phone formats its apps upload; anything else is refused with 422.
+IMAGE_TYPES = frozenset({".jpg", ".jpeg", ".pjpeg", ".jfif", ".gif", ".png", ".bmp", ".tif", ".tiff", ".heic",
+                         ".heif", ".webp"})
+
+
+def is_image_name(name: str) -> bool:
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in IMAGE_TYPES
 
 
 def render_album(st: State, a: Album, *, show: bool = False) -> dict[str, Any]:
@@ -73,9 +84,10 @@ def routes(st: State) -> list[Route]:
             raise not_found()
         return a
 
-    def image(ctx: Ctx, pid: int) -> Image:
+    def image(ctx: Ctx, pid: int, *, recycled: bool = False) -> Image:
+        """A live image (`recycled`: one in the recycle bin too, for retrieve and permanent delete)."""
         i = st.images.get(ctx.path_int("id"))
-        if i is None or i.project_id != pid or i.permanently_deleted:
+        if i is None or i.project_id != pid or i.permanently_deleted or (i.is_deleted and not recycled):
             raise not_found()
         return i
 
@@ -169,6 +181,8 @@ def routes(st: State) -> list[Route]:
         if content is None:
             raise unprocessable("data", "can't be blank")
         blob, default_name = content
+        if not is_image_name(str(name or default_name)):
+            raise unprocessable("data", "is not an image (accepted: " + ", ".join(sorted(IMAGE_TYPES)) + ")")
         album_id = p.get("image_category_id")
         if album_id not in (None, ""):
             album_id = album(ctx, pid, album_id).id
@@ -188,6 +202,8 @@ def routes(st: State) -> list[Route]:
         with st.lock:
             if "image_category_id" in p:
                 i.album_id = album(ctx, pid, p["image_category_id"]).id if p["image_category_id"] else None
+            if p.get("filename") is not None and not is_image_name(str(p["filename"])):
+                raise unprocessable("filename", "is not an image name")
             for key in ("description", "filename"):
                 if key in p and p[key] is not None:
                     setattr(i, key, str(p[key]))
@@ -200,9 +216,7 @@ def routes(st: State) -> list[Route]:
 
     async def delete_image(ctx: Ctx) -> Response:
         pid = project(ctx)
-        i = image(ctx, pid)
-        if i.is_deleted and ctx.q("permanent") != "true":
-            raise not_found()
+        i = image(ctx, pid, recycled=ctx.q("permanent") == "true")
         i.is_deleted, i.updated_at = True, st.now()
         i.permanently_deleted = ctx.q("permanent") == "true"
         emit(ctx, pid, "Images", "delete", i.id)
@@ -210,12 +224,26 @@ def routes(st: State) -> list[Route]:
 
     async def retrieve_image(ctx: Ctx) -> Response:
         pid = project(ctx)
-        i = image(ctx, pid)
+        i = image(ctx, pid, recycled=True)
         i.is_deleted, i.updated_at = False, st.now()
         emit(ctx, pid, "Images", "update", i.id)
         return JSONResponse(render_image(st, i))
 
+    async def image_state(request: Request) -> Response:
+        """Test-only: where an image is (live, recycle bin, gone) and its album and description, which the
+        public API no longer shows once it is in the recycle bin."""
+        try:
+            i = st.images.get(int(request.path_params["id"]))
+        except ValueError:
+            i = None
+        if i is None:
+            return JSONResponse({"errors": "no such image"}, 404)
+        where = "gone" if i.permanently_deleted else "recycle_bin" if i.is_deleted else "live"
+        return JSONResponse({"id": i.id, "state": where, "image_category_id": i.album_id, "filename": i.filename,
+                             "description": i.description, "project_id": i.project_id})
+
     return [
+        Route("/_emulator/images/{id}", image_state, methods=["GET"]),
         route(st, ALBUMS, list_albums, ["GET"]),
         route(st, ALBUMS, create_album, ["POST"]),
         route(st, ALBUMS + "/ids_with_images", ids_with_images, ["GET"]),

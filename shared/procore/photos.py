@@ -53,21 +53,26 @@ class PhotosApi:
                                                      params={"project_id": project_id}))
 
     def create_image(self, project_id: int, *, upload_uuid: str, image_name: str, album_id: int | None = None,
-                     description: str | None = None) -> Image:
+                     description: str | None = None, taken_at: datetime | None = None) -> Image:
         image: dict[str, Any] = {}
         if album_id is not None:
             image["image_category_id"] = album_id
         if description is not None:
             image["description"] = description
+        if taken_at is not None:
+            image["taken_at"] = taken_at.isoformat()
         body = self._s.request("POST", IMAGES, route=IMAGES, params={"project_id": project_id},
                                json={"upload_uuid": upload_uuid, "image_name": image_name, "image": image}).json()
         return Image.model_validate(body)
 
     def update_image(self, project_id: int, image_id: int, *, album_id: int | None = None,
-                     description: str | None = None, filename: str | None = None) -> Image:
+                     description: str | None = None, filename: str | None = None, unsorted: bool = False) -> Image:
+        """Change an image's album (`unsorted`: out of every album), description or file name."""
         image: dict[str, Any] = {}
         if album_id is not None:
             image["image_category_id"] = album_id
+        elif unsorted:
+            image["image_category_id"] = None
         if description is not None:
             image["description"] = description
         if filename is not None:

@@ -48,7 +48,6 @@ from shared.sync.runners import (
     notify,
     pause,
     reconcile,
-    record,
     renew,
     to_procore,
     transfer,
@@ -233,7 +232,7 @@ def _handle(services: Services, queue: str, msg: BaseModel, dequeue_count: int, 
         deferred = True
     except errors.ItemSkipped as exc:
         if item is not None:
-            record.record_skip(ctx, item[0], item[1], exc.reason)
+            failure.record_skipped(ctx, item[0], item[1], exc.reason)
     except errors.ConfigError as exc:
         _pause(ctx, exc)
         services.queues.send(queue, msg, delay_s=PAUSED_RETRY_S)

@@ -12,10 +12,12 @@ from shared.models.api import Mode, ToolKey
 from shared.tools.base import ToolAdapter
 from shared.tools.documents import DocumentsAdapter
 from shared.tools.pending import RESOURCES, PendingTool
+from shared.tools.photos import PhotosAdapter
 
 EVENTS: tuple[str, ...] = ("create", "update", "delete")
 
-_ADAPTERS: list[ToolAdapter] = [DocumentsAdapter(), *(PendingTool(key, names) for key, names in RESOURCES.items())]
+_ADAPTERS: list[ToolAdapter] = [DocumentsAdapter(), *(PendingTool(key, names) for key, names in RESOURCES.items()),
+                                PhotosAdapter()]  # a real adapter after its pending entry replaces it
 TOOLS: dict[ToolKey, ToolAdapter] = {adapter.key: adapter for adapter in _ADAPTERS}
 
 

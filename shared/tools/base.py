@@ -16,6 +16,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.graph.columns import ColumnDef as SpColumn
 from shared.models.api import Mode, ToolKey
 from shared.models.rows import ItemKey, ItemKind, LinkRow
 from shared.procore.client import ProcoreClient
@@ -82,6 +83,13 @@ class Capabilities(BaseModel):
     derived_items: bool = False      # one source item gives several SharePoint items (a record's PDF + files)
     change_feed: bool = False        # `changes()` lists what changed in a time range (reconciliation)
     from_sharepoint: bool = False    # takes part in an initial sync "from_sharepoint" (match by path)
+
+
+def column_specs(adapter: object) -> tuple[SpColumn, ...]:
+    """The SharePoint columns (`SpColumn`: internal name, display name, kind) an adapter declares in
+    `sp_column_specs`, the keys of its `sp_columns` values; () for a tool without any."""
+    specs = getattr(adapter, "sp_column_specs", ())
+    return tuple(spec for spec in specs if isinstance(spec, SpColumn))
 
 
 class VersionOrder(enum.StrEnum):

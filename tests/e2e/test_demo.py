@@ -1,5 +1,6 @@
 """`./dev demo` (contract §1): `python -m demo` on a fresh local stack exits 0 and prints the summary —
-everything synced (found == expected, > 0), the live changes both ways, the skipped lock file with its reason,
+everything synced (found == expected, > 0), Photos too (albums, one image name twice), the live changes
+both ways (a photo each way among them), the counts per tool, the skipped lock file with its reason,
 the notification email, the product's API calls per endpoint and the dashboard URL; and it leaves no
 stack process behind.
 """
@@ -39,10 +40,16 @@ def test_demo_runs_end_to_end_and_summarises(tmp_path: Path) -> None:
     assert files == want_files > 50 and folders == want_folders > 10
     assert _number(r"^In SharePoint: .*, (\d+)\.\d MB$", out)[0] > 0
     assert _number(r"^Initial sync: +\d+\.\d s \((\d+)\.\d files/s\)", out)[0] >= 0
-    assert _number(r"^Live changes: +(\d+) arrived", out)[0] == 10
+    assert _number(r"^Live changes: +(\d+) arrived", out)[0] == 12
     for change in ("file created", "new version uploaded", "renamed to", "moved to", "deleted",
-                   "file created in SharePoint", "content replaced in SharePoint", "renamed in SharePoint"):
+                   "file created in SharePoint", "content replaced in SharePoint", "renamed in SharePoint",
+                   "photo added in Procore", "photo added in SharePoint"):
         assert re.search(rf"^ +\d+\.\d s  {change}", out, re.MULTILINE), change
+    # Photos (issue 13): every album and photo, a hostile album name and one image name twice; counts per tool
+    photos, albums = _number(r"^Verified again: (\d+) photos in (\d+) album folders match Procore$", out)
+    assert photos > 20 and albums >= 5
+    assert re.search(r"^  documents +two_way +\d+ synced", out, re.MULTILINE), out[-3000:]
+    assert re.search(r"^  photos +two_way +\d+ synced", out, re.MULTILINE), out[-3000:]
 
     assert _number(r"^Skipped: +(\d+) item", out)[0] >= 1
     assert "'~$Inspection Notes.docx': Office lock file" in out

@@ -21,6 +21,8 @@ EVENT_STEP = timedelta(minutes=1)              # event i happens at T0 + 1 h + i
 SIDES = {"procore": Side.PROCORE, "sharepoint": Side.SHAREPOINT}
 OPS = ("create", "edit", "rename", "move", "delete", "lock")
 SEP = " = "                                     # "path = content" for a file, "path/" for a folder
+TAG = "#"                                       # "path#2 = content": a second item of the same name (its id)
+TOOLS = ("documents", "photos")                 # the tool whose rules the runners apply (scenario_tools.py)
 
 
 class ScenarioError(ValueError):
@@ -29,9 +31,18 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    path: str
+    path: str           # the item's key: its path, with "#tag" when another item has the same name
     kind: Kind
     content: str | None
+
+    @property
+    def name(self) -> str:
+        return leaf_name(self.path)
+
+
+def leaf_name(path: str) -> str:
+    """The name in a path or key (a "#tag" is not part of it)."""
+    return path.rpartition("/")[2].partition(TAG)[0]
 
 
 def parse_entry(text: str) -> Entry:
@@ -64,6 +75,12 @@ class Expected:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    item: str
+    reason: str         # a part of the reason the tool gives
+
+
+@dataclass(frozen=True)
 class Scenario:
     path: Path
     name: str
@@ -76,6 +93,10 @@ class Scenario:
     events: tuple[Event, ...]
     actions: tuple[Expected, ...]
     after: dict[Side, tuple[str, ...]] = field(default_factory=dict)
+    tool: str = "documents"
+    skipped: tuple[Skipped, ...] = ()        # items the tool cannot take, each with its reason
+    rekeyed: tuple[str, ...] = ()            # items that got a new Procore id (a tool without versions)
+    procore_bin: tuple[str, ...] | None = None   # Procore's recycle bin after the pass (None: not checked)
 
 
 def _get(table: dict[str, Any], key: str, kind: type, default: Any = None) -> Any:
@@ -87,7 +108,7 @@ def _get(table: dict[str, Any], key: str, kind: type, default: Any = None) -> An
 
 def _policy(settings: dict[str, Any]) -> Policy:
     unknown = set(settings) - {"mode", "direction", "conflict_policy", "delete_sync", "initial_sync", "breaker",
-                               "today", "sp_root"}
+                               "today", "sp_root", "tool"}
     if unknown:
         raise ScenarioError(f"unknown settings: {sorted(unknown)}")
     initial = settings.get("initial_sync", "none")
@@ -131,14 +152,22 @@ def load(path: Path) -> Scenario:
     expect = _get(data, "expect", dict, {})
     if "procore" not in expect or "sharepoint" not in expect or "actions" not in expect:
         raise ScenarioError(f"{path.name}: [expect] needs actions, procore and sharepoint")
+    extra = set(expect) - {"actions", "procore", "sharepoint", "skipped", "rekeyed", "procore_recycle_bin"}
+    tool = settings.get("tool", "documents")
+    if extra or tool not in TOOLS:
+        raise ScenarioError(f"{path.name}: unknown [expect] keys {sorted(extra)} or tool {tool!r} (one of {TOOLS})")
+    bin_ = expect.get("procore_recycle_bin")
     return Scenario(
         path=path, name=_get(data, "name", str, ""), description=" ".join(_get(data, "description", str, "").split()),
-        e2e=bool(data.get("e2e", False)), policy=_policy(settings), sp_root=settings.get("sp_root", "Documents"),
+        e2e=bool(data.get("e2e", False)), policy=_policy(settings),
+        sp_root=settings.get("sp_root", "Photos" if tool == "photos" else "Documents"),
         both=tuple(parse_entry(e) for e in before.get("both", [])),
         only={side: tuple(parse_entry(e) for e in before.get(key, [])) for key, side in SIDES.items()},
         events=tuple(_event(i, e) for i, e in enumerate(data.get("events", []))),
         actions=tuple(_expected(a) for a in expect["actions"]),
-        after={side: tuple(expect[key]) for key, side in SIDES.items()})
+        after={side: tuple(expect[key]) for key, side in SIDES.items()}, tool=tool,
+        skipped=tuple(Skipped(s["item"], s["reason"]) for s in expect.get("skipped", [])),
+        rekeyed=tuple(expect.get("rekeyed", [])), procore_bin=tuple(bin_) if bin_ is not None else None)
 
 
 def load_all() -> list[Scenario]:

@@ -14,7 +14,8 @@ from shared.sync.plan.names import same_name
 from shared.sync.plan.planner import plan
 from shared.sync.plan.state import Agreed, PlanInput, SideState
 from shared.sync.plan.vocabulary import Action, ActionKind, Kind, Plan, Side
-from tests.support.scenario import Event, Node, Scenario, ScenarioError, Tree
+from tests.support.scenario import Event, Node, Scenario, ScenarioError, Tree, leaf_name
+from tests.support.scenario_tools import ToolEffects, carry_out
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Outcome:
     after: dict[Side, list[str]]
     second: dict[str, Plan]             # a second pass over the settled result
     unsettled: set[str]                 # waiting, skipped or one-sided after the first pass
+    effects: ToolEffects                # what the tool's own rules did (skips, re-keys, Procore's recycle bin)
 
 
 def _sp_name(name: str, kind: Kind) -> str:
@@ -53,7 +55,7 @@ def build(s: Scenario) -> World:
     world = World({side: Tree(side) for side in Side}, {})
     p_tree, s_tree = world.trees[Side.PROCORE], world.trees[Side.SHAREPOINT]
     for entry in s.both:
-        name = entry.path.rpartition("/")[2]
+        name = entry.name
         p = _add(p_tree, entry.path, entry.path, entry.kind, name, entry.content)
         sp_parent = s_tree.path(p.parent) + "/" if p.parent else ""
         _add(s_tree, entry.path, sp_parent + _sp_name(name, entry.kind), entry.kind, _sp_name(name, entry.kind),
@@ -63,7 +65,7 @@ def build(s: Scenario) -> World:
                                           sp_hash=entry.content)
     for side, entries in s.only.items():
         for entry in entries:
-            _add(world.trees[side], entry.path, entry.path, entry.kind, entry.path.rpartition("/")[2], entry.content)
+            _add(world.trees[side], entry.path, entry.path, entry.kind, entry.name, entry.content)
     return world
 
 
@@ -71,8 +73,7 @@ def apply_event(world: World, e: Event) -> None:
     tree = world.trees[e.side]
     if e.op == "create":
         kind = Kind.FOLDER if e.content is None else Kind.FILE
-        node = _add(tree, e.path.rstrip("/"), e.path.rstrip("/"), kind, e.path.rstrip("/").rpartition("/")[2],
-                    e.content)
+        node = _add(tree, e.path.rstrip("/"), e.path.rstrip("/"), kind, leaf_name(e.path.rstrip("/")), e.content)
         node.modified, node.by_us = e.at, e.by_us
         return
     key = tree.find(e.path)
@@ -231,11 +232,15 @@ def run(s: Scenario) -> Outcome:
     plans = _plan_all(world, s)
     before = copy.deepcopy(world)
     actions: list[tuple[str, Action]] = []
+    effects = ToolEffects()
     for key in sorted(plans, key=lambda k: (_depth(before, k), k)):
         for action in plans[key].actions:
             if action.kind is not ActionKind.NOOP:
                 actions.append((key, action))
-            _apply(world, before, key, action)
+            source = before.trees[action.source].nodes.get(key) if action.source else None
+            done = carry_out(s.tool, world.trees, source, key, action, effects)
+            if done is not None:
+                _apply(world, before, key, done)
     after = {side: tree.render() for side, tree in world.trees.items()}
-    unsettled = _settle(world, plans)
-    return Outcome(plans, actions, after, _plan_all(world, s), unsettled)
+    unsettled = _settle(world, plans) | set(effects.skipped)
+    return Outcome(plans, actions, after, _plan_all(world, s), unsettled, effects)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from shared import errors
+from shared.graph import items as sp_items
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import ProcoreMetadata, SpChange, SpToProcore
 from shared.models.rows import ItemRow
@@ -25,22 +27,33 @@ from shared.sync.runners.record import twin_of
 from shared.tools import is_available
 
 log = logging.getLogger("pcsync.sync")
+MAX_ANCESTORS = 64
 
 
 def sp_tool(ctx: LinkContext, base: ItemRow | None, parent_id: str | None) -> ToolKey | None:
     """The tool a SharePoint item belongs to: its twin's; else the tool whose SharePoint root or mapped
     folder is its parent; else the link's only two-way tool (a new item below folders not mirrored yet,
-    which are mirrored on the way); None when that is ambiguous."""
+    which are mirrored on the way). With several two-way tools, such an item's ancestors are read up to a
+    tool root or a mapped folder; None when none is found (not guessed)."""
     if base is not None:
         return base.tool
     two_way = [tool for tool, mode in ctx.modes.items() if mode is Mode.TWO_WAY]
-    for tool in two_way:
-        root = ctx.link.tool_roots.get(tool)
-        if root is not None and parent_id is not None and root.sp_item_id == parent_id:
-            return tool
-    parent = twin_of(ctx, parent_id) if parent_id else None
-    if parent is not None:
-        return parent.tool
+    for _ in range(MAX_ANCESTORS):
+        if parent_id is None:
+            break
+        for tool in two_way:
+            root = ctx.link.tool_roots.get(tool)
+            if root is not None and root.sp_item_id == parent_id:
+                return tool
+        parent = twin_of(ctx, parent_id)
+        if parent is not None:
+            return parent.tool
+        if len(two_way) < 2:
+            break
+        try:
+            parent_id = sp_items.get_item(ctx.graph, ctx.drive_id, parent_id).parent_id
+        except errors.NotFound:
+            break
     return two_way[0] if len(two_way) == 1 else None
 
 

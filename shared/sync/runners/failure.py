@@ -3,7 +3,8 @@
 A SharePoint file on its way to Procore (in one step, or in the steps of a large transfer) may have no
 items row yet, or only its twin's, whose state must stay synced for later edits to flow: its failure
 is recorded on a provisional `sp:<id>` row, as the from-SharePoint initial sync plans them, which the
-twin's record removes once the file syncs. Never imports azure.functions.
+twin's record removes once the file syncs. A SharePoint item its tool cannot take is recorded skipped the
+same way. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ def _ensure_provisional(ctx: LinkContext, tool: ToolKey, procore_id: str) -> Non
                        updated_at=datetime.now(UTC))
 
     ctx.services.repos.items.mutate(ctx.link.link_id, item_key(tool.value, procore_id), create)
+
+
+def record_skipped(ctx: LinkContext, tool: ToolKey, procore_id: str, reason: str) -> None:
+    """Record the item skipped with its reason (a SharePoint item the tool cannot take: a provisional row)."""
+    if procore_id.startswith(PROVISIONAL):
+        _ensure_provisional(ctx, tool, procore_id)
+    record_result(ctx, m.RecordResult(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane,
+                                      tool=tool, procore_id=procore_id, outcome="skipped", reason=reason))
 
 
 def record_failed(ctx: LinkContext, tool: ToolKey, procore_id: str, reason: str) -> None:

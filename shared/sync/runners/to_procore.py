@@ -30,6 +30,7 @@ from shared.models.messages import FetchFile, Lane, ProcoreMetadata, RecordResul
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction, TransferRow
 from shared.procore.conflicts import NameTaken
+from shared.store.items import rekey_item
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
 from shared.sync.conflict import Side
@@ -78,12 +79,14 @@ def _claim(ctx: LinkContext, sp_item_id: str) -> bool:
 
 @traced(RECORD_SPAN)
 def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKind, sp: DriveItem,
-                 procore_name: str, procore_parent: str, version: str | None, quickxor: str | None) -> None:
+                 procore_name: str, procore_parent: str, version: str | None, quickxor: str | None,
+                 previous_ids: list[str] | None = None) -> None:
     repos = ctx.services.repos
     row = ItemRow(link_id=ctx.link.link_id, tool=tool, procore_id=procore_id, kind=kind, state=ItemState.SYNCED,
                   procore_name=procore_name, procore_parent_id=procore_parent, procore_version=version,
                   sp_item_id=sp.id, sp_parent_id=sp.parent_id, sp_name=sp.name, sp_etag=sp.etag, sp_ctag=sp.ctag,
-                  sp_quickxor=quickxor, size=sp.size or 0, updated_at=datetime.now(UTC))
+                  sp_quickxor=quickxor, size=sp.size or 0, updated_at=datetime.now(UTC),
+                  previous_ids=previous_ids or [])   # a re-keyed item keeps its old ids
     repos.items.upsert(row)
     repos.items.delete(ctx.link.link_id, item_key(tool.value, PROVISIONAL + sp.id))  # from_sharepoint plan
     repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id,
@@ -95,6 +98,18 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
                                              if kind is ItemKind.FILE else None))
     if ctx.lane is Lane.INITIAL:  # an initial sync from SharePoint waits for this item too
         request_completion_check(ctx)
+
+
+def _follow_rekey(ctx: LinkContext, twin: ItemRow, written: SourceItem) -> list[str]:
+    """A tool without versions keeps new bytes under a new Procore id (the old item went to its recycle bin):
+    the item moves to that id with its SharePoint twin, agreed state and history (store.items.rekey_item).
+    The item's earlier Procore ids (none when it kept its id)."""
+    if written.procore_id == twin.procore_id:
+        return twin.previous_ids
+    moved = rekey_item(ctx.services.repos, ctx.link.link_id, twin.key, written.key, procore_version=written.version,
+                       procore_name=written.name)
+    ctx.forget_cached(twin.tool, twin.procore_id)
+    return moved.row.previous_ids
 
 
 def procore_parent(ctx: LinkContext, tool: ToolKey, sp_parent_id: str | None, depth: int = 0) -> str:
@@ -291,6 +306,7 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
         raise errors.TransientError(f"file {msg.sp_item_id} is being created by another step", retry_after=2)
     adapter = ctx.adapter(msg.tool)
     name = item.name or "Untitled"
+    history: list[str] | None = None   # a re-keyed twin's earlier Procore ids
     try:
         parent = twin.procore_parent_id if twin is not None and twin.procore_parent_id else \
             procore_parent(ctx, msg.tool, item.parent_id)
@@ -302,6 +318,7 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
         upload = ctx.procore.uploads.upload(link_scope(ctx.link), staged, filename=name)
         if twin is not None:
             written = adapter.replace_content(ctx.procore, ctx.link, twin.procore_id, upload.uuid)
+            history = _follow_rekey(ctx, twin, written)
         else:
             written = adapter.create_content(ctx.procore, ctx.link, parent, name, upload.uuid)
     except Continued:
@@ -327,7 +344,7 @@ def _upload_onto(ctx: LinkContext, msg: SpToProcore, item: DriveItem, chunked_ke
     if twin is None:
         _note_created(ctx, msg, written, parent)
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                 written.name, parent, written.version, _sp_state(msg))
+                 written.name, parent, written.version, _sp_state(msg), history)
     ctx.services.staging.delete(msg.staged_blob)
 
 
@@ -485,8 +502,11 @@ def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, 
     adapter = ctx.adapter(msg.tool)
     item = sp_items.get_item(ctx.graph, ctx.drive_id, msg.sp_item_id)
     parent = row.parent_id or ""
+    history: list[str] | None = None
     if row.twin_id is not None:
         written = adapter.replace_content(ctx.procore, ctx.link, row.twin_id, upload_uuid)
+        twin = twin_of(ctx, msg.sp_item_id)
+        history = _follow_rekey(ctx, twin, written) if twin is not None else None
     elif _adopt_created(ctx, msg, item):
         return   # this step, done again, had created the file before its record failed
     else:
@@ -501,7 +521,7 @@ def attach_chunked_upload(ctx: LinkContext, msg: SpToProcore, row: TransferRow, 
             return
         _note_created(ctx, msg, written, parent)
     _record_twin(ctx, msg.tool, written.procore_id, ItemKind.FILE, item.model_copy(update={"etag": msg.etag}),
-                 written.name, parent, written.version, _sp_state(msg))
+                 written.name, parent, written.version, _sp_state(msg), history)
     if msg.staged_blob:
         ctx.services.staging.delete(msg.staged_blob)
 

@@ -33,6 +33,7 @@ from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
+from shared.sync.columns import write_columns
 from shared.sync.conflict import Side
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import agreed_pair, procore_state, sharepoint_state, version_already_synced
@@ -171,7 +172,12 @@ def _local_copy(ctx: LinkContext, msg: UploadFile, src: Sender) -> Iterator[sp_u
 
 def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
     stored = ctx.services.repos.items_by_sp.get(ctx.link.link_id, sp_item_id)
-    return stored.row.item_key if stored else None
+    if stored is not None:
+        return stored.row.item_key
+    # Recorded a moment ago, its reverse index not written yet (the record writes the row first): still its.
+    for twin in ctx.services.repos.items.query(ctx.link.link_id, "sp_item_id eq @s", {"s": sp_item_id}):
+        return item_key(twin.row.tool.value, twin.row.procore_id)
+    return None
 
 
 def _with_suffix(name: str, procore_id: str) -> str:
@@ -439,5 +445,6 @@ def _record_upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: s
         sp_name=item.name, sp_etag=item.etag, sp_ctag=item.ctag,
         sp_quickxor=item.quick_xor_hash or result.quick_xor_hash,
         size=item.size if item.size is not None else result.size, changed_at=msg.modified_at))
+    write_columns(ctx, msg.tool, msg.procore_id, item.id)   # the metadata a tool shows beside its files
     _follow_missed_move(ctx, msg, row)
     ctx.services.staging.delete(msg.staged_blob)

@@ -111,7 +111,7 @@ def test_tools_that_cannot_sync_are_refused_and_shown_not_available(host: Host, 
     link_id = _new_link(host, tenant, graph_desc)                           # omitted tools: what syncs
     status = host.http.get(f"{tenant.links}/{link_id}", headers=tenant.auth).json()
     assert status["tools"]["documents"] == "two_way" and status["tools"]["rfis"] == "off"
-    assert status["tools"]["photos"] == "off"
+    assert status["tools"]["photos"] == "two_way"                        # Photos syncs (issue 13)
     per_tool = status["tool_status"]
     assert per_tool["documents"]["state"] == "syncing" and per_tool["documents"]["mode"] == "two_way"
     assert per_tool["rfis"] == {"mode": "off", "state": "not_available", "reason": per_tool["rfis"]["reason"],
@@ -122,7 +122,8 @@ def test_tools_that_cannot_sync_are_refused_and_shown_not_available(host: Host, 
 def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, tenant: Tenant,
                                                                    graph_desc: dict[str, Any],
                                                                    repos: Repositories) -> None:
-    link_id = _new_link(host, tenant, graph_desc)
+    # Photos off: Documents is then the link's only two-way tool, whose one_way -> two_way needs the renewal
+    link_id = _new_link(host, tenant, graph_desc, tools={"documents": "two_way", "photos": "off"})
     path = f"{tenant.links}/{link_id}"
     r = host.http.patch(path, json={"tools": {"documents": "one_way"}}, headers=tenant.auth)
     assert r.status_code == 409 and r.json()["error"] == "initial_sync_running"

@@ -94,14 +94,16 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     # Omitted tools take the product's defaults, and only tools that sync are on (RFIs cannot sync yet).
     assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "off"
 
-    # The Procore hook points at this link's receiver, with triggers for Documents folders and files.
+    # The Procore hook points at this link's receiver, with triggers for Documents folders and files, and
+    # Photos images and albums (a default-on tool since issue 13).
     hooks = [h for h in procore_app.webhooks.list_hooks(Scope.project(101))
              if h.destination_url == f"{host.url}/api/webhooks/procore/{link.tenant.tenant_id}/{link.link_id}"]
     assert len(hooks) == 1 and hooks[0].id == row.procore_hook_id
     authorization = (hooks[0].destination_headers or {})["Authorization"]
     assert authorization.startswith("Bearer ") and len(authorization) > 40
     triggers = procore_app.webhooks.list_triggers(Scope.project(101), hooks[0].id)
-    assert {(t.resource_name, t.event_type) for t in triggers} == DOCUMENT_TRIGGERS
+    photo_triggers = {(n, e) for n in ("Images", "Image Categories") for e in ("create", "update", "delete")}
+    assert {(t.resource_name, t.event_type) for t in triggers} == DOCUMENT_TRIGGERS | photo_triggers  # and Photos
     hook_row = repos.subscriptions.get(SubscriptionKind.PROCORE.value, f"{link.tenant.tenant_id}:{hooks[0].id}")
     assert hook_row is not None and hook_row.row.link_id == link.link_id
     assert hook_row.row.secret_hash == hashlib.sha256(authorization.encode()).hexdigest()

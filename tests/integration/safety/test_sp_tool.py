@@ -1,12 +1,14 @@
 """A SharePoint change is attributed to a tool by the engine without naming one (issue 12 point 3):
 its twin's tool, the tool whose SharePoint folder or mapped folder holds it, or the link's only two-way
-tool; every follow-up message carries that tool. Against Azurite (items rows, queues)."""
+tool, or with several two-way tools the one whose folder holds it up the SharePoint path; every follow-up
+message carries that tool. Against Azurite (items rows, queues) and the Graph emulator."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 
+from shared.graph import items as sp_items
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import Lane, SpChange
 from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow, ToolRootState
@@ -64,9 +66,23 @@ def test_follow_ups_carry_the_tool_and_a_one_way_tool_ignores_sharepoint(env: En
         ("procore_metadata", "documents", change.sp_item_id)]
 
 
-def test_a_change_attributed_to_a_tool_that_cannot_sync_does_nothing(env: Env) -> None:
-    link = env.new_link(documents="two_way")
+def test_with_two_two_way_tools_a_new_item_finds_its_tool_through_its_folders(env: Env) -> None:
+    """Documents and Photos both two-way: an item below folders not mirrored yet is attributed by reading
+    its ancestors in SharePoint up to a tool's folder (not guessed); none found: nothing is done."""
+    link = env.new_link(documents="two_way", photos="two_way")
+    ctx = _context(env, link, photos=Mode.TWO_WAY)
+    graph, drive = ctx.graph, env.site["drive_id"]
+    root = sp_items.ensure_folder(graph, drive, "root", f"Tools {uuid.uuid4().hex[:6]}")
+    photos_root = sp_items.ensure_folder(graph, drive, root.id, "Photos")
+    album = sp_items.ensure_folder(graph, drive, photos_root.id, "New album")
+    nested = sp_items.ensure_folder(graph, drive, album.id, "Inside")
+    ctx.link = ctx.link.model_copy(update={"tool_roots": {
+        **ctx.link.tool_roots, ToolKey.PHOTOS: ToolRootState(procore_id="albums", sp_item_id=photos_root.id,
+                                                             sp_folder_name="Photos")}})
+    assert sp_tool(ctx, None, nested.id) is ToolKey.PHOTOS          # two levels below the Photos folder
+    assert sp_tool(ctx, None, root.id) is None                      # outside every tool's folder
     change = SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=f"F-{uuid.uuid4().hex[:6]}",
-                      is_folder=True, name="Album", parent_id=PHOTOS_ROOT, etag="e1")
-    assert sp_change(_context(env, link, photos=Mode.TWO_WAY), change) == []
-    assert env.take(env.services.settings.queue_metadata) == []
+                      is_folder=True, name="Deeper", parent_id=nested.id, etag="e1")
+    assert sp_change(ctx, change)
+    sent = env.take(env.services.settings.queue_metadata)
+    assert [(m["tool"], m["sp_item_id"]) for m in sent] == [("photos", change.sp_item_id)]

@@ -22,8 +22,9 @@ def test_every_tool_has_its_resources_and_they_are_real_names() -> None:
 
 def test_triggers_cover_create_update_delete_of_live_tools_only() -> None:
     project = triggers_for(dict(DEFAULT_PROJECT_TOOLS), company=False)
-    assert sorted(project) == sorted((n, e) for n in ("Project Folders", "Project Files")
-                                     for e in ("create", "update", "delete"))
+    assert sorted(project) == sorted((n, e) for n in ("Project Folders", "Project Files", "Images",
+                                                      "Image Categories") for e in ("create", "update", "delete"))
     assert {n for n, _ in triggers_for({ToolKey.DOCUMENTS: Mode.ONE_WAY}, company=True)} == {
         "Company Folders", "Company Files"}
-    assert triggers_for({**DEFAULT_PROJECT_TOOLS, ToolKey.DOCUMENTS: Mode.OFF}, company=False) == []
+    assert triggers_for({**DEFAULT_PROJECT_TOOLS, ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.OFF},
+                        company=False) == []

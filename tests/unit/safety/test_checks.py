@@ -69,10 +69,10 @@ def test_a_drive_is_carried_by_a_link_that_follows_sharepoint() -> None:
 
 
 def test_a_link_without_a_procore_feed_gets_no_procore_pass() -> None:
-    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}
-    photos = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.TWO_WAY}
+    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}
+    photos = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.TWO_WAY}   # Photos has a feed (issue 13)
     plan = plan_checks([_link(1, tools=records_only), _link(2, tools=photos)])
-    assert plan.links == [] and _ids(plan.drives) == ["l2"]
+    assert _ids(plan.links) == ["l2"] and _ids(plan.drives) == ["l2"]
 
 
 def test_the_fan_out_releases_a_fixed_number_of_messages_a_second() -> None:

@@ -1,5 +1,5 @@
-"""The tool registry: capabilities agree with the contract (two-way and company tools), only Documents
-syncs today, and a tool that cannot sync fails loudly if the engine ever reached it."""
+"""The tool registry: capabilities agree with the contract (two-way and company tools), the tools that
+sync today (Documents, Photos), and a tool that cannot sync fails loudly if the engine ever reached it."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ def test_capabilities_agree_with_the_contract() -> None:
         assert (Mode.TWO_WAY in adapter.allowed_modes) is adapter.capabilities.two_way, key
 
 
-def test_only_documents_syncs_today() -> None:
-    assert available_tools() == [ToolKey.DOCUMENTS]
+def test_documents_and_photos_sync_today() -> None:
+    assert available_tools() == [ToolKey.DOCUMENTS, ToolKey.PHOTOS]
+    assert TOOLS[ToolKey.PHOTOS].capabilities.change_feed and not TOOLS[ToolKey.PHOTOS].capabilities.tree
+    assert not TOOLS[ToolKey.PHOTOS].capabilities.versioned
     assert TOOLS[ToolKey.DOCUMENTS].capabilities.change_feed and TOOLS[ToolKey.DOCUMENTS].capabilities.tree
 
 

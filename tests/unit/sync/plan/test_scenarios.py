@@ -49,6 +49,7 @@ TOPICS: dict[str, Callable[[Scenario], bool]] = {
     "echo": lambda s: any(e.by_us for e in s.events),
     "from-sharepoint": lambda s: s.policy.initial is InitialSync.FROM_SHAREPOINT,
     "initial-standard": lambda s: s.policy.initial is InitialSync.STANDARD,
+    "photos": lambda s: s.tool == "photos",
 }
 
 
@@ -85,6 +86,13 @@ def test_scenario(scenario: Scenario) -> None:
             assert any(e.reason in a.reason for a in match), f"{e.item}: reasons {[a.reason for a in match]}"
     for side in Side:
         assert outcome.after[side] == sorted(scenario.after[side]), f"{side.value} tree after"
+    effects = outcome.effects   # what the tool's own rules did (tests/support/scenario_tools.py)
+    assert sorted(effects.skipped) == sorted(s.item for s in scenario.skipped), f"skipped: {effects.skipped}"
+    for s in scenario.skipped:
+        assert s.reason in effects.skipped[s.item], f"{s.item}: skipped because {effects.skipped[s.item]!r}"
+    assert sorted(effects.rekeyed) == sorted(scenario.rekeyed), "re-keyed items"
+    if scenario.procore_bin is not None:
+        assert sorted(effects.procore_bin) == sorted(scenario.procore_bin), "Procore's recycle bin after"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])

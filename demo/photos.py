@@ -1,0 +1,143 @@
+"""The demo's Photos: one image name twice in an album before onboarding (two phones' IMG_0001.jpg; the
+seed already has an album whose name SharePoint forbids), the check that SharePoint's `Photos` folder
+holds every album and image per the mapping, and one live photo in each direction, timed.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import BinaryIO, TextIO
+
+from demo.arrival import Arrivals
+from demo.onboarding import Onboarded
+from demo.stack import Running
+from demo.trees import quickxor_of
+from demo.waiting import DemoFailure
+from shared.graph import content as sp_content
+from shared.graph import items as sp_items
+from shared.graph.models import DriveItem
+from shared.procore.client import ProcoreClient
+from shared.procore.models import Image
+from shared.procore.scope import Scope
+from shared.sync.naming import sharepoint_name
+
+TOOL_FOLDER = "Photos"
+UNSORTED = "Unclassified"          # SharePoint folder of the images without an album (shared/tools/photos.py)
+TWICE = "IMG_0001.jpg"
+LIVE_ALBUM = "Progress Photos"
+# A tiny valid JPEG (SOI, an empty comment, EOI) per label: distinct bytes, no image library needed.
+FROM_PROCORE, FROM_SHAREPOINT = "crane from procore.jpg", "crane from sharepoint.jpg"
+
+
+def _jpeg(label: str) -> bytes:
+    text = label.encode()
+    return b"\xff\xd8\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text + b"\xff\xd9"
+
+
+class BytesSource:
+    """Bytes in memory as a Procore upload's source."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def open(self) -> AbstractContextManager[BinaryIO]:
+        return io.BytesIO(self.data)
+
+
+@dataclass
+class PhotoCount:
+    albums: int
+    images: int
+
+
+def add_duplicate_name(client: ProcoreClient, project_id: int) -> None:
+    """Two phones' IMG_0001.jpg in the first album, made by a person before the link exists."""
+    albums = list(client.photos.albums(project_id))
+    if not albums:
+        raise DemoFailure(f"the Procore project {project_id} has no photo album")
+    scope = Scope.project(project_id)
+    for phone in ("phone A", "phone B"):
+        data = _jpeg(f"{TWICE} from {phone}")
+        upload = client.uploads.upload(scope, BytesSource(data), filename=TWICE, content_type="image/jpeg")
+        client.photos.create_image(project_id, upload_uuid=upload.uuid, image_name=TWICE, album_id=albums[0].id,
+                                   description=f"taken with {phone}")
+
+
+def _suffixed(name: str, image_id: int) -> str:
+    path = PurePosixPath(name)
+    return f"{path.stem} ({image_id}){path.suffix}"
+
+
+def check_photos(run: Running, ob: Onboarded, project_id: int) -> PhotoCount:
+    """Every live album is a folder of its legal name under `Photos`, album-less images are in
+    `Unclassified`, every image is there exactly once with its size (one name twice in an album: the
+    later as `name (<id>).ext`). DemoFailure listing what differs."""
+    client = run.procore_client("user")
+    graph, drive = run.graph_session("user"), run.site["drive_id"]
+    albums = {a.id: sharepoint_name(a.name, is_folder=True) for a in client.photos.albums(project_id)}
+    want: dict[str, list[Image]] = {name: [] for name in albums.values()}
+    for image in client.photos.images(project_id):
+        folder = albums[image.image_category_id] if image.image_category_id is not None else UNSORTED
+        want.setdefault(folder, []).append(image)
+    root = sp_items.get_by_path(graph, drive, f"{ob.folder_path}/{TOOL_FOLDER}")
+    if root is None:
+        raise DemoFailure(f"no {TOOL_FOLDER} folder in SharePoint")
+    have: dict[str, dict[str, DriveItem]] = {
+        folder.name or "": {c.name or "": c for c in sp_items.iter_children(graph, drive, folder.id)}
+        for folder in sp_items.iter_children(graph, drive, root.id) if folder.is_folder}
+    problems: list[str] = []
+    for folder in sorted(set(want) | set(have)):
+        files, images = have.get(folder), want.get(folder, [])
+        if files is None:
+            problems.append(f"album folder {folder!r} missing in SharePoint")
+            continue
+        if len(files) != len(images):
+            problems.append(f"{folder!r}: {len(images)} images in Procore, {len(files)} files in SharePoint")
+        for image in images:
+            names = (image.filename or "", _suffixed(image.filename or "", image.id))
+            if not any(n in files and files[n].size == image.size for n in names):
+                problems.append(f"{folder}/{image.filename} ({image.id}) is not in SharePoint")
+    if problems:
+        raise DemoFailure("SharePoint's Photos do not match Procore:\n  " + "\n  ".join(problems[:15]))
+    return PhotoCount(albums=len(want), images=sum(len(v) for v in want.values()))
+
+
+class PhotoEdits(Arrivals):
+    """One photo added in Procore, one in SharePoint, each followed until the other side shows it."""
+
+    def __init__(self, run: Running, ob: Onboarded, project_id: int, timeout: float, out: TextIO = sys.stdout):
+        super().__init__(run, ob, timeout, out)
+        self.project_id = project_id
+        self.procore = run.procore_client("user")
+        self.graph = run.graph_session("user")
+        self.drive = run.site["drive_id"]
+
+    def run_all(self) -> None:
+        album = next((a for a in self.procore.photos.albums(self.project_id) if a.name == LIVE_ALBUM), None)
+        if album is None:
+            raise DemoFailure(f"no album {LIVE_ALBUM!r} in the Procore project")
+        folder = f"{self.ob.folder_path}/{TOOL_FOLDER}/{sharepoint_name(LIVE_ALBUM, is_folder=True)}"
+        data = _jpeg(FROM_PROCORE)
+        upload = self.procore.uploads.upload(Scope.project(self.project_id), BytesSource(data),
+                                             filename=FROM_PROCORE, content_type="image/jpeg")
+        self.procore.photos.create_image(self.project_id, upload_uuid=upload.uuid, image_name=FROM_PROCORE,
+                                         album_id=album.id, description="added in Procore")
+        want = quickxor_of(iter([data]))
+        self.arrive(f"photo added in Procore: {FROM_PROCORE!r}", "SharePoint",
+                    lambda: (i := sp_items.get_by_path(self.graph, self.drive, f"{folder}/{FROM_PROCORE}"))
+                    and i.quick_xor_hash == want)
+        sp_folder = sp_items.get_by_path(self.graph, self.drive, folder)
+        if sp_folder is None:
+            raise DemoFailure(f"the album folder {folder!r} is not in SharePoint")
+        sp_content.put_new_small(self.graph, self.drive, sp_folder.id, FROM_SHAREPOINT, _jpeg(FROM_SHAREPOINT), "fail")
+        self.arrive(f"photo added in SharePoint: {FROM_SHAREPOINT!r}", "Procore",
+                    lambda: any(i.filename == FROM_SHAREPOINT and i.image_category_id == album.id
+                                for i in self.procore.photos.images(self.project_id, album_id=album.id)))
