@@ -112,6 +112,9 @@ class TenantSettings(Strict):
         "(rapid autosaves coalesce); 0 copies at once"))
     mail_from: str | None = Field(None, description="mailbox (UPN or user id) notifications are sent from; "
                                   "default: the deployment's PCSYNC_MAIL_SENDER")
+    include_private: StrictFlag = Field(False, description=(
+        "copy records marked private in Procore (RFIs, Submittals, ...) too; by default each is skipped with "
+        "the reason 'private in Procore', since a SharePoint site is usually readable by more people"))
 
     @field_validator("mail_from")
     @classmethod

@@ -81,6 +81,7 @@ class FetchFile(_Message):
     modified_at: datetime | None = None   # when the listed version was made (conflict/newest rules)
     name: str | None = None               # the Procore name and parent when planned (a rename that
     parent_id: str | None = None          # raced a pending copy is applied after it, not lost)
+    columns: dict[str, str] = {}          # SharePoint column values of the twin, by title (adapter.sp_columns)
 
 
 class UploadFile(_Message):
@@ -97,6 +98,7 @@ class UploadFile(_Message):
     modified_at: datetime | None = None   # when this version was made in Procore (conflict policy)
     name: str | None = None               # the Procore name and parent the fetch saw
     parent_id: str | None = None
+    columns: dict[str, str] = {}          # SharePoint column values written after the upload, by title
 
 
 class TransferChunk(_Message):

@@ -225,6 +225,7 @@ class TenantSettingsUpdate(_Patch):
     mass_delete_count_24h: int | None = Field(None, ge=1)
     quiet_period_s: float | None = Field(None, ge=0, le=300)
     mail_from: str | None = None
+    include_private: bool | None = None
 
 
 class UpdateTenantRequest(_Patch):

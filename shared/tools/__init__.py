@@ -12,10 +12,14 @@ from shared.models.api import Mode, ToolKey
 from shared.tools.base import ToolAdapter
 from shared.tools.documents import DocumentsAdapter
 from shared.tools.pending import RESOURCES, PendingTool
+from shared.tools.records import RECORD_TOOLS, RecordsAdapter
 
 EVENTS: tuple[str, ...] = ("create", "update", "delete")
 
-_ADAPTERS: list[ToolAdapter] = [DocumentsAdapter(), *(PendingTool(key, names) for key, names in RESOURCES.items())]
+_RECORDS: list[ToolAdapter] = [RecordsAdapter(tool) for tool in RECORD_TOOLS]
+_ADAPTERS: list[ToolAdapter] = [DocumentsAdapter(), *_RECORDS,
+                                *(PendingTool(key, names) for key, names in RESOURCES.items()
+                                  if key not in {adapter.key for adapter in _RECORDS})]
 TOOLS: dict[ToolKey, ToolAdapter] = {adapter.key: adapter for adapter in _ADAPTERS}
 
 

@@ -20,6 +20,7 @@ from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
 from shared.sync.derived import synced_items
 from shared.sync.naming import unsupported_reason
+from shared.sync.privacy import private_skip
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.reconcile import init_watermarks
 from shared.sync.runners.record import pending_row
@@ -67,7 +68,8 @@ def start_initial_sync(ctx: LinkContext) -> None:
 def _plan(ctx: LinkContext, item: SourceItem) -> None:
     repos = ctx.services.repos
     row = pending_row(ctx, item)
-    reason = unsupported_reason(item.name) if item.kind is ItemKind.FILE else None
+    reason = private_skip(item, ctx.tenant.settings) \
+        or (unsupported_reason(item.name) if item.kind is ItemKind.FILE else None)
     if reason:
         row = row.model_copy(update={"state": ItemState.SKIPPED, "reason": reason})
     try:
@@ -88,7 +90,8 @@ def _plan(ctx: LinkContext, item: SourceItem) -> None:
         ctx.send(Step.METADATA, MirrorFolder(**common))
     else:
         ctx.send(Step.TRANSFER, FetchFile(**common, version=item.version or "", download_url=item.download_url,
-                                          size=item.size, modified_at=item.updated_at))
+                                          size=item.size, modified_at=item.updated_at,
+                                          columns=ctx.adapter(item.tool).sp_columns(item)))
 
 
 def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:

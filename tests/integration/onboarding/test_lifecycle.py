@@ -104,18 +104,21 @@ def test_updated_credentials_are_checked_before_they_are_saved(host: Host, proco
 
 def test_tools_that_cannot_sync_are_refused_and_shown_not_available(host: Host, tenant: Tenant,
                                                                     graph_desc: dict[str, Any]) -> None:
-    r = host.http.post(tenant.links, json=_link_body(graph_desc, tools={"rfis": "one_way"}), headers=tenant.auth)
+    r = host.http.post(tenant.links, json=_link_body(graph_desc, tools={"incidents": "one_way"}),
+                       headers=tenant.auth)
     assert r.status_code == 422, r.text
-    assert r.json()["error"] == "tool_not_available" and r.json()["problems"][0]["field"] == "tools.rfis"
+    assert r.json()["error"] == "tool_not_available" and r.json()["problems"][0]["field"] == "tools.incidents"
     assert "cannot be synced yet" in r.json()["message"]
     link_id = _new_link(host, tenant, graph_desc)                           # omitted tools: what syncs
     status = host.http.get(f"{tenant.links}/{link_id}", headers=tenant.auth).json()
-    assert status["tools"]["documents"] == "two_way" and status["tools"]["rfis"] == "off"
+    assert status["tools"]["documents"] == "two_way" and status["tools"]["incidents"] == "off"
+    assert status["tools"]["rfis"] == "one_way"                             # the one-way tools are on by default
     assert status["tools"]["photos"] == "off"
     per_tool = status["tool_status"]
     assert per_tool["documents"]["state"] == "syncing" and per_tool["documents"]["mode"] == "two_way"
-    assert per_tool["rfis"] == {"mode": "off", "state": "not_available", "reason": per_tool["rfis"]["reason"],
-                                "counts": {"synced": 0, "pending": 0, "skipped": 0, "failed": 0}}
+    assert per_tool["incidents"] == {"mode": "off", "state": "not_available",
+                                     "reason": per_tool["incidents"]["reason"],
+                                     "counts": {"synced": 0, "pending": 0, "skipped": 0, "failed": 0}}
     assert not [t for t, s in per_tool.items() if s["state"] in ("syncing", "idle") and s["mode"] == "off"]
 
 
@@ -134,7 +137,10 @@ def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, t
     assert r.status_code == 200 and r.json()["tools"]["documents"] == "two_way"
     renewals = [m for m in host.messages(host.queue_live) if m["kind"] == "renew_link" and m["link_id"] == link_id]
     assert len(renewals) == 1                                   # its Graph feed is (re)made by the renewal step
-    for tools, status, code in (({"rfis": "one_way"}, 422, "tool_not_available"),
+    r = host.http.patch(path, json={"tools": {"rfis": "off"}}, headers=tenant.auth)     # a one-way tool off
+    assert r.status_code == 200 and r.json()["tools"]["rfis"] == "off", r.text
+    for tools, status, code in (({"incidents": "one_way"}, 422, "tool_not_available"),
+                                ({"rfis": "one_way"}, 422, "transition_not_supported"),
                                 ({"rfis": "two_way"}, 422, "invalid_request"),
                                 ({"documents": "sometimes"}, 422, "invalid_request"),
                                 ({}, 422, "invalid_request")):

@@ -36,6 +36,7 @@ from tests.integration.onboarding.conftest import Host, Tenant, link_body, tenan
 
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
                      for event in ("create", "update", "delete")}
+RECORD_TRIGGERS = {(name, event) for name in ("RFIs", "Submittals") for event in ("create", "update", "delete")}
 
 
 def _site(graph_desc: dict[str, Any]) -> dict[str, str]:
@@ -91,17 +92,20 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     assert row.stage is Stage.INITIAL_SYNC and row.project_name == "Riverside Medical Center"
     target = items.get_by_path(graph_app, drive_id, link.folder)
     assert target is not None and target.is_folder and row.root_item_id == target.id
-    # Omitted tools take the product's defaults, and only tools that sync are on (RFIs cannot sync yet).
-    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "off"
+    # Omitted tools take the product's defaults (the one-way tools on), and only tools that sync are on
+    # (Incidents cannot sync yet).
+    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "one_way"
+    assert row.tools[ToolKey.INCIDENTS].value == "off"
 
-    # The Procore hook points at this link's receiver, with triggers for Documents folders and files.
+    # The Procore hook points at this link's receiver, with triggers for Documents folders and files and
+    # for the record tools that are on.
     hooks = [h for h in procore_app.webhooks.list_hooks(Scope.project(101))
              if h.destination_url == f"{host.url}/api/webhooks/procore/{link.tenant.tenant_id}/{link.link_id}"]
     assert len(hooks) == 1 and hooks[0].id == row.procore_hook_id
     authorization = (hooks[0].destination_headers or {})["Authorization"]
     assert authorization.startswith("Bearer ") and len(authorization) > 40
     triggers = procore_app.webhooks.list_triggers(Scope.project(101), hooks[0].id)
-    assert {(t.resource_name, t.event_type) for t in triggers} == DOCUMENT_TRIGGERS
+    assert {(t.resource_name, t.event_type) for t in triggers} == DOCUMENT_TRIGGERS | RECORD_TRIGGERS
     hook_row = repos.subscriptions.get(SubscriptionKind.PROCORE.value, f"{link.tenant.tenant_id}:{hooks[0].id}")
     assert hook_row is not None and hook_row.row.link_id == link.link_id
     assert hook_row.row.secret_hash == hashlib.sha256(authorization.encode()).hexdigest()

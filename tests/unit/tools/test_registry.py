@@ -1,5 +1,5 @@
-"""The tool registry: capabilities agree with the contract (two-way and company tools), only Documents
-syncs today, and a tool that cannot sync fails loudly if the engine ever reached it."""
+"""The tool registry: capabilities agree with the contract (two-way and company tools), which tools sync
+today, and a tool that cannot sync fails loudly if the engine ever reached it."""
 
 from __future__ import annotations
 
@@ -25,9 +25,23 @@ def test_capabilities_agree_with_the_contract() -> None:
         assert (Mode.TWO_WAY in adapter.allowed_modes) is adapter.capabilities.two_way, key
 
 
-def test_only_documents_syncs_today() -> None:
-    assert available_tools() == [ToolKey.DOCUMENTS]
+def test_documents_and_the_record_tools_built_so_far_sync_today() -> None:
+    assert available_tools() == [ToolKey.DOCUMENTS, ToolKey.RFIS, ToolKey.SUBMITTALS]
     assert TOOLS[ToolKey.DOCUMENTS].capabilities.change_feed and TOOLS[ToolKey.DOCUMENTS].capabilities.tree
+
+
+@pytest.mark.parametrize("tool", [ToolKey.RFIS, ToolKey.SUBMITTALS])
+def test_a_record_tool_is_one_way_derived_fed_and_triggered_by_its_own_resource(tool: ToolKey) -> None:
+    adapter = TOOLS[tool]
+    assert adapter.allowed_modes == {Mode.ONE_WAY, Mode.OFF}
+    assert adapter.capabilities.derived_items and adapter.capabilities.change_feed and not adapter.capabilities.two_way
+    assert fed_tools({tool: Mode.ONE_WAY}) == [tool] and fed_tools({tool: Mode.OFF}) == []
+    triggers = triggers_for({tool: Mode.ONE_WAY}, company=False)
+    assert {event for _, event in triggers} == {"create", "update", "delete"}
+    assert all(tool_of(name) is tool and adapter.kind_of_resource(name) is ItemKind.FILE for name, _ in triggers)
+    assert adapter.webhook_resources(company=True) == ()
+    with pytest.raises(errors.InvariantBroken):    # one-way: nothing is ever written to Procore
+        adapter.delete(None, LINK, "1", ItemKind.FILE)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("tool", [t for t in ToolKey if not is_available(t)])

@@ -1,0 +1,133 @@
+"""The record tools' adapter (shared/tools/records.py) over the Procore emulator: each record gives its
+PDF (named from number and title, a real PDF holding them) and its attachments in a folder of the same
+stem (bytes as Procore serves them), with its SharePoint columns; a reply moves only the PDF's version;
+private records are marked; the change feed lists edits and deletions; a recycled record is gone."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pypdf
+import pytest
+
+from shared.models.api import InitialSync, Mode, ToolKey
+from shared.models.rows import ItemKind, LinkRow
+from shared.procore.client import ProcoreClient
+from shared.tools import TOOLS
+from shared.tools.base import SourceItem
+from shared.tools.records import ROOT_ID, RecordsAdapter
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _link(project_id: int = 101) -> LinkRow:
+    return LinkRow(tenant_id="t", link_id=f"l{project_id}", procore_company_id=1, procore_project_id=project_id,
+                   project_name="P", site_id="s", drive_id="d", folder_path="f", initial_sync=InitialSync.STANDARD,
+                   tools={ToolKey.RFIS: Mode.ONE_WAY}, created_at=NOW, updated_at=NOW)
+
+
+def _adapter(tool: ToolKey) -> RecordsAdapter:
+    adapter = TOOLS[tool]
+    assert isinstance(adapter, RecordsAdapter)
+    return adapter
+
+
+def _all(adapter: RecordsAdapter, client: ProcoreClient) -> list[SourceItem]:
+    found: list[SourceItem] = []
+    page: int | None = 1
+    while page is not None:
+        listing = adapter.list_page(client, _link(), page)
+        found += listing.items
+        page = listing.next_page
+    return found
+
+
+def _bytes(adapter: RecordsAdapter, client: ProcoreClient, item: SourceItem) -> bytes:
+    return b"".join(adapter.fetch(client, _link(), item))
+
+
+def _create_rfi(client: ProcoreClient, **fields: Any) -> dict[str, Any]:
+    path = "/rest/v1.0/projects/101/rfis"
+    return dict(client.session.request("POST", path, route=path, json={"rfi": fields}).json())
+
+
+def test_each_rfi_gives_its_pdf_and_its_attachments_in_a_folder_of_the_same_stem(app_client: ProcoreClient) -> None:
+    rfis = _adapter(ToolKey.RFIS)
+    sources = _all(rfis, app_client)
+    assert len(sources) >= 2 and all(s.parent_id == ROOT_ID and s.version for s in sources)
+    first = next(s for s in sources if rfis.parts(app_client, _link(), s)[1:])   # one with attachments
+    pdf, folder, *attachments = rfis.parts(app_client, _link(), first)
+    record = app_client.session.get_json(f"/rest/v1.0/projects/101/rfis/{first.procore_id}", route="x")
+    stem = f"RFI {int(record['number']):03d} - {record['subject']}"
+    assert (pdf.procore_id, pdf.name, pdf.kind, pdf.version) == (f"{first.procore_id}:pdf", f"{stem}.pdf",
+                                                                  ItemKind.FILE, first.version)
+    assert (folder.procore_id, folder.name, folder.kind) == (f"{first.procore_id}:attachments", stem, ItemKind.FOLDER)
+    assert attachments and all(a.parent_id == folder.procore_id and a.kind is ItemKind.FILE for a in attachments)
+    # The PDF is Procore's own, a real PDF with the record's title; each attachment is Procore's bytes.
+    reader = pypdf.PdfReader(io.BytesIO(_bytes(rfis, app_client, pdf)))
+    assert len(reader.pages) >= 1 and record["subject"] in reader.pages[0].extract_text()
+    for part in attachments:
+        listed = next(a for q in record["questions"] for a in [*q["attachments"],
+                                                               *(x for r in q["answers"] for x in r["attachments"])]
+                      if part.procore_id.endswith(f":attachment:{a['id']}"))
+        assert part.name == listed["filename"] and part.version == str(listed["id"])
+        assert _bytes(rfis, app_client, part) == b"".join(app_client.downloads.iter_bytes(listed["url"]))
+    # Columns: the PDF carries them all, each attachment its record's tool, number and link.
+    columns = rfis.sp_columns(pdf)
+    assert columns["Procore Tool"] == "RFIs" and columns["Number"] == f"{int(record['number']):03d}"
+    assert columns["Title"] == record["subject"] and columns["Status"] == record["status"]
+    assert first.version and first.version.startswith(columns["Updated"] + "#") and columns["Created"]
+    assert columns["Procore Link"].endswith(f"/101/project/rfi/show/{first.procore_id}")
+    assert rfis.sp_columns(attachments[0]) == {k: columns[k] for k in ("Procore Tool", "Number", "Procore Link")}
+
+
+def test_a_reply_moves_the_pdf_version_only_and_a_private_rfi_is_marked(app_client: ProcoreClient,
+                                                                        user_client: ProcoreClient) -> None:
+    rfis = _adapter(ToolKey.RFIS)
+    created = _create_rfi(user_client, subject="Slab edge detail", number="77", private=True)
+    source = rfis.get(app_client, _link(), str(created["id"]), ItemKind.FILE)
+    assert source is not None and source.private and source.name == "RFI 077 - Slab edge detail.pdf"
+    assert all(p.private for p in rfis.parts(app_client, _link(), source))
+    public = _create_rfi(user_client, subject="Door hardware", number="78")
+    before = rfis.get(app_client, _link(), f"{public['id']}:pdf", ItemKind.FILE)
+    assert before is not None and not before.private
+    path = f"/rest/v1.0/projects/101/rfis/{public['id']}/replies"
+    user_client.session.request("POST", path, route=path, json={"reply": {"body": "Use type B."}})
+    after = rfis.get(app_client, _link(), f"{public['id']}:pdf", ItemKind.FILE)
+    assert after is not None and after.version != before.version
+    assert rfis.compare_versions(after.version or "", before.version or "").value == "newer"
+
+
+def test_the_change_feed_lists_edits_and_deletions_and_a_recycled_record_is_gone(
+        app_client: ProcoreClient, user_client: ProcoreClient) -> None:
+    rfis = _adapter(ToolKey.RFIS)
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    kept = _create_rfi(user_client, subject="Kept")
+    binned = _create_rfi(user_client, subject="Binned")
+    path = f"/rest/v1.0/projects/101/rfis/{binned['id']}"
+    user_client.session.request("DELETE", path, route=path)
+    changed = [c.procore_id for c in rfis.changes(app_client, _link(), since, datetime.now(UTC) + timedelta(seconds=1))]
+    assert str(kept["id"]) in changed and str(binned["id"]) in changed
+    assert rfis.get(app_client, _link(), str(binned["id"]), ItemKind.FILE) is None
+    assert rfis.get(app_client, _link(), f"{binned['id']}:pdf", ItemKind.FILE) is None
+
+
+def test_submittals_are_named_by_their_formatted_number(app_client: ProcoreClient) -> None:
+    submittals = _adapter(ToolKey.SUBMITTALS)
+    sources = _all(submittals, app_client)
+    assert sources
+    pdf = submittals.parts(app_client, _link(), sources[0])[0]
+    record = app_client.session.get_json(f"/rest/v1.1/projects/101/submittals/{sources[0].procore_id}", route="x")
+    assert pdf.name == f"Submittal {record['formatted_number']} - {record['title']}.pdf"
+    assert submittals.sp_columns(pdf)["Status"] == record["status"]["name"]
+    reader = pypdf.PdfReader(io.BytesIO(_bytes(submittals, app_client, pdf)))
+    assert record["title"] in reader.pages[0].extract_text()
+
+
+@pytest.mark.parametrize("tool", [ToolKey.RFIS, ToolKey.SUBMITTALS])
+def test_the_app_can_read_the_tool(app_client: ProcoreClient, tool: ToolKey) -> None:
+    from shared.procore.scope import Scope
+
+    _adapter(tool).check_access(app_client, Scope.project(101))
