@@ -46,6 +46,7 @@ COLUMN_MAX = 255                  # SharePoint's single line of text
 VERSION_SEP = "#"                 # a PDF version: <updated_at>#<digest of what it shows>
 DIGEST_CHARS = 16
 THREAD_KEYS = ("answers", "replies", "responses")
+LISTED_PDF = ("redirect", "fillable", "field")   # PDF styles whose URL is known without another call
 PDF_PART = "pdf"
 FOLDER_PART = "attachments"
 ATTACHMENT_PART = "attachment:"
@@ -265,8 +266,7 @@ class RecordsAdapter:
         stem = record_stem(self.tool, raw)
         columns = self._columns(client, link, record)
         linked = {k: v for k, v in columns.items() if k in ("Procore Tool", "Number", "Procore Link")}
-        pdf_url = client.session.url(spec.pdf_path.format(project_id=self._project(link), id=record.id)) \
-            if spec.pdf == "redirect" and spec.pdf_path else None
+        pdf_url = client.records.pdf_url(spec, self._project(link), record) if spec.pdf in LISTED_PDF else None
         pdf = part_of(source, PDF_PART, kind=ItemKind.FILE, name=f"{stem}.pdf", parent_id=ROOT_ID,
                       version=source.version, download_url=pdf_url)
         out = [pdf.model_copy(update={"columns": columns})]
@@ -377,4 +377,9 @@ def _time(record: ToolRecord) -> datetime:
     return record.updated_at or _EARLIEST
 
 
-RECORD_TOOLS: tuple[RecordTool, ...] = (RFIS, SUBMITTALS)
+FORMS = RecordTool(ToolKey.FORMS, "Forms", "Form", ("number",), ("name", "form_template_name"),
+                   "/{project_id}/project/forms/{id}", ("forms",))
+OBSERVATIONS = RecordTool(ToolKey.OBSERVATIONS, "Observations", "Observation", ("number",), ("name",),
+                          "/{project_id}/project/observations/items/{id}", ("observation_items",))
+
+RECORD_TOOLS: tuple[RecordTool, ...] = (RFIS, SUBMITTALS, FORMS, OBSERVATIONS)

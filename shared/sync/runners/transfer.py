@@ -176,8 +176,12 @@ def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
 
 
 def _with_suffix(name: str, procore_id: str) -> str:
+    """`name (<id>).ext`, with no ':' of a derived item's id: its own number ("12:attachment:345" -> 345), else
+    its source's ("12:pdf" -> 12)."""
+    segments = procore_id.split(":")
+    own = segments[-1] if segments[-1].isdigit() else segments[0]
     stem, dot, ext = name.rpartition(".")
-    return f"{stem} ({procore_id}).{ext}" if dot and stem else f"{name} ({procore_id})"
+    return f"{stem} ({own}).{ext}" if dot and stem else f"{name} ({own})"
 
 
 def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src: Sender) -> Transfer | None:

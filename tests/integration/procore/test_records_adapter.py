@@ -114,19 +114,37 @@ def test_the_change_feed_lists_edits_and_deletions_and_a_recycled_record_is_gone
     assert rfis.get(app_client, _link(), f"{binned['id']}:pdf", ItemKind.FILE) is None
 
 
-def test_submittals_are_named_by_their_formatted_number(app_client: ProcoreClient) -> None:
-    submittals = _adapter(ToolKey.SUBMITTALS)
-    sources = _all(submittals, app_client)
+SHOW = {ToolKey.SUBMITTALS: "/rest/v1.1/projects/101/submittals/{id}",
+        ToolKey.FORMS: "/rest/v1.0/projects/101/forms/{id}",
+        ToolKey.OBSERVATIONS: "/rest/v1.0/observations/items/{id}?project_id=101"}
+NAMES = {ToolKey.SUBMITTALS: lambda r: f"Submittal {r['formatted_number']} - {r['title']}",
+         ToolKey.FORMS: lambda r: f"Form {r['id']} - {r['name']}",
+         ToolKey.OBSERVATIONS: lambda r: f"Observation {int(r['number']):03d} - {r['name']}"}
+
+
+@pytest.mark.parametrize("tool", list(SHOW))
+def test_each_record_style_gives_a_named_pdf_with_its_title_and_its_attachments(app_client: ProcoreClient,
+                                                                                tool: ToolKey) -> None:
+    adapter = _adapter(tool)
+    sources = _all(adapter, app_client)
     assert sources
-    pdf = submittals.parts(app_client, _link(), sources[0])[0]
-    record = app_client.session.get_json(f"/rest/v1.1/projects/101/submittals/{sources[0].procore_id}", route="x")
-    assert pdf.name == f"Submittal {record['formatted_number']} - {record['title']}.pdf"
-    assert submittals.sp_columns(pdf)["Status"] == record["status"]["name"]
-    reader = pypdf.PdfReader(io.BytesIO(_bytes(submittals, app_client, pdf)))
-    assert record["title"] in reader.pages[0].extract_text()
+    for source in sources:
+        pdf, *rest = adapter.parts(app_client, _link(), source)
+        record = app_client.session.get_json(SHOW[tool].format(id=source.procore_id), route="x")
+        assert pdf.name == NAMES[tool](record) + ".pdf"
+        status = record.get("status") or ""
+        assert adapter.sp_columns(pdf)["Status"] == (status["name"] if isinstance(status, dict) else status)
+        text = pypdf.PdfReader(io.BytesIO(_bytes(adapter, app_client, pdf))).pages[0].extract_text()
+        assert (record.get("title") or record.get("name")) in text or tool is ToolKey.FORMS, text  # a form: its own
+        attachments = {str(a["id"]): a for a in record.get("attachments", [])}
+        files = [p for p in rest if p.kind is ItemKind.FILE]
+        assert sorted(p.procore_id.rsplit(":", 1)[1] for p in files) == sorted(attachments)
+        for part in files:
+            listed = attachments[part.procore_id.rsplit(":", 1)[1]]
+            assert _bytes(adapter, app_client, part) == b"".join(app_client.downloads.iter_bytes(listed["url"]))
 
 
-@pytest.mark.parametrize("tool", [ToolKey.RFIS, ToolKey.SUBMITTALS])
+@pytest.mark.parametrize("tool", [ToolKey.RFIS, *SHOW])
 def test_the_app_can_read_the_tool(app_client: ProcoreClient, tool: ToolKey) -> None:
     from shared.procore.scope import Scope
 

@@ -1,0 +1,203 @@
+"""Issue 14, the record tools on the local stack (RFIs and Submittals so far), in both delivery modes: the
+initial sync gives one PDF per record (a real PDF with its number and title) in the tool's folder, its
+attachments byte-identical in a folder of the same stem, the columns on every PDF, private records
+skipped with their reason (a tenant with `include_private` gets them); live, an RFI created, edited (a
+new version of the same file), answered (a new version), renamed by a title change (same item) and
+deleted (SharePoint recycle bin); with every webhook dropped, reconciliation brings a change, and a
+second pass over the unchanged project writes nothing to SharePoint.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pypdf
+import pytest
+
+from shared.graph import content as sp_content
+from shared.graph import fields as sp_fields
+from shared.graph import items as sp_items
+from shared.graph.models import DriveItem
+from shared.procore.client import ProcoreClient
+from tests.support.e2e import Onboarded, Running, link_status, onboard, quickxor_of, wait_for, wait_quiet, wait_regular
+from tests.support.live import module_stack
+
+PROJECT = 140   # its own project on the shared stack (tests/support/live.py)
+LIVE_TIMEOUT_S = 90
+OFF = {t: "off" for t in ("documents", "photos", "drawings", "forms", "observations", "inspections", "incidents",
+                          "commitments")}
+TOOLS = {**OFF, "rfis": "one_way", "submittals": "one_way"}
+RFIS = f"/rest/v1.0/projects/{PROJECT}/rfis"
+SUBMITTALS = f"/rest/v1.1/projects/{PROJECT}/submittals"
+PDF_COLUMNS = {"ProcoreTool", "ProcoreNumber", "Title", "ProcoreStatus", "ProcoreCreated", "ProcoreUpdated",
+               "ProcoreLink"}
+
+
+def _get(user: ProcoreClient, path: str) -> Any:
+    return user.session.get_json(path, route="test")
+
+
+def _patch_rfi(user: ProcoreClient, rfi_id: int, **fields: Any) -> dict[str, Any]:
+    return dict(user.session.request("PATCH", f"{RFIS}/{rfi_id}", route="test", json={"rfi": fields}).json())
+
+
+@pytest.fixture(scope="module")
+def records(shared_stack: Running) -> Iterator[tuple[Running, Onboarded, Onboarded, int]]:
+    """The project linked twice with the record tools on: by default, and by a tenant that includes private
+    records; one of its RFIs private before either link is made."""
+    for run in module_stack(shared_stack, "records", PROJECT, "Records project"):
+        user = run.procore_client("user")
+        private = _get(user, RFIS)[0]["id"]
+        _patch_rfi(user, private, private=True)
+        ob = onboard(run, PROJECT, tools=TOOLS)
+        everything = onboard(run, PROJECT, tools=TOOLS, settings={"include_private": True},
+                             folder_path=f"Projects/Everything {uuid.uuid4().hex[:6]}")
+        wait_regular(run, ob, timeout=240)
+        wait_regular(run, everything, timeout=240)
+        yield run, ob, everything, private
+
+
+def _stem(kind: str, record: dict[str, Any]) -> str:
+    if kind == "RFIs":
+        return f"RFI {int(record['number']):03d} - {record['subject']}"
+    return f"Submittal {record['formatted_number']} - {record['title']}"
+
+
+def _sp(run: Running, ob: Onboarded, rel: str) -> DriveItem | None:
+    return sp_items.get_by_path(run.graph_session("user"), run.site["drive_id"], f"{ob.folder_path}/{rel}")
+
+
+def _bytes(run: Running, item: DriveItem) -> bytes:
+    out = io.BytesIO()
+    sp_content.download_to(run.graph_session("user"), run.site["drive_id"], item.id, out)
+    return out.getvalue()
+
+
+def _versions(run: Running, item_id: str) -> int:
+    path = f"/drives/{run.site['drive_id']}/items/{item_id}/versions"
+    return len(run.graph_session("user").request("GET", path, route="test").json()["value"])
+
+
+def _attachments(record: dict[str, Any]) -> list[dict[str, Any]]:
+    found = list(record.get("attachments") or [])
+    for question in record.get("questions") or []:
+        found += question["attachments"] + [a for answer in question["answers"] for a in answer["attachments"]]
+    return found
+
+
+def test_initial_sync_gives_a_pdf_per_record_its_attachments_and_columns_and_skips_private_ones(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    run, ob, everything, private = records
+    user = run.procore_client("user")
+    graph = run.graph_session("user")
+    for folder, path in (("RFIs", RFIS), ("Submittals", SUBMITTALS)):
+        listed = _get(user, path)
+        assert listed, folder
+        for summary in listed:
+            record = _get(user, f"{path}/{summary['id']}")
+            stem = _stem(folder, record)
+            pdf = _sp(run, ob, f"{folder}/{stem}.pdf")
+            if record["id"] == private:
+                assert pdf is None, "a private record was copied"
+                pdf = _sp(run, everything, f"{folder}/{stem}.pdf")
+                assert pdf is not None, "include_private did not bring the private record"
+                continue
+            assert pdf is not None, f"{folder}/{stem}.pdf"
+            text = pypdf.PdfReader(io.BytesIO(_bytes(run, pdf))).pages[0].extract_text()
+            title = record.get("subject") or record.get("title")
+            assert title in text and f"number: {record['number']}" in text, text
+            fields = sp_fields.get_fields(graph, run.site["drive_id"], pdf.id)
+            assert PDF_COLUMNS <= set(fields) and fields["Title"] == title, fields
+            assert fields["ProcoreTool"] == folder and fields["ProcoreLink"].endswith(str(record["id"]))
+            attachments = _attachments(record)
+            if not attachments:
+                assert _sp(run, ob, f"{folder}/{stem}") is None
+                continue
+            box = _sp(run, ob, f"{folder}/{stem}")             # the attachments' folder, of the PDF's stem
+            assert box is not None and box.is_folder, stem
+            copies = list(sp_items.iter_children(graph, run.site["drive_id"], box.id))
+            assert sorted(c.quick_xor_hash or "" for c in copies) == \
+                sorted(quickxor_of(user.downloads.iter_bytes(a["url"])) for a in attachments)   # byte-identical
+            assert {a["filename"] for a in attachments} <= {c.name for c in copies}
+            for copy in copies:
+                copy_fields = sp_fields.get_fields(graph, run.site["drive_id"], copy.id)
+                assert copy_fields["ProcoreNumber"] == fields["ProcoreNumber"], copy_fields
+    status = link_status(run, ob)
+    assert status["counts"]["failed"] == 0, status
+    reasons = {(s["tool"], s["procore_id"]): s["reason"] for s in status["skipped_items"]}
+    assert reasons[("rfis", f"{private}:pdf")] == "private in Procore", reasons
+    everything_status = link_status(run, everything)
+    skipped = [(s["name"], s["reason"]) for s in everything_status["skipped_items"]]
+    assert everything_status["counts"]["skipped"] == 0, skipped
+    deleted = run.api.delete(everything.status_path(), headers=everything.auth)   # the live tests need one link
+    assert deleted.status_code in (200, 202, 204), deleted.text
+
+
+def test_an_rfi_created_edited_answered_renamed_and_deleted_follows_live(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    run, ob, _, _ = records
+    user = run.procore_client("user")
+    created = dict(user.session.request("POST", RFIS, route="test", json={"rfi": {
+        "subject": "Slab edge detail", "number": "901", "status": "open", "question": "Which edge?"}}).json())
+    rfi_id = created["id"]
+    first = wait_for(lambda: _sp(run, ob, "RFIs/RFI 901 - Slab edge detail.pdf"), LIVE_TIMEOUT_S, "the new RFI")
+    graph = run.graph_session("user")
+
+    _patch_rfi(user, rfi_id, status="closed")                        # an edit: a new version of the same file
+    wait_for(lambda: sp_fields.get_fields(graph, run.site["drive_id"], first.id).get("ProcoreStatus") == "closed",
+             LIVE_TIMEOUT_S, "the edit")
+    edited = _versions(run, first.id)
+    assert edited > 1
+
+    reply = f"{RFIS}/{rfi_id}/replies"                                # a reply: a new version of its PDF
+    user.session.request("POST", reply, route="test", json={"reply": {"body": "Use the type B edge."}})
+    wait_for(lambda: _versions(run, first.id) > edited, LIVE_TIMEOUT_S, "the reply's new PDF version")
+
+    _patch_rfi(user, rfi_id, subject="Slab edge detail at grid 4")   # renamed in place: the same item
+    renamed = wait_for(lambda: _sp(run, ob, "RFIs/RFI 901 - Slab edge detail at grid 4.pdf"), LIVE_TIMEOUT_S,
+                       "the rename")
+    assert renamed.id == first.id
+    assert _sp(run, ob, "RFIs/RFI 901 - Slab edge detail.pdf") is None
+
+    user.session.request("DELETE", f"{RFIS}/{rfi_id}", route="test")   # to the SharePoint recycle bin
+    wait_for(lambda: _sp(run, ob, "RFIs/RFI 901 - Slab edge detail at grid 4.pdf") is None, LIVE_TIMEOUT_S,
+             "the delete")
+    binned = run.emulator("graph", f"/_emulator/recycle-bin?drive_id={run.site['drive_id']}")["value"]
+    assert first.id in {b["id"] for b in binned}
+
+
+def _graph_writes(run: Running) -> dict[str, int]:
+    stats: dict[str, Any] = run.emulator("graph", "/_emulator/stats")
+    routes: dict[str, int] = stats["clients"][run.doc["graph"]["app"]["client_id"]]["routes"]
+    return {r: n for r, n in routes.items() if r.split(" ")[0] in ("POST", "PUT", "PATCH", "DELETE")}
+
+
+def _reconcile(run: Running) -> None:
+    r = run.api.post("/admin/functions/reconcile_links", json={"input": ""},
+                     headers={"x-functions-key": run.doc["admin_key"]})
+    assert r.status_code == 202, r.text
+
+
+def test_with_every_webhook_dropped_reconciliation_brings_the_change_and_then_writes_nothing(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    run, ob, _, _ = records
+    user = run.procore_client("user")
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})
+    try:
+        submittal = _get(user, SUBMITTALS)[0]
+        path = f"{SUBMITTALS}/{submittal['id']}"
+        user.session.request("PATCH", path, route="test", json={"submittal": {"title": "Concrete mix, resubmitted"}})
+        record = _get(user, path)
+        _reconcile(run)
+        wait_for(lambda: _sp(run, ob, f"Submittals/{_stem('Submittals', record)}.pdf"), LIVE_TIMEOUT_S,
+                 "the dropped change through reconciliation")
+    finally:
+        run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
+    wait_quiet(run)
+    before = _graph_writes(run)
+    _reconcile(run)
+    wait_quiet(run)
+    assert _graph_writes(run) == before
