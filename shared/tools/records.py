@@ -37,6 +37,7 @@ from shared.tools.base import (
     compare_timestamps,
     part_of,
 )
+from shared.tools.render import RecordSheet, render_pdf
 
 PAGE_SIZE = 100
 ROOT_ID = "root"                  # the tool's container: records have no Procore folder of their own
@@ -47,6 +48,10 @@ VERSION_SEP = "#"                 # a PDF version: <updated_at>#<digest of what 
 DIGEST_CHARS = 16
 THREAD_KEYS = ("answers", "replies", "responses")
 LISTED_PDF = ("redirect", "fillable", "field")   # PDF styles whose URL is known without another call
+RENDERED = "none"                                 # Procore has no PDF: we render one (shared/tools/render.py)
+PEOPLE_KEYS = ("assignee", "assignees", "manager", "inspector", "responsible_contractor", "point_of_contact",
+               "received_from", "distribution_list")
+ITEM_ANSWER_KEYS = ("response", "answer", "status", "result", "value")
 PDF_PART = "pdf"
 FOLDER_PART = "attachments"
 ATTACHMENT_PART = "attachment:"
@@ -112,16 +117,60 @@ def _thread_ids(node: Any) -> list[str]:
     return found
 
 
-def record_version(tool: RecordTool, record: ToolRecord) -> str | None:
+def record_version(tool: RecordTool, record: ToolRecord, *, rendered: bool = False) -> str | None:
     """The PDF's version: `updated_at`, then a digest of what the PDF shows that Procore may change within
-    one second or without moving `updated_at` (number, title, status, privacy, attachments, replies)."""
+    one second or without moving `updated_at` (number, title, status, privacy, attachments, replies; for a
+    PDF we render, everything it shows)."""
     if record.updated_at is None:
         return None
     raw = record.raw()
-    shown = [record_number(tool, raw), _first(raw, tool.title_fields), _text(raw.get("status")),
-             str(raw.get("private")), sorted(str(a.id) for a in find_attachments(raw)), sorted(_thread_ids(raw))]
+    shown: list[Any] = [record_number(tool, raw), _first(raw, tool.title_fields), _text(raw.get("status")),
+                        str(raw.get("private")), sorted(str(a.id) for a in find_attachments(raw)),
+                        sorted(_thread_ids(raw))]
+    if rendered:
+        shown.append(repr(record_sheet(tool, record)))
     digest = hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:DIGEST_CHARS]
     return f"{record.updated_at.isoformat()}{VERSION_SEP}{digest}"
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").strip().capitalize()
+
+
+def _is_person(key: str, value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("name")) and (key in PEOPLE_KEYS or key.endswith("_by"))
+
+
+def _item_line(value: dict[str, Any]) -> str:
+    head = _first(value, ("name", "title", "description", "body", "question"))
+    tail = [f"{_label(k)}: {_text(value.get(k))}" for k in ITEM_ANSWER_KEYS if _text(value.get(k))]
+    return " - ".join([head or f"#{value.get('id', '')}", *tail])
+
+
+def record_sheet(tool: RecordTool, record: ToolRecord) -> RecordSheet:
+    """What the rendered PDF of a record shows: every answered field, person and item, the attachments."""
+    raw = record.raw()
+    skip = {"id", "status", "created_at", "updated_at", "deleted_at", "attachments", *tool.number_fields,
+            *tool.title_fields}
+    fields, people, items = [], [], []
+    for key, value in sorted(raw.items()):
+        if key in skip or value is None or value == "" or value == []:
+            continue
+        if _is_person(key, value):
+            people.append((_label(key), _text(value)))
+        elif isinstance(value, list):
+            items += [_item_line(v) if isinstance(v, dict) else _text(v) for v in value]
+        elif isinstance(value, dict):
+            if _text(value):
+                fields.append((_label(key), _text(value)))
+        else:
+            fields.append((_label(key), _text(value)))
+    dates = [(label, _iso(value)) for label, value in (("Created", record.created_at), ("Updated", record.updated_at))
+             if value is not None]
+    return RecordSheet(tool=tool.title, number=record_number(tool, raw) or str(record.id),
+                       title=_first(raw, tool.title_fields), status=_text(raw.get("status")), dates=dates,
+                       people=people, fields=fields, items=items,
+                       attachments=[a.display_name for a in find_attachments(raw)], updated_at=record.updated_at)
 
 
 def compare_record_versions(candidate: str, recorded: str) -> VersionOrder:
@@ -160,6 +209,7 @@ class RecordsAdapter:
         self.key = tool.key
         self.title = tool.title
         self.specs: tuple[RecordToolSpec, ...] = tuple(s for kind in tool.kinds for s in SPECS if s.kind == kind)
+        self._rendered = all(s.pdf == RENDERED for s in self.specs)
         self._cache: OrderedDict[tuple[str, str], tuple[RecordToolSpec, ToolRecord]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -200,7 +250,7 @@ class RecordsAdapter:
         return self._show(client, link, item.key.source_id)
 
     def _version(self, record: ToolRecord) -> str | None:
-        return record_version(self.tool, record)
+        return record_version(self.tool, record, rendered=self._rendered)
 
     def _source(self, record: ToolRecord) -> SourceItem:
         raw = record.raw()
@@ -289,6 +339,11 @@ class RecordsAdapter:
         return {k: v[:COLUMN_MAX] for k, v in values.items()}
 
     def fetch(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> Iterator[bytes]:
+        if self._rendered and item.key.part == PDF_PART:
+            shown = self._show(client, link, item.key.source_id)
+            if shown is None:
+                raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
+            return iter([render_pdf(record_sheet(self.tool, shown[1]))])
         url = item.download_url
         if url is None:
             url = self._url(client, link, item)
@@ -382,4 +437,9 @@ FORMS = RecordTool(ToolKey.FORMS, "Forms", "Form", ("number",), ("name", "form_t
 OBSERVATIONS = RecordTool(ToolKey.OBSERVATIONS, "Observations", "Observation", ("number",), ("name",),
                           "/{project_id}/project/observations/items/{id}", ("observation_items",))
 
-RECORD_TOOLS: tuple[RecordTool, ...] = (RFIS, SUBMITTALS, FORMS, OBSERVATIONS)
+INSPECTIONS = RecordTool(ToolKey.INSPECTIONS, "Inspections", "Inspection", ("number",), ("name",),
+                         "/{project_id}/project/checklists/lists/{id}", ("checklist_lists",))
+INCIDENTS = RecordTool(ToolKey.INCIDENTS, "Incidents", "Incident", ("number",), ("title",),
+                       "/{project_id}/project/incidents/{id}", ("incidents",))
+
+RECORD_TOOLS: tuple[RecordTool, ...] = (RFIS, SUBMITTALS, FORMS, OBSERVATIONS, INSPECTIONS, INCIDENTS)

@@ -1,17 +1,17 @@
-"""Issue 14, the record tools on the local stack (RFIs and Submittals so far), in both delivery modes: the
-initial sync gives one PDF per record (a real PDF with its number and title) in the tool's folder, its
-attachments byte-identical in a folder of the same stem, the columns on every PDF, private records
-skipped with their reason (a tenant with `include_private` gets them); live, an RFI created, edited (a
-new version of the same file), answered (a new version), renamed by a title change (same item) and
-deleted (SharePoint recycle bin); with every webhook dropped, reconciliation brings a change, and a
-second pass over the unchanged project writes nothing to SharePoint.
+"""Issue 14, the record tools on the local stack, in both delivery modes: the initial sync gives one PDF
+per record (a real PDF with its number and title) in the tool's folder, its attachments byte-identical in
+a folder of the same stem, the columns on every PDF, private records skipped with their reason (a tenant
+with `include_private` gets them); live, an RFI created, edited (a new version of the same file),
+answered (a new version), renamed by a title change (same item) and deleted (SharePoint recycle bin);
+with every webhook dropped, reconciliation brings a change, and a second pass over the unchanged project
+writes nothing to SharePoint.
 """
-
 from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pypdf
@@ -27,11 +27,44 @@ from tests.support.live import module_stack
 
 PROJECT = 140   # its own project on the shared stack (tests/support/live.py)
 LIVE_TIMEOUT_S = 90
-OFF = {t: "off" for t in ("documents", "photos", "drawings", "forms", "observations", "inspections", "incidents",
-                          "commitments")}
-TOOLS = {**OFF, "rfis": "one_way", "submittals": "one_way"}
+OFF = {t: "off" for t in ("documents", "photos", "drawings", "commitments")}
 RFIS = f"/rest/v1.0/projects/{PROJECT}/rfis"
 SUBMITTALS = f"/rest/v1.1/projects/{PROJECT}/submittals"
+
+
+def _n(record: dict[str, Any]) -> str:
+    return f"{int(record['number']):03d}"
+
+
+@dataclass(frozen=True)
+class Tool:
+    key: str
+    folder: str
+    list_path: str
+    show_path: str                                  # {id}
+    stem: Callable[[dict[str, Any]], str]
+    text: Callable[[dict[str, Any]], list[str]]     # what the PDF's first page must say
+
+
+RECORD_TOOLS = [
+    Tool("rfis", "RFIs", RFIS, RFIS + "/{id}", lambda r: f"RFI {_n(r)} - {r['subject']}",
+         lambda r: [r["subject"], f"number: {r['number']}"]),
+    Tool("submittals", "Submittals", SUBMITTALS, SUBMITTALS + "/{id}",
+         lambda r: f"Submittal {r['formatted_number']} - {r['title']}",
+         lambda r: [r["title"], f"number: {r['number']}"]),
+    Tool("forms", "Forms", f"/rest/v1.0/projects/{PROJECT}/forms", f"/rest/v1.0/projects/{PROJECT}/forms/{{id}}",
+         lambda r: f"Form {r['id']} - {r['name']}", lambda r: []),          # Procore's own fillable form PDF
+    Tool("observations", "Observations", f"/rest/v1.0/observations/items?project_id={PROJECT}",
+         f"/rest/v1.0/observations/items/{{id}}?project_id={PROJECT}", lambda r: f"Observation {_n(r)} - {r['name']}",
+         lambda r: [r["name"], f"number: {r['number']}"]),
+    Tool("inspections", "Inspections", f"/rest/v1.0/projects/{PROJECT}/checklist/lists",
+         f"/rest/v1.0/projects/{PROJECT}/checklist/lists/{{id}}", lambda r: f"Inspection {_n(r)} - {r['name']}",
+         lambda r: [r["name"], f"Number: {_n(r)}"]),
+    Tool("incidents", "Incidents", f"/rest/v1.0/projects/{PROJECT}/incidents",
+         f"/rest/v1.0/projects/{PROJECT}/incidents/{{id}}", lambda r: f"Incident {_n(r)} - {r['title']}",
+         lambda r: [r["title"], f"Number: {_n(r)}"]),
+]
+TOOLS = {**OFF, **{t.key: "one_way" for t in RECORD_TOOLS}}
 PDF_COLUMNS = {"ProcoreTool", "ProcoreNumber", "Title", "ProcoreStatus", "ProcoreCreated", "ProcoreUpdated",
                "ProcoreLink"}
 
@@ -58,12 +91,6 @@ def records(shared_stack: Running) -> Iterator[tuple[Running, Onboarded, Onboard
         wait_regular(run, ob, timeout=240)
         wait_regular(run, everything, timeout=240)
         yield run, ob, everything, private
-
-
-def _stem(kind: str, record: dict[str, Any]) -> str:
-    if kind == "RFIs":
-        return f"RFI {int(record['number']):03d} - {record['subject']}"
-    return f"Submittal {record['formatted_number']} - {record['title']}"
 
 
 def _sp(run: Running, ob: Onboarded, rel: str) -> DriveItem | None:
@@ -93,12 +120,13 @@ def test_initial_sync_gives_a_pdf_per_record_its_attachments_and_columns_and_ski
     run, ob, everything, private = records
     user = run.procore_client("user")
     graph = run.graph_session("user")
-    for folder, path in (("RFIs", RFIS), ("Submittals", SUBMITTALS)):
-        listed = _get(user, path)
+    for tool in RECORD_TOOLS:
+        folder = tool.folder
+        listed = _get(user, tool.list_path)
         assert listed, folder
         for summary in listed:
-            record = _get(user, f"{path}/{summary['id']}")
-            stem = _stem(folder, record)
+            record = _get(user, tool.show_path.format(id=summary["id"]))
+            stem = tool.stem(record)
             pdf = _sp(run, ob, f"{folder}/{stem}.pdf")
             if record["id"] == private:
                 assert pdf is None, "a private record was copied"
@@ -106,12 +134,13 @@ def test_initial_sync_gives_a_pdf_per_record_its_attachments_and_columns_and_ski
                 assert pdf is not None, "include_private did not bring the private record"
                 continue
             assert pdf is not None, f"{folder}/{stem}.pdf"
-            text = pypdf.PdfReader(io.BytesIO(_bytes(run, pdf))).pages[0].extract_text()
-            title = record.get("subject") or record.get("title")
-            assert title in text and f"number: {record['number']}" in text, text
+            reader = pypdf.PdfReader(io.BytesIO(_bytes(run, pdf)))
+            text = reader.pages[0].extract_text()
+            assert len(reader.pages) >= 1 and all(said in text for said in tool.text(record)), (stem, text)
             fields = sp_fields.get_fields(graph, run.site["drive_id"], pdf.id)
-            assert PDF_COLUMNS <= set(fields) and fields["Title"] == title, fields
+            assert PDF_COLUMNS <= set(fields), fields
             assert fields["ProcoreTool"] == folder and fields["ProcoreLink"].endswith(str(record["id"]))
+            assert fields["Title"] == (record.get("subject") or record.get("title") or record.get("name"))
             attachments = _attachments(record)
             if not attachments:
                 assert _sp(run, ob, f"{folder}/{stem}") is None
@@ -192,7 +221,7 @@ def test_with_every_webhook_dropped_reconciliation_brings_the_change_and_then_wr
         user.session.request("PATCH", path, route="test", json={"submittal": {"title": "Concrete mix, resubmitted"}})
         record = _get(user, path)
         _reconcile(run)
-        wait_for(lambda: _sp(run, ob, f"Submittals/{_stem('Submittals', record)}.pdf"), LIVE_TIMEOUT_S,
+        wait_for(lambda: _sp(run, ob, f"Submittals/{RECORD_TOOLS[1].stem(record)}.pdf"), LIVE_TIMEOUT_S,
                  "the dropped change through reconciliation")
     finally:
         run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})

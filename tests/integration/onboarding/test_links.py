@@ -36,7 +36,9 @@ from tests.integration.onboarding.conftest import Host, Tenant, link_body, tenan
 
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
                      for event in ("create", "update", "delete")}
-RECORD_TRIGGERS = {(name, event) for name in ("RFIs", "Submittals") for event in ("create", "update", "delete")}
+RECORD_TRIGGERS = {(name, event) for name in ("RFIs", "Submittals", "Forms", "Observation Items",
+                                             "Inspection Checklists", "Incidents")
+                   for event in ("create", "update", "delete")}
 
 
 def _site(graph_desc: dict[str, Any]) -> dict[str, str]:
@@ -93,9 +95,9 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     target = items.get_by_path(graph_app, drive_id, link.folder)
     assert target is not None and target.is_folder and row.root_item_id == target.id
     # Omitted tools take the product's defaults (the one-way tools on), and only tools that sync are on
-    # (Incidents cannot sync yet).
+    # (Drawings cannot sync yet).
     assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "one_way"
-    assert row.tools[ToolKey.INCIDENTS].value == "off"
+    assert row.tools[ToolKey.DRAWINGS].value == "off"
 
     # The Procore hook points at this link's receiver, with triggers for Documents folders and files and
     # for the record tools that are on.

@@ -116,10 +116,14 @@ def test_the_change_feed_lists_edits_and_deletions_and_a_recycled_record_is_gone
 
 SHOW = {ToolKey.SUBMITTALS: "/rest/v1.1/projects/101/submittals/{id}",
         ToolKey.FORMS: "/rest/v1.0/projects/101/forms/{id}",
-        ToolKey.OBSERVATIONS: "/rest/v1.0/observations/items/{id}?project_id=101"}
+        ToolKey.OBSERVATIONS: "/rest/v1.0/observations/items/{id}?project_id=101",
+        ToolKey.INSPECTIONS: "/rest/v1.0/projects/101/checklist/lists/{id}",
+        ToolKey.INCIDENTS: "/rest/v1.0/projects/101/incidents/{id}"}
 NAMES = {ToolKey.SUBMITTALS: lambda r: f"Submittal {r['formatted_number']} - {r['title']}",
          ToolKey.FORMS: lambda r: f"Form {r['id']} - {r['name']}",
-         ToolKey.OBSERVATIONS: lambda r: f"Observation {int(r['number']):03d} - {r['name']}"}
+         ToolKey.OBSERVATIONS: lambda r: f"Observation {int(r['number']):03d} - {r['name']}",
+         ToolKey.INSPECTIONS: lambda r: f"Inspection {int(r['number']):03d} - {r['name']}",
+         ToolKey.INCIDENTS: lambda r: f"Incident {int(r['number']):03d} - {r['title']}"}
 
 
 @pytest.mark.parametrize("tool", list(SHOW))
@@ -149,3 +153,28 @@ def test_the_app_can_read_the_tool(app_client: ProcoreClient, tool: ToolKey) -> 
     from shared.procore.scope import Scope
 
     _adapter(tool).check_access(app_client, Scope.project(101))
+
+
+@pytest.mark.parametrize("tool", [ToolKey.INSPECTIONS, ToolKey.INCIDENTS])
+def test_a_rendered_pdf_is_the_same_bytes_for_the_same_record_and_shows_the_record(
+        app_client: ProcoreClient, user_client: ProcoreClient, tool: ToolKey) -> None:
+    adapter = _adapter(tool)
+    source = _all(adapter, app_client)[0]
+    pdf = adapter.parts(app_client, _link(), source)[0]
+    first, second = _bytes(adapter, app_client, pdf), _bytes(adapter, app_client, pdf)
+    assert first == second
+    record = app_client.session.get_json(SHOW[tool].format(id=source.procore_id), route="x")
+    text = pypdf.PdfReader(io.BytesIO(first)).pages[0].extract_text()
+    number = f"{int(record['number']):03d}"
+    assert f"Number: {number}" in text and (record.get("name") or record["title"]) in text
+    assert f"Status: {record['status']}" in text and "Created:" in text
+    for attachment in record["attachments"]:
+        assert attachment["filename"] in text
+    # An edit makes other bytes and a newer version.
+    path = SHOW[tool].format(id=source.procore_id)
+    singular = "list" if tool is ToolKey.INSPECTIONS else "incident"
+    user_client.session.request("PATCH", path, route="x", json={singular: {"status": "closed"}})
+    edited = adapter.get(app_client, _link(), pdf.procore_id, ItemKind.FILE)
+    assert edited is not None and adapter.compare_versions(edited.version or "", pdf.version or "").value == "newer"
+    changed = _bytes(adapter, app_client, edited)
+    assert changed != first and "Status: closed" in pypdf.PdfReader(io.BytesIO(changed)).pages[0].extract_text()

@@ -3,6 +3,7 @@ the Procore web link, and the SharePoint column names the engine derives from th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +15,7 @@ from shared.sync.columns import column_name
 from shared.sync.privacy import PRIVATE_REASON, private_skip
 from shared.tools.base import SourceItem, VersionOrder
 from shared.tools.records import RFIS, SUBMITTALS, compare_record_versions, record_stem, record_version, web_url
+from shared.tools.render import RecordSheet, render_pdf
 
 T = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -66,3 +68,14 @@ def test_a_private_item_is_skipped_unless_the_tenant_includes_private_items() ->
     assert private_skip(item, TenantSettings()) == PRIVATE_REASON == "private in Procore"
     assert private_skip(item, TenantSettings(include_private=True)) is None
     assert private_skip(item.model_copy(update={"private": False}), TenantSettings()) is None
+
+
+def test_a_rendered_record_is_the_same_bytes_every_time_and_other_bytes_when_it_changes() -> None:
+    sheet = RecordSheet(tool="Incidents", number="004", title="Near miss at hoist – east", status="open",
+                        dates=[("Created", "2026-03-01T09:00:00+00:00")], people=[("Created by", "Zoë Builder")],
+                        fields=[("Recordable", "False")], items=["Hoist gate - Response: closed"],
+                        attachments=["photo.jpg"], updated_at=T)
+    first = render_pdf(sheet)
+    assert first == render_pdf(sheet) and first.startswith(b"%PDF-")
+    assert render_pdf(replace(sheet, status="closed")) != first
+    assert render_pdf(replace(sheet, updated_at=T.replace(second=1))) != first      # its date is the record's

@@ -13,6 +13,8 @@ from shared.models.rows import ItemKind, LinkRow
 from shared.tools import TOOLS, available_tools, fed_tools, is_available, tool_of, triggers_for
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+RECORD_TOOLS = [ToolKey.RFIS, ToolKey.SUBMITTALS, ToolKey.FORMS, ToolKey.OBSERVATIONS, ToolKey.INSPECTIONS,
+                ToolKey.INCIDENTS]   # built so far
 LINK = LinkRow(tenant_id="t", link_id="l", procore_company_id=1, procore_project_id=101, project_name="P",
                site_id="s", drive_id="d", folder_path="f", initial_sync=InitialSync.STANDARD,
                tools={ToolKey.PHOTOS: Mode.TWO_WAY}, created_at=NOW, updated_at=NOW)
@@ -26,11 +28,11 @@ def test_capabilities_agree_with_the_contract() -> None:
 
 
 def test_documents_and_the_record_tools_built_so_far_sync_today() -> None:
-    assert available_tools() == [ToolKey.DOCUMENTS, ToolKey.RFIS, ToolKey.SUBMITTALS]
+    assert available_tools() == [ToolKey.DOCUMENTS, *RECORD_TOOLS]
     assert TOOLS[ToolKey.DOCUMENTS].capabilities.change_feed and TOOLS[ToolKey.DOCUMENTS].capabilities.tree
 
 
-@pytest.mark.parametrize("tool", [ToolKey.RFIS, ToolKey.SUBMITTALS])
+@pytest.mark.parametrize("tool", RECORD_TOOLS)
 def test_a_record_tool_is_one_way_derived_fed_and_triggered_by_its_own_resource(tool: ToolKey) -> None:
     adapter = TOOLS[tool]
     assert adapter.allowed_modes == {Mode.ONE_WAY, Mode.OFF}
