@@ -49,6 +49,8 @@ DIGEST_CHARS = 16
 THREAD_KEYS = ("answers", "replies", "responses")
 LISTED_PDF = ("redirect", "fillable", "field")   # PDF styles whose URL is known without another call
 RENDERED = "none"                                 # Procore has no PDF: we render one (shared/tools/render.py)
+EXPORT = "export"                                 # an asynchronous export: 202 while it runs, then a redirect
+EXPORT_READY = (301, 302, 303, 307, 308)
 PEOPLE_KEYS = ("assignee", "assignees", "manager", "inspector", "responsible_contractor", "point_of_contact",
                "received_from", "distribution_list")
 ITEM_ANSWER_KEYS = ("response", "answer", "status", "result", "value")
@@ -345,11 +347,32 @@ class RecordsAdapter:
                 raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
             return iter([render_pdf(record_sheet(self.tool, shown[1]))])
         url = item.download_url
+        if url is None and item.key.part == PDF_PART and any(s.pdf == EXPORT for s in self.specs):
+            url = self._export_ready(client, link, item)
         if url is None:
             url = self._url(client, link, item)
         if url is None:
             raise errors.NotFound(f"{self.key.value} {item.procore_id} has nothing to download")
         return client.downloads.iter_bytes(url)
+
+    def _export_ready(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> str:
+        """The URL of the record's finished PDF export. Procore makes it asynchronously (202 until ready):
+        an export not started is started, and while it runs errors.Unavailable puts the step back on its
+        queue with backoff (the queue polls; no function ever sleeps on it)."""
+        shown = self._show(client, link, item.key.source_id)
+        if shown is None:
+            raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
+        spec, record = shown
+        assert spec.pdf_path is not None
+        path = spec.pdf_path.format(company_id=client.session.company_id, project_id=self._project(link), id=record.id)
+        try:
+            status = client.session.request("GET", path, route=spec.pdf_path).status_code
+        except errors.NotFound:
+            client.session.request("POST", path, route=spec.pdf_path)
+            raise errors.Unavailable(f"PDF export of {spec.kind} {record.id} started") from None
+        if status in EXPORT_READY:
+            return client.session.url(path)
+        raise errors.Unavailable(f"PDF export of {spec.kind} {record.id} not ready yet ({status})")
 
     def _url(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> str | None:
         key = item.key
@@ -442,4 +465,7 @@ INSPECTIONS = RecordTool(ToolKey.INSPECTIONS, "Inspections", "Inspection", ("num
 INCIDENTS = RecordTool(ToolKey.INCIDENTS, "Incidents", "Incident", ("number",), ("title",),
                        "/{project_id}/project/incidents/{id}", ("incidents",))
 
-RECORD_TOOLS: tuple[RecordTool, ...] = (RFIS, SUBMITTALS, FORMS, OBSERVATIONS, INSPECTIONS, INCIDENTS)
+COMMITMENTS = RecordTool(ToolKey.COMMITMENTS, "Commitments", "", ("number",), ("title",),
+                         "/{project_id}/project/commitments/{id}", ("work_order_contracts", "purchase_order_contracts"))
+
+RECORD_TOOLS: tuple[RecordTool, ...] = (RFIS, SUBMITTALS, FORMS, OBSERVATIONS, INSPECTIONS, INCIDENTS, COMMITMENTS)

@@ -27,7 +27,9 @@ from tests.support.live import module_stack
 
 PROJECT = 140   # its own project on the shared stack (tests/support/live.py)
 LIVE_TIMEOUT_S = 90
-OFF = {t: "off" for t in ("documents", "photos", "drawings", "commitments")}
+OFF = {t: "off" for t in ("documents", "photos", "drawings")}
+EXPORT_DELAY_S = 4.0         # the commitment export answers 202 this long (the emulator's default: 0.3 s)
+EXPORT_ROUTE = "GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{id}/pdf"
 RFIS = f"/rest/v1.0/projects/{PROJECT}/rfis"
 SUBMITTALS = f"/rest/v1.1/projects/{PROJECT}/submittals"
 
@@ -63,6 +65,9 @@ RECORD_TOOLS = [
     Tool("incidents", "Incidents", f"/rest/v1.0/projects/{PROJECT}/incidents",
          f"/rest/v1.0/projects/{PROJECT}/incidents/{{id}}", lambda r: f"Incident {_n(r)} - {r['title']}",
          lambda r: [r["title"], f"Number: {_n(r)}"]),
+    *(Tool("commitments", "Commitments", f"/rest/v1.0/{kind}?project_id={PROJECT}",
+           f"/rest/v1.0/{kind}/{{id}}?project_id={PROJECT}", lambda r: f"{r['number']} - {r['title']}",
+           lambda r: [r["title"]]) for kind in ("work_order_contracts", "purchase_order_contracts")),
 ]
 TOOLS = {**OFF, **{t.key: "one_way" for t in RECORD_TOOLS}}
 PDF_COLUMNS = {"ProcoreTool", "ProcoreNumber", "Title", "ProcoreStatus", "ProcoreCreated", "ProcoreUpdated",
@@ -85,12 +90,25 @@ def records(shared_stack: Running) -> Iterator[tuple[Running, Onboarded, Onboard
         user = run.procore_client("user")
         private = _get(user, RFIS)[0]["id"]
         _patch_rfi(user, private, private=True)
-        ob = onboard(run, PROJECT, tools=TOOLS)
-        everything = onboard(run, PROJECT, tools=TOOLS, settings={"include_private": True},
-                             folder_path=f"Projects/Everything {uuid.uuid4().hex[:6]}")
-        wait_regular(run, ob, timeout=240)
-        wait_regular(run, everything, timeout=240)
+        run.emulator("procore", "/_emulator/config", {"pdf_export_delay_s": EXPORT_DELAY_S})
+        try:
+            ob = onboard(run, PROJECT, tools=TOOLS)
+            everything = onboard(run, PROJECT, tools=TOOLS, settings={"include_private": True},
+                                 folder_path=f"Projects/Everything {uuid.uuid4().hex[:6]}")
+            wait_regular(run, ob, timeout=240)
+            wait_regular(run, everything, timeout=240)
+            exports = _export_statuses(run)
+        finally:
+            run.emulator("procore", "/_emulator/config", {"pdf_export_delay_s": 0.3})
+        # Each commitment's export answered 202 while it ran (the step polled it from the queue), then 302.
+        assert exports.get("202", 0) >= 2 and exports.get("302", 0) >= 4, exports
         yield run, ob, everything, private
+
+
+def _export_statuses(run: Running) -> dict[str, int]:
+    stats: dict[str, Any] = run.emulator("procore", "/_emulator/stats")
+    routes = stats["by_client"].get(run.doc["procore"]["app"]["client_id"], {}).get("routes", {})
+    return dict(routes.get(EXPORT_ROUTE, {}).get("statuses", {}))
 
 
 def _sp(run: Running, ob: Onboarded, rel: str) -> DriveItem | None:

@@ -37,7 +37,8 @@ from tests.integration.onboarding.conftest import Host, Tenant, link_body, tenan
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
                      for event in ("create", "update", "delete")}
 RECORD_TRIGGERS = {(name, event) for name in ("RFIs", "Submittals", "Forms", "Observation Items",
-                                             "Inspection Checklists", "Incidents")
+                                             "Inspection Checklists", "Incidents", "Work Order Contracts",
+                                             "Purchase Order Contracts")
                    for event in ("create", "update", "delete")}
 
 

@@ -6,6 +6,8 @@ private records are marked; the change feed lists edits and deletions; a recycle
 from __future__ import annotations
 
 import io
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -178,3 +180,30 @@ def test_a_rendered_pdf_is_the_same_bytes_for_the_same_record_and_shows_the_reco
     assert edited is not None and adapter.compare_versions(edited.version or "", pdf.version or "").value == "newer"
     changed = _bytes(adapter, app_client, edited)
     assert changed != first and "Status: closed" in pypdf.PdfReader(io.BytesIO(changed)).pages[0].extract_text()
+
+
+def test_commitments_of_both_kinds_arrive_through_the_asynchronous_export(app_client: ProcoreClient) -> None:
+    from shared import errors
+
+    commitments = _adapter(ToolKey.COMMITMENTS)
+    sources = _all(commitments, app_client)       # work orders, then purchase orders (list_page crosses kinds)
+    names = [commitments.parts(app_client, _link(), s)[0].name for s in sources]
+    assert any(n.startswith("SC-") for n in names) and any(n.startswith("PO-") for n in names), names
+    assert all(re.fullmatch(r"(SC|PO)-\d{3} - .+\.pdf", n) for n in names), names
+    pdf = commitments.parts(app_client, _link(), sources[-1])[0]
+    assert pdf.download_url is None                # no URL until the export is ready
+    with pytest.raises(errors.Unavailable):        # the export starts: the step goes back on its queue
+        commitments.fetch(app_client, _link(), pdf)
+    pending = 1
+    deadline = time.monotonic() + 30
+    while True:                                    # what the queue does, with its backoff: ask again
+        try:
+            data = _bytes(commitments, app_client, pdf)
+            break
+        except errors.Unavailable:
+            pending += 1
+            assert time.monotonic() < deadline, "the export never finished"
+    record = app_client.session.get_json(f"/rest/v1.0/purchase_order_contracts/{sources[-1].procore_id}",
+                                         route="x", params={"project_id": 101})
+    text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert record["title"] in text and pending >= 1

@@ -14,7 +14,7 @@ from shared.tools import TOOLS, available_tools, fed_tools, is_available, tool_o
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 RECORD_TOOLS = [ToolKey.RFIS, ToolKey.SUBMITTALS, ToolKey.FORMS, ToolKey.OBSERVATIONS, ToolKey.INSPECTIONS,
-                ToolKey.INCIDENTS]   # built so far
+                ToolKey.INCIDENTS, ToolKey.COMMITMENTS]   # built so far
 LINK = LinkRow(tenant_id="t", link_id="l", procore_company_id=1, procore_project_id=101, project_name="P",
                site_id="s", drive_id="d", folder_path="f", initial_sync=InitialSync.STANDARD,
                tools={ToolKey.PHOTOS: Mode.TWO_WAY}, created_at=NOW, updated_at=NOW)
