@@ -11,12 +11,13 @@ from __future__ import annotations
 from shared.models.api import Mode, ToolKey
 from shared.tools.base import ToolAdapter
 from shared.tools.documents import DocumentsAdapter
+from shared.tools.drawings import DrawingsAdapter
 from shared.tools.pending import RESOURCES, PendingTool
 from shared.tools.records import RECORD_TOOLS, RecordsAdapter
 
 EVENTS: tuple[str, ...] = ("create", "update", "delete")
 
-_RECORDS: list[ToolAdapter] = [RecordsAdapter(tool) for tool in RECORD_TOOLS]
+_RECORDS: list[ToolAdapter] = [*(RecordsAdapter(tool) for tool in RECORD_TOOLS), DrawingsAdapter()]
 _ADAPTERS: list[ToolAdapter] = [DocumentsAdapter(), *_RECORDS,
                                 *(PendingTool(key, names) for key, names in RESOURCES.items()
                                   if key not in {adapter.key for adapter in _RECORDS})]

@@ -27,8 +27,10 @@ from tests.support.live import module_stack
 
 PROJECT = 140   # its own project on the shared stack (tests/support/live.py)
 LIVE_TIMEOUT_S = 90
-OFF = {t: "off" for t in ("documents", "photos", "drawings")}
-EXPORT_DELAY_S = 4.0         # the commitment export answers 202 this long (the emulator's default: 0.3 s)
+OFF = {t: "off" for t in ("documents", "photos")}
+AREAS = f"/rest/v1.1/projects/{PROJECT}/drawing_areas"
+REVISIONS = f"/rest/v1.0/projects/{PROJECT}/drawing_revisions"
+EXPORT_DELAY_S = 12.0        # the commitment export answers 202 this long (the emulator's default: 0.3 s)
 EXPORT_ROUTE = "GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{id}/pdf"
 RFIS = f"/rest/v1.0/projects/{PROJECT}/rfis"
 SUBMITTALS = f"/rest/v1.1/projects/{PROJECT}/submittals"
@@ -69,7 +71,7 @@ RECORD_TOOLS = [
            f"/rest/v1.0/{kind}/{{id}}?project_id={PROJECT}", lambda r: f"{r['number']} - {r['title']}",
            lambda r: [r["title"]]) for kind in ("work_order_contracts", "purchase_order_contracts")),
 ]
-TOOLS = {**OFF, **{t.key: "one_way" for t in RECORD_TOOLS}}
+TOOLS = {**OFF, "drawings": "one_way", **{t.key: "one_way" for t in RECORD_TOOLS}}
 PDF_COLUMNS = {"ProcoreTool", "ProcoreNumber", "Title", "ProcoreStatus", "ProcoreCreated", "ProcoreUpdated",
                "ProcoreLink"}
 
@@ -172,6 +174,13 @@ def test_initial_sync_gives_a_pdf_per_record_its_attachments_and_columns_and_ski
             for copy in copies:
                 copy_fields = sp_fields.get_fields(graph, run.site["drive_id"], copy.id)
                 assert copy_fields["ProcoreNumber"] == fields["ProcoreNumber"], copy_fields
+    for area in _get(user, AREAS):                          # Drawings: the current revision per drawing
+        for drawing in _get(user, f"/rest/v1.1/drawing_areas/{area['id']}/drawings?project_id={PROJECT}"):
+            pdf = _sp(run, ob, f"Drawings/{area['name']}/{drawing['number']} - {drawing['title']}.pdf")
+            assert pdf is not None, drawing
+            current = drawing["current_revision"]
+            assert pdf.quick_xor_hash == quickxor_of(user.downloads.iter_bytes(current["pdf_url"]))
+            assert sp_fields.get_fields(graph, run.site["drive_id"], pdf.id)["ProcoreNumber"] == drawing["number"]
     status = link_status(run, ob)
     assert status["counts"]["failed"] == 0, status
     reasons = {(s["tool"], s["procore_id"]): s["reason"] for s in status["skipped_items"]}
@@ -214,6 +223,27 @@ def test_an_rfi_created_edited_answered_renamed_and_deleted_follows_live(
              "the delete")
     binned = run.emulator("graph", f"/_emulator/recycle-bin?drive_id={run.site['drive_id']}")["value"]
     assert first.id in {b["id"] for b in binned}
+
+
+def test_a_new_drawing_revision_is_a_new_version_of_the_drawings_file(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    run, ob, _, _ = records
+    user = run.procore_client("user")
+    area = _get(user, AREAS)[0]
+    drawing = _get(user, f"/rest/v1.1/drawing_areas/{area['id']}/drawings?project_id={PROJECT}")[0]
+    rel = f"Drawings/{area['name']}/{drawing['number']} - {drawing['title']}.pdf"
+    before = _sp(run, ob, rel)
+    assert before is not None
+    versions = _versions(run, before.id)
+    user.session.request("POST", REVISIONS, route="test", json={"drawing_revision": {
+        "title": drawing["title"], "drawing_id": drawing["id"], "number": drawing["number"], "revision_number": "7",
+        "drawing_area": {"id": area["id"]}}})
+    current = _get(user, f"/rest/v1.1/drawing_areas/{area['id']}/drawings?project_id={PROJECT}")[0]
+    assert current["current_revision"]["revision_number"] == "7"
+    new_hash = quickxor_of(user.downloads.iter_bytes(current["current_revision"]["pdf_url"]))
+    after = wait_for(lambda: (i := _sp(run, ob, rel)) and i.quick_xor_hash == new_hash and i, LIVE_TIMEOUT_S,
+                     "the new revision in SharePoint")
+    assert after.id == before.id and _versions(run, after.id) > versions
 
 
 def _graph_writes(run: Running) -> dict[str, int]:

@@ -62,7 +62,8 @@ def _derived_change(ctx: LinkContext, msg: ProcoreChange, adapter: ToolAdapter,
     """A source item that gives several SharePoint items (a record's PDF and attachments): each part is
     planned against its own row, and the parts the source no longer has (all of them once it is gone)
     are deleted."""
-    source = ItemKey(tool=msg.tool, source_id=str(msg.resource_id))
+    # The source the delivery is about, as the adapter reads it (a drawing for a revision's event), else its id.
+    source = current.key if current is not None else ItemKey(tool=msg.tool, source_id=str(msg.resource_id))
     parts = adapter.parts(ctx.procore, ctx.link, current) if current is not None else []
     rows = {stored.row.procore_id: stored.row for stored in parts_of(ctx.services.repos, ctx.link.link_id, source)}
     now = {part.procore_id: part for part in parts}

@@ -104,21 +104,20 @@ def test_updated_credentials_are_checked_before_they_are_saved(host: Host, proco
 
 def test_tools_that_cannot_sync_are_refused_and_shown_not_available(host: Host, tenant: Tenant,
                                                                     graph_desc: dict[str, Any]) -> None:
-    r = host.http.post(tenant.links, json=_link_body(graph_desc, tools={"drawings": "one_way"}),
+    r = host.http.post(tenant.links, json=_link_body(graph_desc, tools={"photos": "one_way"}),
                        headers=tenant.auth)
     assert r.status_code == 422, r.text
-    assert r.json()["error"] == "tool_not_available" and r.json()["problems"][0]["field"] == "tools.drawings"
+    assert r.json()["error"] == "tool_not_available" and r.json()["problems"][0]["field"] == "tools.photos"
     assert "cannot be synced yet" in r.json()["message"]
     link_id = _new_link(host, tenant, graph_desc)                           # omitted tools: what syncs
     status = host.http.get(f"{tenant.links}/{link_id}", headers=tenant.auth).json()
-    assert status["tools"]["documents"] == "two_way" and status["tools"]["drawings"] == "off"
+    assert status["tools"]["documents"] == "two_way" and status["tools"]["photos"] == "off"
     assert status["tools"]["rfis"] == "one_way"                             # the one-way tools are on by default
-    assert status["tools"]["photos"] == "off"
     per_tool = status["tool_status"]
     assert per_tool["documents"]["state"] == "syncing" and per_tool["documents"]["mode"] == "two_way"
-    assert per_tool["drawings"] == {"mode": "off", "state": "not_available",
-                                     "reason": per_tool["drawings"]["reason"],
-                                     "counts": {"synced": 0, "pending": 0, "skipped": 0, "failed": 0}}
+    assert per_tool["photos"] == {"mode": "off", "state": "not_available",
+                                  "reason": per_tool["photos"]["reason"],
+                                  "counts": {"synced": 0, "pending": 0, "skipped": 0, "failed": 0}}
     assert not [t for t, s in per_tool.items() if s["state"] in ("syncing", "idle") and s["mode"] == "off"]
 
 
@@ -139,7 +138,7 @@ def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, t
     assert len(renewals) == 1                                   # its Graph feed is (re)made by the renewal step
     r = host.http.patch(path, json={"tools": {"rfis": "off"}}, headers=tenant.auth)     # a one-way tool off
     assert r.status_code == 200 and r.json()["tools"]["rfis"] == "off", r.text
-    for tools, status, code in (({"drawings": "one_way"}, 422, "tool_not_available"),
+    for tools, status, code in (({"photos": "one_way"}, 422, "tool_not_available"),
                                 ({"rfis": "one_way"}, 422, "transition_not_supported"),
                                 ({"rfis": "two_way"}, 422, "invalid_request"),
                                 ({"documents": "sometimes"}, 422, "invalid_request"),

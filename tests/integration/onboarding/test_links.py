@@ -36,7 +36,7 @@ from tests.integration.onboarding.conftest import Host, Tenant, link_body, tenan
 
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
                      for event in ("create", "update", "delete")}
-RECORD_TRIGGERS = {(name, event) for name in ("RFIs", "Submittals", "Forms", "Observation Items",
+RECORD_TRIGGERS = {(name, event) for name in ("RFIs", "Submittals", "Drawings", "Forms", "Observation Items",
                                              "Inspection Checklists", "Incidents", "Work Order Contracts",
                                              "Purchase Order Contracts")
                    for event in ("create", "update", "delete")}
@@ -96,9 +96,9 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     target = items.get_by_path(graph_app, drive_id, link.folder)
     assert target is not None and target.is_folder and row.root_item_id == target.id
     # Omitted tools take the product's defaults (the one-way tools on), and only tools that sync are on
-    # (Drawings cannot sync yet).
+    # (Photos cannot sync yet).
     assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "one_way"
-    assert row.tools[ToolKey.DRAWINGS].value == "off"
+    assert row.tools[ToolKey.PHOTOS].value == "off"
 
     # The Procore hook points at this link's receiver, with triggers for Documents folders and files and
     # for the record tools that are on.

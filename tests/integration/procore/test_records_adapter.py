@@ -18,7 +18,7 @@ from shared.models.api import InitialSync, Mode, ToolKey
 from shared.models.rows import ItemKind, LinkRow
 from shared.procore.client import ProcoreClient
 from shared.tools import TOOLS
-from shared.tools.base import SourceItem
+from shared.tools.base import SourceItem, ToolAdapter
 from shared.tools.records import ROOT_ID, RecordsAdapter
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -36,7 +36,7 @@ def _adapter(tool: ToolKey) -> RecordsAdapter:
     return adapter
 
 
-def _all(adapter: RecordsAdapter, client: ProcoreClient) -> list[SourceItem]:
+def _all(adapter: ToolAdapter, client: ProcoreClient) -> list[SourceItem]:
     found: list[SourceItem] = []
     page: int | None = 1
     while page is not None:
@@ -207,3 +207,30 @@ def test_commitments_of_both_kinds_arrive_through_the_asynchronous_export(app_cl
                                          route="x", params={"project_id": 101})
     text = pypdf.PdfReader(io.BytesIO(data)).pages[0].extract_text()
     assert record["title"] in text and pending >= 1
+
+
+def test_drawings_give_one_pdf_per_drawing_in_its_area_and_a_new_revision_is_a_newer_version(
+        app_client: ProcoreClient, user_client: ProcoreClient) -> None:
+    drawings = TOOLS[ToolKey.DRAWINGS]
+    sources = _all(drawings, app_client)
+    assert sources
+    source = sources[0]
+    area = drawings.get(app_client, _link(), source.parent_id or "", ItemKind.FOLDER)
+    assert area is not None and area.kind is ItemKind.FOLDER and area.name.startswith("Building ")
+    (pdf,) = drawings.parts(app_client, _link(), source)
+    assert pdf.procore_id == f"{source.procore_id}:pdf" and pdf.parent_id == source.parent_id
+    assert re.fullmatch(r"A-\d{3} - Floor plan level \d+\.pdf", pdf.name), pdf.name
+    assert drawings.sp_columns(pdf)["Procore Tool"] == "Drawings"
+    assert len(pypdf.PdfReader(io.BytesIO(b"".join(drawings.fetch(app_client, _link(), pdf)))).pages) >= 1
+    # A new revision (Procore's webhook names the revision): the same drawing, a newer version of its PDF.
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    path = "/rest/v1.0/projects/101/drawing_revisions"
+    number = pdf.name.split(" - ")[0]
+    created = user_client.session.request("POST", path, route=path, json={"drawing_revision": {
+        "title": "Floor plan", "drawing_id": int(source.procore_id), "number": number, "revision_number": "9",
+        "drawing_area": {"id": int((source.parent_id or "").removeprefix("area-"))}}}).json()
+    again = drawings.get(app_client, _link(), str(created["id"]), ItemKind.FILE)
+    assert again is not None and again.procore_id == source.procore_id and again.version == str(created["id"])
+    assert drawings.compare_versions(again.version or "", source.version or "").value == "newer"
+    fed = [c.procore_id for c in drawings.changes(app_client, _link(), since, datetime.now(UTC) + timedelta(seconds=1))]
+    assert str(created["id"]) in fed

@@ -13,8 +13,8 @@ from shared.models.rows import ItemKind, LinkRow
 from shared.tools import TOOLS, available_tools, fed_tools, is_available, tool_of, triggers_for
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-RECORD_TOOLS = [ToolKey.RFIS, ToolKey.SUBMITTALS, ToolKey.FORMS, ToolKey.OBSERVATIONS, ToolKey.INSPECTIONS,
-                ToolKey.INCIDENTS, ToolKey.COMMITMENTS]   # built so far
+RECORD_TOOLS = [ToolKey.RFIS, ToolKey.SUBMITTALS, ToolKey.DRAWINGS, ToolKey.FORMS, ToolKey.OBSERVATIONS,
+                ToolKey.INSPECTIONS, ToolKey.INCIDENTS, ToolKey.COMMITMENTS]   # all eight, in contract order
 LINK = LinkRow(tenant_id="t", link_id="l", procore_company_id=1, procore_project_id=101, project_name="P",
                site_id="s", drive_id="d", folder_path="f", initial_sync=InitialSync.STANDARD,
                tools={ToolKey.PHOTOS: Mode.TWO_WAY}, created_at=NOW, updated_at=NOW)
