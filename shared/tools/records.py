@@ -342,7 +342,7 @@ class RecordsAdapter:
 
     def fetch(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> Iterator[bytes]:
         if self._rendered and item.key.part == PDF_PART:
-            shown = self._show(client, link, item.key.source_id)
+            shown = self._record_of(client, link, item)
             if shown is None:
                 raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
             return iter([render_pdf(record_sheet(self.tool, shown[1]))])
@@ -359,7 +359,7 @@ class RecordsAdapter:
         """The URL of the record's finished PDF export. Procore makes it asynchronously (202 until ready):
         an export not started is started, and while it runs errors.Unavailable puts the step back on its
         queue with backoff (the queue polls; no function ever sleeps on it)."""
-        shown = self._show(client, link, item.key.source_id)
+        shown = self._record_of(client, link, item)
         if shown is None:
             raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
         spec, record = shown
@@ -376,7 +376,7 @@ class RecordsAdapter:
 
     def _url(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> str | None:
         key = item.key
-        shown = self._show(client, link, key.source_id)
+        shown = self._record_of(client, link, item)
         if shown is None:
             return None
         spec, record = shown

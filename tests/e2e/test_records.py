@@ -12,6 +12,7 @@ import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pypdf
@@ -22,6 +23,8 @@ from shared.graph import fields as sp_fields
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.procore.client import ProcoreClient
+from shared.procore.scope import Scope
+from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, link_status, onboard, quickxor_of, wait_for, wait_quiet, wait_regular
 from tests.support.live import module_stack
 
@@ -192,8 +195,8 @@ def test_initial_sync_gives_a_pdf_per_record_its_attachments_and_columns_and_ski
     assert deleted.status_code in (200, 202, 204), deleted.text
 
 
-def test_an_rfi_created_edited_answered_renamed_and_deleted_follows_live(
-        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+def test_an_rfi_created_edited_answered_attached_renamed_and_deleted_follows_live(
+        records: tuple[Running, Onboarded, Onboarded, int], tmp_path: Path) -> None:
     run, ob, _, _ = records
     user = run.procore_client("user")
     created = dict(user.session.request("POST", RFIS, route="test", json={"rfi": {
@@ -212,10 +215,23 @@ def test_an_rfi_created_edited_answered_renamed_and_deleted_follows_live(
     user.session.request("POST", reply, route="test", json={"reply": {"body": "Use the type B edge."}})
     wait_for(lambda: _versions(run, first.id) > edited, LIVE_TIMEOUT_S, "the reply's new PDF version")
 
+    answered = _versions(run, first.id)                                # a new attachment: its file, a new PDF
+    sketch = tmp_path / "edge sketch.pdf"
+    sketch.write_bytes(b"%PDF-1.4 sketch of the slab edge\n" * 50)
+    upload = user.uploads.upload(Scope.project(PROJECT), FileSource(sketch), filename=sketch.name)
+    _patch_rfi(user, rfi_id, upload_ids=[upload.uuid])
+    attached = wait_for(lambda: _sp(run, ob, "RFIs/RFI 901 - Slab edge detail/edge sketch.pdf"), LIVE_TIMEOUT_S,
+                        "the new attachment beside the PDF")
+    assert attached.quick_xor_hash == quickxor_of(iter([sketch.read_bytes()]))
+    wait_for(lambda: _versions(run, first.id) > answered, LIVE_TIMEOUT_S, "the new attachment's new PDF version")
+
     _patch_rfi(user, rfi_id, subject="Slab edge detail at grid 4")   # renamed in place: the same item
     renamed = wait_for(lambda: _sp(run, ob, "RFIs/RFI 901 - Slab edge detail at grid 4.pdf"), LIVE_TIMEOUT_S,
                        "the rename")
     assert renamed.id == first.id
+    box = wait_for(lambda: _sp(run, ob, "RFIs/RFI 901 - Slab edge detail at grid 4"), LIVE_TIMEOUT_S,
+                   "the attachments' folder renamed with it")
+    assert _sp(run, ob, "RFIs/RFI 901 - Slab edge detail") is None and box.is_folder
     assert _sp(run, ob, "RFIs/RFI 901 - Slab edge detail.pdf") is None
 
     user.session.request("DELETE", f"{RFIS}/{rfi_id}", route="test")   # to the SharePoint recycle bin
@@ -223,6 +239,82 @@ def test_an_rfi_created_edited_answered_renamed_and_deleted_follows_live(
              "the delete")
     binned = run.emulator("graph", f"/_emulator/recycle-bin?drive_id={run.site['drive_id']}")["value"]
     assert first.id in {b["id"] for b in binned}
+
+
+@dataclass(frozen=True)
+class Live:
+    """How a person makes a record of one tool in Procore, and the stem the product names it by."""
+
+    tool: str
+    folder: str
+    path: str                  # the list path (POST creates); the record's is path/{id}
+    singular: str
+    title: str                 # the field its name comes from
+    fields: dict[str, Any]
+    stem: Callable[[int, str], str]
+    status: Any = "closed"
+
+    def url(self, record_id: int | None = None) -> str:
+        base, _, query = self.path.partition("?")
+        return (f"{base}/{record_id}" if record_id else base) + (f"?{query}" if query else "")
+
+
+LIVE = [
+    Live("submittals", "Submittals", SUBMITTALS, "submittal", "title", {"number": "952",
+         "formatted_number": "01 00 00-952", "status": {"id": 1, "name": "Open"}},
+         lambda _, t: f"Submittal 01 00 00-952 - {t}", {"id": 2, "name": "Closed", "status": "Closed"}),
+    Live("forms", "Forms", f"/rest/v1.0/projects/{PROJECT}/forms", "form", "name", {"status": "draft"},
+         lambda i, t: f"Form {i} - {t}"),
+    Live("observations", "Observations", f"/rest/v1.0/observations/items?project_id={PROJECT}", "observation",
+         "name", {"number": "953", "status": "initiated"}, lambda _, t: f"Observation 953 - {t}"),
+    Live("inspections", "Inspections", f"/rest/v1.0/projects/{PROJECT}/checklist/lists", "list", "name",
+         {"number": 954, "status": "in_progress"}, lambda _, t: f"Inspection 954 - {t}"),
+    Live("incidents", "Incidents", f"/rest/v1.0/projects/{PROJECT}/incidents", "incident", "title",
+         {"number": 955, "status": "open"}, lambda _, t: f"Incident 955 - {t}"),
+    Live("commitments", "Commitments", f"/rest/v1.0/purchase_order_contracts?project_id={PROJECT}",
+         "purchase_order_contract", "title", {"number": "PO-956", "status": "Draft"}, lambda _, t: f"PO-956 - {t}",
+         "Approved"),
+]
+
+
+def test_a_record_of_every_other_tool_created_edited_renamed_and_deleted_follows_live(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    """The RFI's steps (above) for each other tool with records people make, all tools at once per step."""
+    run, ob, _, _ = records
+    user = run.procore_client("user")
+    graph = run.graph_session("user")
+    made: dict[str, int] = {}
+    for live in LIVE:
+        body = {live.singular: {live.title: "Made live", **live.fields}}
+        made[live.tool] = user.session.request("POST", live.url(), route="test", json=body).json()["id"]
+
+    def pdf(live: Live, title: str) -> DriveItem | None:
+        return _sp(run, ob, f"{live.folder}/{live.stem(made[live.tool], title)}.pdf")
+
+    first = {live.tool: wait_for(lambda live=live: pdf(live, "Made live"), LIVE_TIMEOUT_S, f"the new {live.tool}")
+             for live in LIVE}
+    counts = {tool: _versions(run, item.id) for tool, item in first.items()}
+    for live in LIVE:                                               # an edit: a new version of the same file
+        user.session.request("PATCH", live.url(made[live.tool]), route="test",
+                             json={live.singular: {"status": live.status}})
+    shown = {live.tool: live.status["name"] if isinstance(live.status, dict) else live.status for live in LIVE}
+    for live in LIVE:
+        wait_for(lambda live=live: sp_fields.get_fields(graph, run.site["drive_id"], first[live.tool].id)
+                 .get("ProcoreStatus") == shown[live.tool], LIVE_TIMEOUT_S, f"the {live.tool} edit")
+        assert _versions(run, first[live.tool].id) > counts[live.tool], live.tool
+    for live in LIVE:                                               # renamed in place
+        user.session.request("PATCH", live.url(made[live.tool]), route="test",
+                             json={live.singular: {live.title: "Renamed live"}})
+    for live in LIVE:
+        renamed = wait_for(lambda live=live: pdf(live, "Renamed live"), LIVE_TIMEOUT_S, f"the {live.tool} rename")
+        assert renamed.id == first[live.tool].id, live.tool
+    for live in LIVE:                                               # deleted: to the SharePoint recycle bin
+        user.session.request("DELETE", live.url(made[live.tool]), route="test")
+    for live in LIVE:
+        wait_for(lambda live=live: pdf(live, "Renamed live") is None, LIVE_TIMEOUT_S, f"the {live.tool} delete")
+    bin_path = f"/_emulator/recycle-bin?drive_id={run.site['drive_id']}"
+    binned = {b["id"] for b in run.emulator("graph", bin_path)["value"]}
+    assert {item.id for item in first.values()} <= binned
 
 
 def test_a_new_drawing_revision_is_a_new_version_of_the_drawings_file(
