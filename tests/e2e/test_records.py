@@ -3,9 +3,11 @@ per record (a real PDF with its number and title) in the tool's folder, its atta
 a folder of the same stem, the columns on every PDF, private records skipped with their reason (a tenant
 with `include_private` gets them); live, an RFI created, edited (a new version of the same file),
 answered (a new version), renamed by a title change (same item) and deleted (SharePoint recycle bin);
+a PDF or attachment a person deletes in SharePoint is put back (nothing is sent to Procore);
 with every webhook dropped, reconciliation brings a change, and a second pass over the unchanged project
 writes nothing to SharePoint.
 """
+
 from __future__ import annotations
 
 import io
@@ -193,6 +195,28 @@ def test_initial_sync_gives_a_pdf_per_record_its_attachments_and_columns_and_ski
     assert everything_status["counts"]["skipped"] == 0, skipped
     deleted = run.api.delete(everything.status_path(), headers=everything.auth)   # the live tests need one link
     assert deleted.status_code in (200, 202, 204), deleted.text
+
+
+def test_a_pdf_or_attachments_folder_a_person_deletes_in_sharepoint_is_put_back(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    run, ob, _, _ = records
+    user, graph = run.procore_client("user"), run.graph_session("user")
+    record = next(r for r in (_get(user, f"{SUBMITTALS}/{s['id']}") for s in _get(user, SUBMITTALS))
+                  if _attachments(r))                                   # the seed's first one has some
+    stem = RECORD_TOOLS[1].stem(record)
+    pdf, box = _sp(run, ob, f"Submittals/{stem}.pdf"), _sp(run, ob, f"Submittals/{stem}")
+    assert pdf is not None and box is not None
+    files = sorted(c.quick_xor_hash or "" for c in sp_items.iter_children(graph, run.site["drive_id"], box.id))
+    sp_items.delete_item(graph, run.site["drive_id"], pdf.id)          # a person's deletes in SharePoint
+    sp_items.delete_item(graph, run.site["drive_id"], box.id)
+    back = wait_for(lambda: _sp(run, ob, f"Submittals/{stem}.pdf"), LIVE_TIMEOUT_S, "the PDF put back")
+    assert back.id != pdf.id and back.quick_xor_hash == pdf.quick_xor_hash
+    box_back = wait_for(lambda: (b := _sp(run, ob, f"Submittals/{stem}")) and len(list(
+        sp_items.iter_children(graph, run.site["drive_id"], b.id))) == len(files) and b, LIVE_TIMEOUT_S,
+        "the attachments put back")
+    assert sorted(c.quick_xor_hash or "" for c in sp_items.iter_children(graph, run.site["drive_id"], box_back.id)) \
+        == files
+    assert _get(user, f"{SUBMITTALS}/{record['id']}")["updated_at"] == record["updated_at"]   # Procore untouched
 
 
 def test_an_rfi_created_edited_answered_attached_renamed_and_deleted_follows_live(

@@ -4,7 +4,8 @@ The decision is the pure `decide_sp_to_procore`; our own writes (lastModifiedBy 
 states already agreed (same eTag) are no-ops, which is what keeps the two directions from echoing.
 A file's copy waits for the tenant's quiet period (shared/sync/quiet.py), so rapid saves coalesce.
 The change belongs to the two-way tool whose SharePoint folder holds it (`sp_tool`); every follow-up
-names that tool. Never imports azure.functions.
+names that tool. A one-way tool's derived items are never sent to Procore, but a twin a person deleted is
+put back from Procore (`_put_back`). Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import logging
 from datetime import UTC, datetime
 
 from shared.models.api import Mode, ToolKey
-from shared.models.messages import ProcoreMetadata, SpChange, SpToProcore
-from shared.models.rows import ItemRow
+from shared.models.messages import ProcoreChange, ProcoreMetadata, SpChange, SpToProcore
+from shared.models.rows import ItemKey, ItemRow
+from shared.store.items import parts_of
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
 from shared.sync.quiet import quiet_delay
 from shared.sync.runners.breaker import register_delete
-from shared.sync.runners.record import twin_of
+from shared.sync.runners.record import forget_twin, twin_of
 from shared.tools import is_available
 
 log = logging.getLogger("pcsync.sync")
@@ -42,8 +44,34 @@ def sp_tool(ctx: LinkContext, base: ItemRow | None, parent_id: str | None) -> To
     return two_way[0] if len(two_way) == 1 else None
 
 
+def _put_back(ctx: LinkContext, msg: SpChange, base: ItemRow) -> None:
+    """A person deleted a twin of a one-way tool's derived item (a record's PDF, attachment or their folder):
+    the source's parts forget their twins and the source is planned again from Procore, which copies back
+    what is missing (a twin still in SharePoint is adopted by its identical bytes, not copied twice)."""
+    adapter = ctx.adapter(base.tool)
+    source = base.key.source_id
+    forget_twin(ctx, base)      # (a container of several sources, e.g. a drawing area, is mirrored anew on demand)
+    for stored in parts_of(ctx.services.repos, ctx.link.link_id, ItemKey(tool=base.tool, source_id=source)):
+        forget_twin(ctx, stored.row)
+    log.info("%s %s deleted in SharePoint: put back from Procore", base.tool.value, base.procore_id,
+             extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})
+    if source.isdigit():
+        ctx.send(Step.DETECT, ProcoreChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                            tool=base.tool, resource_name=adapter.resource_name(ctx.link, base.kind),
+                                            resource_id=int(source), event_type="update"))
+
+
+def _one_way_derived(ctx: LinkContext, tool: ToolKey) -> bool:
+    return ctx.link.tools.get(tool) is Mode.ONE_WAY and is_available(tool) \
+        and ctx.adapter(tool).capabilities.derived_items
+
+
 def sp_change(ctx: LinkContext, msg: SpChange) -> list[ActionKind]:
     base = twin_of(ctx, msg.sp_item_id)
+    if base is not None and msg.deleted and _one_way_derived(ctx, base.tool) \
+            and msg.modified_by_app != ctx.tenant.microsoft.client_id:
+        _put_back(ctx, msg, base)
+        return []
     tool = sp_tool(ctx, base, msg.parent_id)
     if tool is None or ctx.link.tools.get(tool) is not Mode.TWO_WAY or not is_available(tool):
         return []

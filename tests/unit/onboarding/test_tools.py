@@ -55,7 +55,8 @@ def test_supported_changes_are_applied(before: Mode, after: Mode) -> None:
 
 @pytest.mark.parametrize(("link", "wanted", "status", "code"), [
     (_link(documents=Mode.OFF), {ToolKey.DOCUMENTS: Mode.TWO_WAY}, 422, "transition_not_supported"),
-    (_link(), {ToolKey.RFIS: Mode.ONE_WAY}, 422, "tool_not_available"),
+    (_link(), {ToolKey.PHOTOS: Mode.TWO_WAY}, 422, "tool_not_available"),
+    (_link(), {ToolKey.RFIS: Mode.ONE_WAY}, 422, "transition_not_supported"),      # off before: needs its own copy
     (_link(), {ToolKey.RFIS: Mode.TWO_WAY}, 422, "invalid_request"),
     (_link(company=True), {ToolKey.PHOTOS: Mode.OFF}, 422, "invalid_request"),
     (_link(Stage.INITIAL_SYNC), {ToolKey.DOCUMENTS: Mode.ONE_WAY}, 409, "initial_sync_running"),

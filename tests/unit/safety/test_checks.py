@@ -58,7 +58,7 @@ def test_one_delta_per_drive_and_one_procore_pass_per_regular_link() -> None:
 
 
 def test_a_drive_is_carried_by_a_link_that_follows_sharepoint() -> None:
-    one_way = {ToolKey.DOCUMENTS: Mode.ONE_WAY, ToolKey.RFIS: Mode.ONE_WAY}
+    one_way = {ToolKey.DOCUMENTS: Mode.ONE_WAY, ToolKey.PHOTOS: Mode.ONE_WAY}
     links = [_link(1, tools=one_way), _link(2, Stage.PAUSED), _link(3)]
     assert _ids(drive_carriers(links)) == ["l3"]               # one-way: SharePoint changes do not matter
     plan = plan_checks(links)
@@ -66,10 +66,11 @@ def test_a_drive_is_carried_by_a_link_that_follows_sharepoint() -> None:
 
 
 def test_a_link_without_a_procore_feed_gets_no_procore_pass() -> None:
-    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}
-    photos = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.TWO_WAY}
-    plan = plan_checks([_link(1, tools=records_only), _link(2, tools=photos)])
-    assert plan.links == [] and _ids(plan.drives) == ["l2"]
+    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}     # RFIs have a feed
+    photos = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.TWO_WAY}          # Photos cannot sync yet
+    nothing = {ToolKey.DOCUMENTS: Mode.OFF}
+    plan = plan_checks([_link(1, tools=records_only), _link(2, tools=photos), _link(3, tools=nothing)])
+    assert _ids(plan.links) == ["l1"] and _ids(plan.drives) == ["l1"]   # RFIs put back what a person deletes
 
 
 def test_the_fan_out_releases_a_fixed_number_of_messages_a_second() -> None:
