@@ -124,11 +124,15 @@ def test_tools_that_cannot_sync_are_refused_and_shown_not_available(host: Host, 
 def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, tenant: Tenant,
                                                                    graph_desc: dict[str, Any],
                                                                    repos: Repositories) -> None:
-    link_id = _new_link(host, tenant, graph_desc)
+    records_off = {t: "off" for t in ("submittals", "drawings", "forms", "observations", "inspections", "incidents",
+                                      "commitments")}
+    link_id = _new_link(host, tenant, graph_desc, tools={"documents": "two_way", "rfis": "one_way", **records_off})
     path = f"{tenant.links}/{link_id}"
     r = host.http.patch(path, json={"tools": {"documents": "one_way"}}, headers=tenant.auth)
     assert r.status_code == 409 and r.json()["error"] == "initial_sync_running"
     _regular(repos, tenant, link_id)
+    r = host.http.patch(path, json={"tools": {"rfis": "off"}}, headers=tenant.auth)     # a one-way tool off
+    assert r.status_code == 200 and r.json()["tools"]["rfis"] == "off", r.text
     r = host.http.patch(path, json={"tools": {"documents": "one_way"}}, headers=tenant.auth)
     assert r.status_code == 200 and r.json()["tools"]["documents"] == "one_way", r.text
     host.messages(host.queue_live)
@@ -136,8 +140,6 @@ def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, t
     assert r.status_code == 200 and r.json()["tools"]["documents"] == "two_way"
     renewals = [m for m in host.messages(host.queue_live) if m["kind"] == "renew_link" and m["link_id"] == link_id]
     assert len(renewals) == 1                                   # its Graph feed is (re)made by the renewal step
-    r = host.http.patch(path, json={"tools": {"rfis": "off"}}, headers=tenant.auth)     # a one-way tool off
-    assert r.status_code == 200 and r.json()["tools"]["rfis"] == "off", r.text
     for tools, status, code in (({"photos": "one_way"}, 422, "tool_not_available"),
                                 ({"rfis": "one_way"}, 422, "transition_not_supported"),
                                 ({"rfis": "two_way"}, 422, "invalid_request"),
