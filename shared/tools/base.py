@@ -69,6 +69,7 @@ class ToolRoot(BaseModel):
 
     procore_id: str
     sp_folder_name: str | None       # folder created under the link's root; None: the link root itself
+    sp_columns: tuple[str, ...] = ()  # titles of the SharePoint columns its items carry (added as the sync starts)
 
 
 class Capabilities(BaseModel):

@@ -33,7 +33,7 @@ from shared.tools.base import (
     compare_increasing_ids,
     part_of,
 )
-from shared.tools.records import COLUMN_MAX, PDF_PART, ROOT_ID, web_url
+from shared.tools.records import COLUMN_MAX, COLUMN_TITLES, PDF_PART, ROOT_ID, web_url
 
 AREAS_PATH = "/rest/v1.1/projects/{project_id}/drawing_areas"
 DRAWINGS_PATH = "/rest/v1.1/drawing_areas/{area_id}/drawings"
@@ -139,7 +139,7 @@ class DrawingsAdapter:
 
     # ---- read half ----------------------------------------------------------------------------------------
     def root(self, client: ProcoreClient, link: LinkRow) -> ToolRoot:
-        return ToolRoot(procore_id=ROOT_ID, sp_folder_name=self.title)
+        return ToolRoot(procore_id=ROOT_ID, sp_folder_name=self.title, sp_columns=COLUMN_TITLES)
 
     def list_page(self, client: ProcoreClient, link: LinkRow, page: int) -> SourcePage:
         """Page `page` of the drawing areas, with every drawing of each."""

@@ -44,6 +44,7 @@ ROOT_ID = "root"                  # the tool's container: records have no Procor
 PAGE_STRIDE = 1_000_000           # list_page numbers: spec index * stride + the page within that spec
 CACHE_SIZE = 2_000                # records read by a listing, kept until their parts are asked for
 COLUMN_MAX = 255                  # SharePoint's single line of text
+COLUMN_TITLES = ("Procore Tool", "Number", "Title", "Status", "Created", "Updated", "Procore Link")
 VERSION_SEP = "#"                 # a PDF version: <updated_at>#<digest of what it shows>
 DIGEST_CHARS = 16
 THREAD_KEYS = ("answers", "replies", "responses")
@@ -230,8 +231,12 @@ class RecordsAdapter:
                 self._cache.popitem(last=False)
 
     def _show(self, client: ProcoreClient, link: LinkRow, source_id: str) -> tuple[RecordToolSpec, ToolRecord] | None:
-        """The live record (None: gone or in the recycle bin), from whichever of the tool's kinds holds it."""
-        for spec in self.specs:
+        """The live record (None: gone or in the recycle bin), from whichever of the tool's kinds holds it (the
+        kind it was last read from first)."""
+        with self._lock:
+            known = self._cache.get((link.link_id, source_id))
+        specs = sorted(self.specs, key=lambda s: known is None or s.kind != known[0].kind)
+        for spec in specs:
             try:
                 record = client.records.show(spec, self._project(link), int(source_id))
             except errors.NotFound:
@@ -263,7 +268,7 @@ class RecordsAdapter:
 
     # ---- read half ---------------------------------------------------------------------------------------
     def root(self, client: ProcoreClient, link: LinkRow) -> ToolRoot:
-        return ToolRoot(procore_id=ROOT_ID, sp_folder_name=self.tool.title)
+        return ToolRoot(procore_id=ROOT_ID, sp_folder_name=self.tool.title, sp_columns=COLUMN_TITLES)
 
     def list_page(self, client: ProcoreClient, link: LinkRow, page: int) -> SourcePage:
         index, number = divmod(page, PAGE_STRIDE)

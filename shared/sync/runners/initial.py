@@ -17,6 +17,7 @@ from shared.models.api import Mode, ToolKey
 from shared.models.messages import EnumeratePage, FetchFile, MirrorFolder
 from shared.models.rows import ItemKind, ItemState, LinkRow, ToolRootState
 from shared.store.repositories import item_key
+from shared.sync.columns import ensure_columns
 from shared.sync.context import LinkContext, Step
 from shared.sync.derived import synced_items
 from shared.sync.naming import unsupported_reason
@@ -46,6 +47,8 @@ def start_initial_sync(ctx: LinkContext) -> None:
         if tool in roots:
             continue
         root = ctx.adapter(tool).root(ctx.procore, link)
+        if root.sp_columns:    # the library's columns, once here rather than by every upload step at once
+            ensure_columns(ctx.graph, link.drive_id, list(root.sp_columns))
         sp_id = link.root_item_id
         if root.sp_folder_name:
             sp_id = sp_items.ensure_folder(ctx.graph, link.drive_id, link.root_item_id, root.sp_folder_name).id
