@@ -12,9 +12,10 @@ from typing import Any, TextIO
 
 from demo.edits import ProcoreEdits
 from demo.edits_sp import SharePointEdits
-from demo.expected import Comparison, compare, expected_tree
+from demo.expected import TOOL_FOLDER, Comparison, compare, expected_tree
 from demo.onboarding import NOTIFY, Onboarded, link_status, onboard
 from demo.progress import follow_initial_sync
+from demo.records import DEMO_TOOLS, live_rfi_edit, one_pdf_per_tool
 from demo.stack import Running
 from demo.summary import Summary, mb
 from demo.trees import Node, procore_tree, sent_mail, sp_tree
@@ -54,7 +55,9 @@ def check_tree(run: Running, ob: Onboarded, project_id: int) -> tuple[Comparison
     link_root = sp_items.get_by_path(graph, drive, ob.folder_path)
     if link_root is None:
         raise DemoFailure(f"the link folder {ob.folder_path!r} is not in SharePoint")
-    cmp = compare(nodes, exp, list(sp_tree(graph, drive, link_root.id)))
+    documents = [(p, i) for p, i in sp_tree(graph, drive, link_root.id)       # the record tools' folders aside
+                 if str(p).lstrip("/").split("/")[0] == TOOL_FOLDER]
+    cmp = compare(nodes, exp, documents)
     if not cmp.ok:
         raise DemoFailure("SharePoint does not match Procore:\n  " + "\n  ".join(cmp.problems()))
     return cmp, nodes, root_id
@@ -91,13 +94,15 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
         f"{len(nodes) - len(files)} folders, {mb(sum(n.size for n in files))}")
 
     folder = _free_folder(run, project)
-    ob = onboard(run, project_id, folder_path=folder)
+    ob = onboard(run, project_id, folder_path=folder, tools=DEMO_TOOLS)
     say(f"Onboarded through the API: tenant {ob.tenant_id}, link {ob.link_id} -> SharePoint '{folder}'")
     sync = follow_initial_sync(run, ob, len(nodes), timeouts.initial_sync, out)
     _settled(sync.status, "after the initial sync")
     initial, _, _ = check_tree(run, ob, project_id)
     say(f"Verified: all {initial.expected_files} syncable files and {initial.expected_folders} folders are in "
         "SharePoint with Procore's names and sizes")
+    records = one_pdf_per_tool(run, ob)
+    say(f"Records: a PDF of each of the {len(records)} one-way tools is in SharePoint")
     subject = f"Two way sync initiated for project {project}"
     mail = _email(run, subject, timeouts.email)
     say(f'Email in sent items: "{subject}"')
@@ -113,6 +118,8 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
     in_sharepoint = SharePointEdits(run, ob, project_id, timeouts.live_change, out)
     in_sharepoint.run_all(sp_folder.id, in_procore.folder_id)
     changes = in_procore.changes + in_sharepoint.changes
+    rfi_edit = live_rfi_edit(run, project_id, records["RFIs"], timeouts.live_change)
+    say(f"  {rfi_edit:5.1f} s  RFI edited in Procore: a new version of {records['RFIs'].name!r}")
     time.sleep(1.0)  # let the last change's bookkeeping land before the final count
     status = link_status(run, ob)
     _settled(status, "after the live edits")
@@ -126,5 +133,6 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
         graph_stats=run.emulator("graph", "/_emulator/stats"),
         app_ids=(run.doc["procore"]["app"]["client_id"], run.doc["graph"]["app"]["client_id"]),
         dashboard_url=run.doc["functions_url"].rstrip("/") + ob.status_path(),
+        records={folder: item.name or "" for folder, item in records.items()}, rfi_edit_seconds=rfi_edit,
     )
     return summary, ob

@@ -1,11 +1,12 @@
-"""The closing summary: what synced (files, folders, bytes, time), the live changes, skipped items with
+"""The closing summary: what synced (files, folders, bytes, time), the live changes, a PDF of each record
+tool and the live RFI edit, skipped items with
 reasons, the notification email as read back from the mailbox, the product's API calls per endpoint
 from both emulators' `/_emulator/stats`, and the dashboard (status API) URL of the link.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from demo.arrival import Change
@@ -27,6 +28,8 @@ class Summary:
     graph_stats: dict[str, Any]
     app_ids: tuple[str, str]          # the product's client ids: (procore, graph)
     dashboard_url: str
+    records: dict[str, str] = field(default_factory=dict)   # record tool folder -> one PDF of it in SharePoint
+    rfi_edit_seconds: float | None = None                    # a live RFI edit until its PDF's new version
 
 
 def mb(n: int) -> str:
@@ -58,6 +61,10 @@ def write(s: Summary, out: TextIO) -> None:
         f"slowest {max((ch.seconds for ch in s.changes), default=0.0):.1f} s",
     ]
     lines += [f"  {ch.seconds:5.1f} s  {ch.what}" for ch in s.changes]
+    lines.append(f"Records:       {len(s.records)} one-way tools, one PDF each shown")
+    lines += [f"  {folder}: {name}" for folder, name in s.records.items()]
+    if s.rfi_edit_seconds is not None:
+        lines.append(f"  {s.rfi_edit_seconds:5.1f} s  live RFI edit arrived as a new PDF version")
     lines.append(f"Skipped:       {len(s.skipped)} item(s)")
     lines += [f"  {item.get('name')!r}: {item.get('reason')}" for item in s.skipped]
     to = ", ".join(r["emailAddress"]["address"] for r in s.mail.get("toRecipients", []))

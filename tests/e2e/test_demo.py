@@ -1,5 +1,6 @@
 """`./dev demo` (contract §1): `python -m demo` on a fresh local stack exits 0 and prints the summary —
-everything synced (found == expected, > 0), the live changes both ways, the skipped lock file with its reason,
+everything synced (found == expected, > 0), the live changes both ways, a PDF of each one-way record tool and a
+live RFI edit arriving as a new version, the skipped lock file with its reason,
 the notification email, the product's API calls per endpoint and the dashboard URL; and it leaves no
 stack process behind.
 """
@@ -44,6 +45,12 @@ def test_demo_runs_end_to_end_and_summarises(tmp_path: Path) -> None:
                    "file created in SharePoint", "content replaced in SharePoint", "renamed in SharePoint"):
         assert re.search(rf"^ +\d+\.\d s  {change}", out, re.MULTILINE), change
 
+    assert _number(r"^Records: +(\d+) one-way tools", out)[0] == 8
+    for folder, pdf in (("RFIs", r"RFI \d{3} - .+"), ("Submittals", "Submittal .+"), ("Drawings", r"A-\d+ - .+"),
+                        ("Forms", "Form .+"), ("Observations", "Observation .+"), ("Inspections", "Inspection .+"),
+                        ("Incidents", "Incident .+"), ("Commitments", "(SC|PO)-.+")):
+        assert re.search(rf"^  {folder}: {pdf}\.pdf$", out, re.MULTILINE), folder
+    assert re.search(r"^ +\d+\.\d s  live RFI edit arrived as a new PDF version$", out, re.MULTILINE)
     assert _number(r"^Skipped: +(\d+) item", out)[0] >= 1
     assert "'~$Inspection Notes.docx': Office lock file" in out
     assert f'Email sent:    "{SUBJECT}"' in out
