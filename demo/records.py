@@ -22,13 +22,15 @@ DEMO_TOOLS = {**DOCUMENTS_ONLY, **{tool: "one_way" for tool in FOLDERS}}
 
 
 def _pdfs(run: Running, folder_id: str) -> Iterator[DriveItem]:
-    """The PDFs in a tool's folder, one level of subfolders included (drawing areas)."""
+    """The record PDFs of a tool's folder: those directly in it, else those of its subfolders (drawing areas;
+    another tool's subfolders hold a record's attachments)."""
     graph, drive = run.graph_session("user"), run.site["drive_id"]
-    for item in sp_items.iter_children(graph, drive, folder_id):
-        if item.is_folder:
-            yield from (c for c in sp_items.iter_children(graph, drive, item.id) if (c.name or "").endswith(".pdf"))
-        elif (item.name or "").endswith(".pdf"):
-            yield item
+    children = list(sp_items.iter_children(graph, drive, folder_id))
+    direct = [c for c in children if not c.is_folder and (c.name or "").endswith(".pdf")]
+    yield from direct
+    if not direct:
+        for sub in (c for c in children if c.is_folder):
+            yield from (c for c in sp_items.iter_children(graph, drive, sub.id) if (c.name or "").endswith(".pdf"))
 
 
 def one_pdf_per_tool(run: Running, ob: Onboarded) -> dict[str, DriveItem]:
