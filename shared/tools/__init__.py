@@ -13,7 +13,8 @@ from shared.tools.base import ToolAdapter
 from shared.tools.documents import DocumentsAdapter
 from shared.tools.drawings import DrawingsAdapter
 from shared.tools.pending import RESOURCES, PendingTool
-from shared.tools.records import RECORD_TOOLS, RecordsAdapter
+from shared.tools.record_kinds import RECORD_TOOLS
+from shared.tools.records import RecordsAdapter
 
 EVENTS: tuple[str, ...] = ("create", "update", "delete")
 

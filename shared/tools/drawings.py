@@ -33,7 +33,8 @@ from shared.tools.base import (
     compare_increasing_ids,
     part_of,
 )
-from shared.tools.records import COLUMN_MAX, COLUMN_TITLES, PDF_PART, ROOT_ID, web_url
+from shared.tools.record_kinds import COLUMN_MAX, COLUMN_TITLES, web_url
+from shared.tools.records import PDF_PART, ROOT_ID
 
 AREAS_PATH = "/rest/v1.1/projects/{project_id}/drawing_areas"
 DRAWINGS_PATH = "/rest/v1.1/drawing_areas/{area_id}/drawings"

@@ -14,7 +14,14 @@ from shared.procore.records import ToolRecord
 from shared.sync.columns import column_name
 from shared.sync.privacy import PRIVATE_REASON, private_skip
 from shared.tools.base import SourceItem, VersionOrder
-from shared.tools.records import RFIS, SUBMITTALS, compare_record_versions, record_stem, record_version, web_url
+from shared.tools.record_kinds import (
+    RFIS,
+    SUBMITTALS,
+    compare_record_versions,
+    record_stem,
+    record_version,
+    web_url,
+)
 from shared.tools.render import RecordSheet, render_pdf
 
 T = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
