@@ -12,10 +12,11 @@ from typing import Any, TextIO
 
 from demo.edits import ProcoreEdits
 from demo.edits_sp import SharePointEdits
-from demo.expected import Comparison, compare, expected_tree
+from demo.expected import TOOL_FOLDER, Comparison, compare, expected_tree
 from demo.onboarding import NOTIFY, Onboarded, link_status, onboard, sign_in_link
 from demo.photos import PhotoEdits, add_duplicate_name, check_photos
 from demo.progress import follow_initial_sync
+from demo.records import DEMO_TOOLS, live_rfi_edit, one_pdf_per_tool
 from demo.stack import Running
 from demo.summary import Summary, mb
 from demo.trees import Node, procore_tree, sent_mail, sp_tree
@@ -55,8 +56,9 @@ def check_tree(run: Running, ob: Onboarded, project_id: int) -> tuple[Comparison
     link_root = sp_items.get_by_path(graph, drive, ob.folder_path)
     if link_root is None:
         raise DemoFailure(f"the link folder {ob.folder_path!r} is not in SharePoint")
-    documents = [(p, i) for p, i in sp_tree(graph, drive, link_root.id) if p.parts[1:2] != ("Photos",)]
-    cmp = compare(nodes, exp, documents)   # the Photos folder is checked on its own (demo/photos.py)
+    documents = [(p, i) for p, i in sp_tree(graph, drive, link_root.id)   # Photos and the record tools aside
+                 if str(p).lstrip("/").split("/")[0] == TOOL_FOLDER]
+    cmp = compare(nodes, exp, documents)   # Photos are checked on their own (demo/photos.py)
     if not cmp.ok:
         raise DemoFailure("SharePoint does not match Procore:\n  " + "\n  ".join(cmp.problems()))
     return cmp, nodes, root_id
@@ -94,7 +96,7 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
 
     add_duplicate_name(run.procore_client("user"), project_id)   # two phones' IMG_0001.jpg in one album
     folder = _free_folder(run, project)
-    ob = onboard(run, project_id, folder_path=folder, tools={"documents": "two_way", "photos": "two_way"})
+    ob = onboard(run, project_id, folder_path=folder, tools={**DEMO_TOOLS, "photos": "two_way"})
     say(f"Onboarded through the API: tenant {ob.tenant_id}, link {ob.link_id} -> SharePoint '{folder}'")
     photos_total = len(list(run.procore_client("user").photos.albums(project_id))) + \
         len(list(run.procore_client("user").photos.images(project_id)))
@@ -106,6 +108,8 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
     photos = check_photos(run, ob, project_id)
     say(f"Verified: all {photos.images} photos in {photos.albums} album folders are in SharePoint "
         "(album names mapped, one image name twice)")
+    records = one_pdf_per_tool(run, ob)
+    say(f"Records: a PDF of each of the {len(records)} one-way tools is in SharePoint")
     subject = f"Two way sync initiated for project {project}"
     mail = _email(run, subject, timeouts.email)
     say(f'Email in sent items: "{subject}"')
@@ -124,6 +128,8 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
     in_photos = PhotoEdits(run, ob, project_id, timeouts.live_change, out)
     in_photos.run_all()
     changes = in_procore.changes + in_sharepoint.changes + in_photos.changes
+    rfi_edit = live_rfi_edit(run, project_id, records["RFIs"], timeouts.live_change)
+    say(f"  {rfi_edit:5.1f} s  RFI edited in Procore: a new version of {records['RFIs'].name!r}")
     time.sleep(1.0)  # let the last change's bookkeeping land before the final count
     status = link_status(run, ob)
     _settled(status, "after the live edits")
@@ -141,5 +147,6 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
         dashboard_url=run.doc["functions_url"].rstrip("/") + "/api/dashboard/",
         sign_in_url=sign_in_link(run, ob),
         tools={tool: s for tool, s in status.get("tool_status", {}).items() if s.get("mode") != "off"},
+        records={folder: item.name or "" for folder, item in records.items()}, rfi_edit_seconds=rfi_edit,
     )
     return summary, ob

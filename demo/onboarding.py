@@ -10,8 +10,12 @@ from typing import Any
 
 from demo.stack import Running
 from demo.waiting import DemoFailure, wait_for
+from shared.models.api import ToolKey
 
 NOTIFY = ["ops@example.com", "pm@example.com"]
+# The tools a link is onboarded with unless the caller says: Documents only, every other tool off (the
+# product's defaults turn the one-way tools on; the Documents tests and the demo's tree check ask for less).
+DOCUMENTS_ONLY: dict[str, str] = {tool.value: "off" for tool in ToolKey} | {ToolKey.DOCUMENTS.value: "two_way"}
 
 
 @dataclass
@@ -33,7 +37,7 @@ def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standar
             folder_path: str | None = None, notify: list[str] | None = None,
             settings: dict[str, Any] | None = None, tools: dict[str, str] | None = None) -> Onboarded:
     """Create a tenant with the stack's `app` credentials and link `project_id` to the first site, with
-    `tools` (default: Documents two-way, Photos off; other tools: the product's defaults)."""
+    `tools` (default: DOCUMENTS_ONLY)."""
     p, g = run.doc["procore"], run.doc["graph"]
     api = run.api
     tenant = api.post("/api/tenants", headers={"x-functions-key": run.doc["admin_key"]}, json={
@@ -56,7 +60,7 @@ def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standar
                     json={"procore_project_id": project_id, "initial_sync": initial_sync,
                           "sharepoint": {"site_id": run.site["id"], "drive_id": run.site["drive_id"],
                                          "folder_path": folder},
-                          "tools": tools or {"documents": "two_way", "photos": "off"}})
+                          "tools": DOCUMENTS_ONLY if tools is None else tools})
     if link.status_code != 202:
         raise DemoFailure(f"POST /api/tenants/.../links answered {link.status_code}: {link.text}")
     return Onboarded(body["tenant_id"], body["api_key"], link.json()["link_id"], folder)

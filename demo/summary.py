@@ -1,4 +1,5 @@
-"""The closing summary: what synced (files, folders, bytes, time), the live changes, skipped items with
+"""The closing summary: what synced (files, folders, bytes, time), the live changes, a PDF of each record
+tool and the live RFI edit, skipped items with
 reasons, the notification email as read back from the mailbox, the product's API calls per endpoint
 from both emulators' `/_emulator/stats`, and the dashboard's URL and a one-time sign-in link for the demo's tenant.
 """
@@ -29,6 +30,8 @@ class Summary:
     dashboard_url: str
     sign_in_url: str = ""             # the dashboard with a one-time code in its fragment (not the key)
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)   # the link status's tool_status, tools on
+    records: dict[str, str] = field(default_factory=dict)   # record tool folder -> one PDF of it in SharePoint
+    rfi_edit_seconds: float | None = None                    # a live RFI edit until its PDF's new version
 
 
 def mb(n: int) -> str:
@@ -64,6 +67,10 @@ def write(s: Summary, out: TextIO) -> None:
         lines.append("Per tool:")
         lines += [f"  {tool:<12} {t.get('mode', '?'):<8} " + ", ".join(
             f"{n} {state}" for state, n in (t.get("counts") or {}).items()) for tool, t in s.tools.items()]
+    lines.append(f"Records:       {len(s.records)} one-way tools, one PDF each shown")
+    lines += [f"  {folder}: {name}" for folder, name in s.records.items()]
+    if s.rfi_edit_seconds is not None:
+        lines.append(f"  {s.rfi_edit_seconds:5.1f} s  live RFI edit arrived as a new PDF version")
     lines.append(f"Skipped:       {len(s.skipped)} item(s)")
     lines += [f"  {item.get('name')!r}: {item.get('reason')}" for item in s.skipped]
     to = ", ".join(r["emailAddress"]["address"] for r in s.mail.get("toRecipients", []))

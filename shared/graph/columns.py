@@ -3,7 +3,9 @@
 Columns are created on the documented path `POST /sites/{site}/lists/{list}/columns`, the list id read
 from `GET /drives/{drive}/list` (graph-api.md §10). A library checked once is remembered for the life of
 the process, so a column costs one GET per library and process, and one POST when it is missing.
-Never imports azure.functions.
+The record tools add single-line text columns through the library's drive (`/drives/{d}/list/columns`,
+`column_names` and `add_text_column`); a column that exists already answers 400 there (a duplicate name),
+so callers list again instead of retrying the POST blindly. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -83,3 +85,20 @@ def forget_checked() -> None:
     """Forget which libraries were checked (tests that reset the emulator)."""
     with _lock:
         _checked.clear()
+
+
+DRIVE_COLUMNS_ROUTE = "/drives/{drive-id}/list/columns"
+TEXT_MAX_LENGTH = 255
+
+
+def column_names(session: GraphSession, drive_id: str) -> set[str]:
+    """The (internal) names of the library's own columns."""
+    data: Any = session.request("GET", f"{drive_path(drive_id)}/list/columns", route=DRIVE_COLUMNS_ROUTE).json()
+    return {str(column["name"]) for column in data.get("value", []) if isinstance(column, dict) and "name" in column}
+
+
+def add_text_column(session: GraphSession, drive_id: str, name: str, display_name: str) -> None:
+    """A single line of text column `name` (letters and digits), shown as `display_name`."""
+    session.request("POST", f"{drive_path(drive_id)}/list/columns", route=DRIVE_COLUMNS_ROUTE,
+                    json={"name": name, "displayName": display_name, "text": {"maxLength": TEXT_MAX_LENGTH}},
+                    idempotent=False)

@@ -137,6 +137,9 @@ class TenantSettings(Strict):
     weekly_digest: StrictFlag = Field(True, description=(
         "email the notify addresses a weekly digest (Mondays): files and records synced per link and tool, "
         "conflicts, skipped and failed items with reasons, held deletes; false turns it off"))
+    include_private: StrictFlag = Field(False, description=(
+        "copy records marked private in Procore (RFIs, Submittals, ...) too; by default each is skipped with "
+        "the reason 'private in Procore', since a SharePoint site is usually readable by more people"))
 
     @field_validator("mail_from")
     @classmethod

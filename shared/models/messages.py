@@ -84,6 +84,7 @@ class FetchFile(_Message):
     name: str | None = None               # the Procore name and parent when planned (a rename that
     parent_id: str | None = None          # raced a pending copy is applied after it, not lost)
     kept_beside: str | None = None        # hash of a conflict's loser whose keep-both copy is written already
+    columns: dict[str, str] = {}          # SharePoint column values of the twin, by title (adapter.sp_columns)
 
 
 class UploadFile(_Message):
@@ -101,6 +102,7 @@ class UploadFile(_Message):
     name: str | None = None               # the Procore name and parent the fetch saw
     parent_id: str | None = None
     kept_beside: str | None = None        # as FetchFile's: that copy is not written again
+    columns: dict[str, str] = {}          # SharePoint column values written after the upload, by title
 
 
 class TransferChunk(_Message):

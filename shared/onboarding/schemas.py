@@ -231,6 +231,7 @@ class TenantSettingsUpdate(_Patch):
     quiet_period_s: float | None = Field(None, ge=0, le=300)
     mail_from: str | None = None
     weekly_digest: bool | None = None
+    include_private: bool | None = None
 
 
 class UpdateTenantRequest(_Patch):

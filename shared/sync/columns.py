@@ -1,18 +1,26 @@
-"""The SharePoint columns of a file copied from Procore: the values its tool's adapter shows beside the
-file (`sp_columns`), written after the copy is recorded, the columns made once per library.
+"""The SharePoint columns of a synced item, in two shapes (to be made one):
 
-A tool that declares no columns costs nothing here. A column write that fails is logged and left: the
-file itself is synced and recorded, and a later copy writes the columns again. Never imports
-azure.functions.
+- a tool's declared columns (`column_specs`, Photos' description and date taken): `write_columns` reads the
+  values from the adapter (`sp_columns`) after the copy is recorded, the columns made once per library; a
+  failed write is logged and left (the file itself is synced, a later copy writes them again);
+- columns named by title ("Procore Tool", "Number", ... of the record tools), carried on the transfer
+  messages: `write_titled_columns`. A title maps to one internal name (`column_name`): SharePoint's own
+  `Title`, else `Procore` and the title's letters and digits (`Number` -> `ProcoreNumber`), so no built-in
+  column is ever taken. Libraries whose columns are known present are remembered per process.
+Never imports azure.functions.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from shared import errors
+from shared.graph import columns as sp_columns
+from shared.graph import fields as sp_fields
 from shared.graph.columns import ensure_columns
 from shared.graph.fields import update_fields
+from shared.graph.session import GraphSession
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind
 from shared.sync.context import LinkContext
@@ -39,3 +47,46 @@ def write_columns(ctx: LinkContext, tool: ToolKey, procore_id: str, sp_item_id: 
                     extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
         return False
     return True
+
+
+BUILTIN = {"Title": "Title"}
+PREFIX = "Procore"
+
+_known: set[tuple[str, str]] = set()       # (drive id, column name) known to exist
+_lock = threading.Lock()
+
+
+def column_name(title: str) -> str:
+    """The internal name of the column shown as `title`."""
+    if title in BUILTIN:
+        return BUILTIN[title]
+    letters = "".join(ch for ch in title if ch.isalnum())
+    return letters if letters.startswith(PREFIX) else PREFIX + letters
+
+
+def ensure_titled_columns(session: GraphSession, drive_id: str, titles: list[str]) -> None:
+    """Every column of `titles` exists in the drive's library (added once; a concurrent add is fine)."""
+    wanted = {column_name(t): t for t in titles if column_name(t) not in BUILTIN.values()}
+    with _lock:
+        missing = {name: t for name, t in wanted.items() if (drive_id, name) not in _known}
+    if not missing:
+        return
+    present = sp_columns.column_names(session, drive_id)
+    for name, title in missing.items():
+        if name in present:
+            continue
+        try:
+            sp_columns.add_text_column(session, drive_id, name, title)
+        except errors.SyncError:
+            if name not in sp_columns.column_names(session, drive_id):   # not added by someone else meanwhile
+                raise
+    with _lock:
+        _known.update((drive_id, name) for name in missing)
+
+
+def write_titled_columns(session: GraphSession, drive_id: str, item_id: str, values: dict[str, str]) -> None:
+    """Set the twin's column values (by title), adding the library's missing columns first."""
+    if not values:
+        return
+    ensure_titled_columns(session, drive_id, list(values))
+    sp_fields.update_fields(session, drive_id, item_id, {column_name(t): v for t, v in values.items()})

@@ -1,7 +1,7 @@
 """A link's change feeds as both sides of their life see them: registration at onboarding
 (shared.onboarding.registration) and the renewal step (runners/renew.py) share these names, URLs,
-row keys and secret hashes, so no runner needs to import shared.onboarding. Pure; never imports
-azure.functions.
+row keys and secret hashes, so no runner needs to import shared.onboarding. Pure (the tool registry read
+for capabilities); never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import hashlib
 import hmac
 
 from shared.models.api import Mode, ToolKey
-from shared.tools import TOOLS
+from shared.tools import TOOLS  # the registry (the adapters' capabilities), not a tool module
 
 HOOK_NAMESPACE = "procore-sharepoint-sync"
 GRAPH_DELTA_CURSOR = "graph_delta"
@@ -40,7 +40,9 @@ def secret_matches(presented: str | None, stored_hash: str) -> bool:
 
 
 def needs_graph(tools: dict[ToolKey, Mode]) -> bool:
-    """SharePoint-side changes matter to two-way tools, and to two-way-capable tools set one-way: their
-    SharePoint copies are watched so a person's change is logged and a deleted copy restored."""
-    return any(mode is Mode.TWO_WAY or (mode is Mode.ONE_WAY and TOOLS[tool].capabilities.two_way)
+    """SharePoint-side changes matter to two-way tools; to two-way-capable tools set one-way (their
+    SharePoint copies are watched so a person's change is logged and a deleted copy restored); and to one-way
+    tools with derived items (a record's PDF or attachment a person deleted is put back: runners/detect_sp.py)."""
+    return any(mode is Mode.TWO_WAY or (mode is Mode.ONE_WAY and (TOOLS[tool].capabilities.two_way or (
+        TOOLS[tool].capabilities.available and TOOLS[tool].capabilities.derived_items)))
                for tool, mode in tools.items())

@@ -11,13 +11,18 @@ from __future__ import annotations
 from shared.models.api import Mode, ToolKey
 from shared.tools.base import ToolAdapter
 from shared.tools.documents import DocumentsAdapter
+from shared.tools.drawings import DrawingsAdapter
 from shared.tools.pending import RESOURCES, PendingTool
 from shared.tools.photos import PhotosAdapter
+from shared.tools.record_kinds import RECORD_TOOLS
+from shared.tools.records import RecordsAdapter
 
 EVENTS: tuple[str, ...] = ("create", "update", "delete")
 
-_ADAPTERS: list[ToolAdapter] = [DocumentsAdapter(), *(PendingTool(key, names) for key, names in RESOURCES.items()),
-                                PhotosAdapter()]  # a real adapter after its pending entry replaces it
+_SYNCING: list[ToolAdapter] = [DocumentsAdapter(), PhotosAdapter(), *(RecordsAdapter(tool) for tool in RECORD_TOOLS),
+                               DrawingsAdapter()]
+_ADAPTERS: list[ToolAdapter] = [*_SYNCING, *(PendingTool(key, names) for key, names in RESOURCES.items()
+                                             if key not in {adapter.key for adapter in _SYNCING})]
 TOOLS: dict[ToolKey, ToolAdapter] = {adapter.key: adapter for adapter in _ADAPTERS}
 
 

@@ -41,6 +41,8 @@ class SourceItem(BaseModel):
     download_url: str | None = None  # where `version`'s bytes are, when the listing already said so
     locked_until: datetime | None = None  # checked out in Procore until then: not to be overwritten
     changed_at: datetime | None = None    # when the item itself last changed (a rename or a move too)
+    private: bool = False            # marked private in Procore: copied only if the tenant includes private items
+    columns: dict[str, str] = {}     # SharePoint column values of its twin, by column title (`sp_columns`)
 
     @property
     def key(self) -> ItemKey:
@@ -68,6 +70,7 @@ class ToolRoot(BaseModel):
 
     procore_id: str
     sp_folder_name: str | None       # folder created under the link's root; None: the link root itself
+    sp_columns: tuple[str, ...] = ()  # titles of the SharePoint columns its items carry (added as the sync starts)
 
 
 class Capabilities(BaseModel):

@@ -1,6 +1,7 @@
 """`./dev demo` (contract §1): `python -m demo` on a fresh local stack exits 0 and prints the summary —
 everything synced (found == expected, > 0), Photos too (albums, one image name twice), the live changes
-both ways (a photo each way among them), the counts per tool, the skipped lock file with its reason,
+both ways (a photo each way among them), a PDF of each one-way record tool and a live RFI edit arriving as a
+new version, the counts per tool, the skipped lock file with its reason,
 the notification email, the product's API calls per endpoint and the dashboard URL; and it leaves no
 stack process behind.
 """
@@ -51,6 +52,12 @@ def test_demo_runs_end_to_end_and_summarises(tmp_path: Path) -> None:
     assert re.search(r"^  documents +two_way +\d+ synced", out, re.MULTILINE), out[-3000:]
     assert re.search(r"^  photos +two_way +\d+ synced", out, re.MULTILINE), out[-3000:]
 
+    assert _number(r"^Records: +(\d+) one-way tools", out)[0] == 8
+    for folder, pdf in (("RFIs", r"RFI \d{3} - .+"), ("Submittals", "Submittal .+"), ("Drawings", r"A-\d+ - .+"),
+                        ("Forms", "Form .+"), ("Observations", "Observation .+"), ("Inspections", "Inspection .+"),
+                        ("Incidents", "Incident .+"), ("Commitments", "(SC|PO)-.+")):
+        assert re.search(rf"^  {folder}: {pdf}\.pdf$", out, re.MULTILINE), folder
+    assert re.search(r"^ +\d+\.\d s  live RFI edit arrived as a new PDF version$", out, re.MULTILINE)
     assert _number(r"^Skipped: +(\d+) item", out)[0] >= 1
     assert "'~$Inspection Notes.docx': Office lock file" in out
     assert f'Email sent:    "{SUBJECT}"' in out

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from demo.onboarding import DOCUMENTS_ONLY
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
 from shared.procore.scope import Scope
@@ -35,7 +36,7 @@ def siblings(shared_stack: Running) -> Iterator[tuple[Running, Onboarded, Onboar
         resp = run.api.post(f"/api/tenants/{first.tenant_id}/links", headers=first.auth, json={
             "procore_project_id": PROJECT, "initial_sync": "standard",
             "sharepoint": {"site_id": run.site["id"], "drive_id": run.site["drive_id"], "folder_path": folder},
-            "tools": {"documents": "two_way", "photos": "off"}})
+            "tools": DOCUMENTS_ONLY})
         assert resp.status_code == 202, resp.text
         second = Onboarded(first.tenant_id, first.api_key, resp.json()["link_id"], folder)
         wait_regular(run, second, timeout=180)

@@ -67,10 +67,11 @@ def module_stack(shared: Running, name: str, project_id: int, project_name: str)
 
 
 def module_link(shared: Running, name: str, project_id: int, project_name: str, *,
-                settings: dict[str, Any] | None = None) -> Iterator[tuple[Running, Onboarded]]:
+                settings: dict[str, Any] | None = None,
+                tools: dict[str, str] | None = None) -> Iterator[tuple[Running, Onboarded]]:
     """`module_stack` with a new tenant linking the project into the module's site, initially synced."""
     for run in module_stack(shared, name, project_id, project_name):
-        ob = onboard(run, project_id, settings=settings)
+        ob = onboard(run, project_id, settings=settings, tools=tools)
         wait_regular(run, ob, timeout=180)
         yield run, ob
 

@@ -19,8 +19,9 @@ from shared.store.items import parts_of
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step
 from shared.sync.decide import Action, ActionKind, decide_procore_to_sp
 from shared.sync.derived import plan_parts
+from shared.sync.privacy import private_skip
 from shared.sync.runners.breaker import register_delete
-from shared.sync.runners.record import ensure_item_row, record_result
+from shared.sync.runners.record import ensure_item_row, record_result, record_skip
 from shared.sync.runners.to_procore import resume_after_checkin
 from shared.tools.base import SourceItem, ToolAdapter
 
@@ -61,7 +62,8 @@ def _derived_change(ctx: LinkContext, msg: ProcoreChange, adapter: ToolAdapter,
     """A source item that gives several SharePoint items (a record's PDF and attachments): each part is
     planned against its own row, and the parts the source no longer has (all of them once it is gone)
     are deleted."""
-    source = ItemKey(tool=msg.tool, source_id=str(msg.resource_id))
+    # The source the delivery is about, as the adapter reads it (a drawing for a revision's event), else its id.
+    source = current.key if current is not None else ItemKey(tool=msg.tool, source_id=str(msg.resource_id))
     parts = adapter.parts(ctx.procore, ctx.link, current) if current is not None else []
     rows = {stored.row.procore_id: stored.row for stored in parts_of(ctx.services.repos, ctx.link.link_id, source)}
     now = {part.procore_id: part for part in parts}
@@ -80,7 +82,11 @@ def _execute(ctx: LinkContext, msg: ProcoreChange, procore_id: str, current: Sou
               "procore_id": procore_id}
     for action in actions:
         log.info("%s %s: %s", action.kind.value, procore_id, action.reason, extra=dims)
-        if action.kind is ActionKind.MIRROR_FOLDER_SP:
+        skip = private_skip(current, ctx.tenant.settings) if current is not None else None
+        if skip and current is not None and action.kind in (ActionKind.MIRROR_FOLDER_SP, ActionKind.COPY_TO_SP):
+            ensure_item_row(ctx, current, replan=True)
+            record_skip(ctx, msg.tool, procore_id, skip)
+        elif action.kind is ActionKind.MIRROR_FOLDER_SP:
             assert current is not None
             ensure_item_row(ctx, current, replan=True)
             ctx.send(Step.METADATA, MirrorFolder(**common))
@@ -90,7 +96,8 @@ def _execute(ctx: LinkContext, msg: ProcoreChange, procore_id: str, current: Sou
             ctx.send(Step.TRANSFER, FetchFile(**common, version=current.version or "",
                                               download_url=current.download_url, size=current.size,
                                               modified_at=current.updated_at, name=current.name,
-                                              parent_id=current.parent_id))
+                                              parent_id=current.parent_id,
+                                              columns=ctx.adapter(msg.tool).sp_columns(current)))
         elif action.kind is ActionKind.MOVE_SP:
             ctx.send(Step.METADATA, SpMetadata(**common, action="move"))
         elif action.kind is ActionKind.RECYCLE_SP:

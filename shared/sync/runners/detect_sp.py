@@ -5,7 +5,8 @@ states already agreed (same eTag) are no-ops, which is what keeps the two direct
 A file's copy waits for the tenant's quiet period (shared/sync/quiet.py), so rapid saves coalesce.
 The change belongs to the two-way tool whose SharePoint folder holds it (`sp_tool`); every follow-up
 names that tool. Under a one-way tool (the link's mode or the tenant's direction) runners/one_way.py
-takes it: logged once, never sent to Procore. Never imports azure.functions.
+takes it: logged once, never sent to Procore; a one-way tool's derived item (a record's PDF, attachment
+or folder) a person deleted is put back from Procore (`_put_back`). Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from datetime import UTC, datetime
 from shared import errors
 from shared.graph import items as sp_items
 from shared.models.api import Mode, ToolKey
-from shared.models.messages import ProcoreMetadata, SpChange, SpToProcore
-from shared.models.rows import ItemRow
+from shared.models.messages import ProcoreChange, ProcoreMetadata, SpChange, SpToProcore
+from shared.models.rows import ItemKey, ItemRow
+from shared.store.items import parts_of
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
 from shared.sync.quiet import quiet_delay
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.one_way import sp_change_one_way
-from shared.sync.runners.record import twin_of
+from shared.sync.runners.record import forget_twin, twin_of
 from shared.tools import is_available
 
 log = logging.getLogger("pcsync.sync")
@@ -57,9 +59,35 @@ def sp_tool(ctx: LinkContext, base: ItemRow | None, parent_id: str | None) -> To
     return two_way[0] if len(two_way) == 1 else None
 
 
+def _put_back(ctx: LinkContext, msg: SpChange, base: ItemRow) -> None:
+    """A person deleted a twin of a one-way tool's derived item (a record's PDF, attachment or their folder):
+    the source's parts forget their twins and the source is planned again from Procore, which copies back
+    what is missing (a twin still in SharePoint is adopted by its identical bytes, not copied twice)."""
+    adapter = ctx.adapter(base.tool)
+    source = base.key.source_id
+    forget_twin(ctx, base)      # (a container of several sources, e.g. a drawing area, is mirrored anew on demand)
+    for stored in parts_of(ctx.services.repos, ctx.link.link_id, ItemKey(tool=base.tool, source_id=source)):
+        forget_twin(ctx, stored.row)
+    log.info("%s %s deleted in SharePoint: put back from Procore", base.tool.value, base.procore_id,
+             extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})
+    if source.isdigit():
+        ctx.send(Step.DETECT, ProcoreChange(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane,
+                                            tool=base.tool, resource_name=adapter.resource_name(ctx.link, base.kind),
+                                            resource_id=int(source), event_type="update"))
+
+
+def _one_way_derived(ctx: LinkContext, tool: ToolKey) -> bool:
+    return ctx.modes.get(tool) is Mode.ONE_WAY and is_available(tool) \
+        and ctx.adapter(tool).capabilities.derived_items
+
+
 def sp_change(ctx: LinkContext, msg: SpChange) -> list[str]:
     """Plan one SharePoint change; the kinds of the actions taken (empty: nothing to do)."""
     base = twin_of(ctx, msg.sp_item_id)
+    if base is not None and msg.deleted and _one_way_derived(ctx, base.tool) \
+            and msg.modified_by_app != ctx.tenant.microsoft.client_id:
+        _put_back(ctx, msg, base)
+        return []
     tool = sp_tool(ctx, base, msg.parent_id)
     if tool is None or not is_available(tool):
         return []

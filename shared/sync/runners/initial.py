@@ -17,9 +17,11 @@ from shared.models.api import Mode, ToolKey
 from shared.models.messages import EnumeratePage, FetchFile, MirrorFolder
 from shared.models.rows import ItemKind, ItemState, LinkRow, ToolRootState
 from shared.store.repositories import item_key
+from shared.sync.columns import ensure_titled_columns
 from shared.sync.context import LinkContext, Step
 from shared.sync.derived import synced_items
 from shared.sync.naming import unsupported_reason
+from shared.sync.privacy import private_skip
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.reconcile import init_watermarks
 from shared.sync.runners.record import pending_row
@@ -45,6 +47,8 @@ def start_initial_sync(ctx: LinkContext) -> None:
         if tool in roots:
             continue
         root = ctx.adapter(tool).root(ctx.procore, link)
+        if root.sp_columns:    # the library's columns, once here rather than by every upload step at once
+            ensure_titled_columns(ctx.graph, link.drive_id, list(root.sp_columns))
         sp_id = link.root_item_id
         if root.sp_folder_name:
             sp_id = sp_items.ensure_folder(ctx.graph, link.drive_id, link.root_item_id, root.sp_folder_name).id
@@ -67,7 +71,8 @@ def start_initial_sync(ctx: LinkContext) -> None:
 def _plan(ctx: LinkContext, item: SourceItem) -> None:
     repos = ctx.services.repos
     row = pending_row(ctx, item)
-    reason = unsupported_reason(item.name) if item.kind is ItemKind.FILE else None
+    reason = private_skip(item, ctx.tenant.settings) \
+        or (unsupported_reason(item.name) if item.kind is ItemKind.FILE else None)
     if reason:
         row = row.model_copy(update={"state": ItemState.SKIPPED, "reason": reason})
     try:
@@ -88,7 +93,8 @@ def _plan(ctx: LinkContext, item: SourceItem) -> None:
         ctx.send(Step.METADATA, MirrorFolder(**common))
     else:
         ctx.send(Step.TRANSFER, FetchFile(**common, version=item.version or "", download_url=item.download_url,
-                                          size=item.size, modified_at=item.updated_at))
+                                          size=item.size, modified_at=item.updated_at,
+                                          columns=ctx.adapter(item.tool).sp_columns(item)))
 
 
 def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:

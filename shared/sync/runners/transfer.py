@@ -33,7 +33,7 @@ from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.models.transfers import Direction
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.staging import StagingMissing
-from shared.sync.columns import write_columns
+from shared.sync.columns import write_columns, write_titled_columns
 from shared.sync.conflict import Side
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import agreed_pair, procore_state, sharepoint_state, version_already_synced
@@ -111,6 +111,7 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
         if version_already_synced(stored.row, current.version or ""):
             return
     version = current.version or ""
+    columns = adapter.sp_columns(current) or msg.columns   # a listed item carries them in the message
     reason = unsupported_reason(current.name)
     if reason:
         record_skip(ctx, msg.tool, msg.procore_id, reason)
@@ -123,7 +124,7 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
             tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
             version=version, staged_blob=staged_name(msg, version), size=current.size or 0, sha256="", quickxor="",
             modified_at=current.updated_at, name=current.name, parent_id=current.parent_id,
-            kept_beside=msg.kept_beside), current.download_url)
+            kept_beside=msg.kept_beside, columns=columns), current.download_url)
         return
     try:
         hashing = _Hashing(adapter.fetch(ctx.procore, ctx.link, current))
@@ -138,7 +139,7 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
         tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
         version=version, staged_blob=staged.name, size=staged.size, sha256=staged.sha256,
         quickxor=hashing.hash.b64digest(), modified_at=current.updated_at, name=current.name,
-        parent_id=current.parent_id, kept_beside=msg.kept_beside))
+        parent_id=current.parent_id, kept_beside=msg.kept_beside, columns=columns))
 
 
 class Sender(Protocol):
@@ -181,8 +182,12 @@ def _owner_of(ctx: LinkContext, sp_item_id: str) -> str | None:
 
 
 def _with_suffix(name: str, procore_id: str) -> str:
+    """`name (<id>).ext`, with no ':' of a derived item's id: its own number ("12:attachment:345" -> 345), else
+    its source's ("12:pdf" -> 12)."""
+    segments = procore_id.split(":")
+    own = segments[-1] if segments[-1].isdigit() else segments[0]
     stem, dot, ext = name.rpartition(".")
-    return f"{stem} ({procore_id}).{ext}" if dot and stem else f"{name} ({procore_id})"
+    return f"{stem} ({own}).{ext}" if dot and stem else f"{name} ({own})"
 
 
 def _onto_twin(ctx: LinkContext, msg: UploadFile, row: ItemRow, sp_id: str, src: Sender) -> Transfer | None:
@@ -433,6 +438,8 @@ def _record_upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: s
     item = result.item
     if item is None:
         raise errors.InvariantBroken("Graph upload finished without returning the item")
+    if msg.columns:   # before the record: a failed write is retried with the upload (same bytes: no new copy)
+        write_titled_columns(ctx.graph, ctx.drive_id, item.id, msg.columns)
     # Recorded inline (there is no record queue): until the twin's id is in the items row, another
     # step for this item could not know the twin exists (and might upload a second one). The baseline is
     # the server's view of the write (eTag, cTag, quickXorHash, size), not the bytes we sent: SharePoint

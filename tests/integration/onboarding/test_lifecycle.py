@@ -102,32 +102,32 @@ def test_updated_credentials_are_checked_before_they_are_saved(host: Host, proco
     assert r.status_code == 200 and r.json()["name"] == "Renamed GC"
 
 
-def test_tools_that_cannot_sync_are_refused_and_shown_not_available(host: Host, tenant: Tenant,
-                                                                    graph_desc: dict[str, Any]) -> None:
-    r = host.http.post(tenant.links, json=_link_body(graph_desc, tools={"rfis": "one_way"}), headers=tenant.auth)
-    assert r.status_code == 422, r.text
-    assert r.json()["error"] == "tool_not_available" and r.json()["problems"][0]["field"] == "tools.rfis"
-    assert "cannot be synced yet" in r.json()["message"]
-    link_id = _new_link(host, tenant, graph_desc)                           # omitted tools: what syncs
+def test_omitted_tools_take_their_defaults_and_every_tool_syncs(host: Host, tenant: Tenant,
+                                                               graph_desc: dict[str, Any]) -> None:
+    link_id = _new_link(host, tenant, graph_desc)                           # omitted tools: the defaults
     status = host.http.get(f"{tenant.links}/{link_id}", headers=tenant.auth).json()
-    assert status["tools"]["documents"] == "two_way" and status["tools"]["rfis"] == "off"
-    assert status["tools"]["photos"] == "two_way"                        # Photos syncs (issue 13)
+    assert status["tools"]["documents"] == "two_way" and status["tools"]["photos"] == "two_way"   # issue 13
+    assert status["tools"]["rfis"] == "one_way"                             # the one-way tools are on by default
     per_tool = status["tool_status"]
     assert per_tool["documents"]["state"] == "syncing" and per_tool["documents"]["mode"] == "two_way"
-    assert per_tool["rfis"] == {"mode": "off", "state": "not_available", "reason": per_tool["rfis"]["reason"],
-                                "counts": {"synced": 0, "pending": 0, "skipped": 0, "failed": 0}}
+    assert not [t for t, s in per_tool.items() if s["state"] == "not_available"]   # every contract tool syncs
     assert not [t for t, s in per_tool.items() if s["state"] in ("syncing", "idle") and s["mode"] == "off"]
 
 
 def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, tenant: Tenant,
                                                                    graph_desc: dict[str, Any],
                                                                    repos: Repositories) -> None:
-    # Photos off: Documents is then the link's only two-way tool, whose one_way -> two_way needs the renewal
-    link_id = _new_link(host, tenant, graph_desc, tools={"documents": "two_way", "photos": "off"})
+    # Photos and the record tools but RFIs off: Documents is the link's only two-way tool
+    records_off = {t: "off" for t in ("submittals", "drawings", "forms", "observations", "inspections", "incidents",
+                                      "commitments")}
+    link_id = _new_link(host, tenant, graph_desc, tools={"documents": "two_way", "photos": "off", "rfis": "one_way",
+                                                         **records_off})
     path = f"{tenant.links}/{link_id}"
     r = host.http.patch(path, json={"tools": {"documents": "one_way"}}, headers=tenant.auth)
     assert r.status_code == 409 and r.json()["error"] == "initial_sync_running"
     _regular(repos, tenant, link_id)
+    r = host.http.patch(path, json={"tools": {"rfis": "off"}}, headers=tenant.auth)     # a one-way tool off
+    assert r.status_code == 200 and r.json()["tools"]["rfis"] == "off", r.text
     r = host.http.patch(path, json={"tools": {"documents": "one_way"}}, headers=tenant.auth)
     assert r.status_code == 200 and r.json()["tools"]["documents"] == "one_way", r.text
     host.messages(host.queue_live)
@@ -135,7 +135,7 @@ def test_tool_modes_change_only_when_the_engine_can_carry_them_out(host: Host, t
     assert r.status_code == 200 and r.json()["tools"]["documents"] == "two_way"
     renewals = [m for m in host.messages(host.queue_live) if m["kind"] == "renew_link" and m["link_id"] == link_id]
     assert renewals == []                  # one-way kept its Graph feed (SharePoint is watched): nothing to remake
-    for tools, status, code in (({"rfis": "one_way"}, 422, "tool_not_available"),
+    for tools, status, code in (({"rfis": "one_way"}, 422, "transition_not_supported"),
                                 ({"rfis": "two_way"}, 422, "invalid_request"),
                                 ({"documents": "sometimes"}, 422, "invalid_request"),
                                 ({}, 422, "invalid_request")):

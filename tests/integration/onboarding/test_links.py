@@ -36,6 +36,10 @@ from tests.integration.onboarding.conftest import Host, Tenant, link_body, tenan
 
 DOCUMENT_TRIGGERS = {(name, event) for name in ("Project Folders", "Project Files")
                      for event in ("create", "update", "delete")}
+RECORD_TRIGGERS = {(name, event) for name in ("RFIs", "Submittals", "Drawings", "Forms", "Observation Items",
+                                             "Inspection Checklists", "Incidents", "Work Order Contracts",
+                                             "Purchase Order Contracts")
+                   for event in ("create", "update", "delete")}
 
 
 def _site(graph_desc: dict[str, Any]) -> dict[str, str]:
@@ -91,11 +95,13 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     assert row.stage is Stage.INITIAL_SYNC and row.project_name == "Riverside Medical Center"
     target = items.get_by_path(graph_app, drive_id, link.folder)
     assert target is not None and target.is_folder and row.root_item_id == target.id
-    # Omitted tools take the product's defaults, and only tools that sync are on (RFIs cannot sync yet).
-    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "off"
+    # Omitted tools take the product's defaults (the one-way tools on), and only tools that sync are on
+    # (Photos cannot sync yet).
+    assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "one_way"
+    assert row.tools[ToolKey.PHOTOS].value == "off"
 
-    # The Procore hook points at this link's receiver, with triggers for Documents folders and files, and
-    # Photos images and albums (a default-on tool since issue 13).
+    # The Procore hook points at this link's receiver, with triggers for Documents folders and files, Photos
+    # images and albums, and the record tools that are on (all default-on since issues 13 and 14).
     hooks = [h for h in procore_app.webhooks.list_hooks(Scope.project(101))
              if h.destination_url == f"{host.url}/api/webhooks/procore/{link.tenant.tenant_id}/{link.link_id}"]
     assert len(hooks) == 1 and hooks[0].id == row.procore_hook_id
@@ -103,7 +109,7 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     assert authorization.startswith("Bearer ") and len(authorization) > 40
     triggers = procore_app.webhooks.list_triggers(Scope.project(101), hooks[0].id)
     photo_triggers = {(n, e) for n in ("Images", "Image Categories") for e in ("create", "update", "delete")}
-    assert {(t.resource_name, t.event_type) for t in triggers} == DOCUMENT_TRIGGERS | photo_triggers  # and Photos
+    assert {(t.resource_name, t.event_type) for t in triggers} == DOCUMENT_TRIGGERS | photo_triggers | RECORD_TRIGGERS
     hook_row = repos.subscriptions.get(SubscriptionKind.PROCORE.value, f"{link.tenant.tenant_id}:{hooks[0].id}")
     assert hook_row is not None and hook_row.row.link_id == link.link_id
     assert hook_row.row.secret_hash == hashlib.sha256(authorization.encode()).hexdigest()

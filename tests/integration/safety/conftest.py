@@ -24,6 +24,7 @@ from azure.storage.queue import QueueClient
 from cryptography.fernet import Fernet
 from pydantic import BaseModel
 
+from demo.onboarding import DOCUMENTS_ONLY
 from emulators.graph import EmulatorConfig, GraphEmulator, start_emulator
 from emulators.procore.server import RunningEmulator, start
 from shared.config import load_settings
@@ -97,7 +98,7 @@ class Env:
             "procore_project_id": PROJECT, "initial_sync": "standard",
             "sharepoint": {"site_id": self.site["id"], "drive_id": self.site["drive_id"],
                            "folder_path": f"Safety/{uuid.uuid4().hex[:8]}"},
-            "tools": {"photos": "off", **(tools or {"documents": "two_way"})}})
+            "tools": tools or DOCUMENTS_ONLY})
         link_id = create_link(self.services, self.tenant, request, self.receiver.base_url)
         return self.link(link_id)
 

@@ -20,11 +20,18 @@ def test_every_tool_has_its_resources_and_they_are_real_names() -> None:
     assert tool_of("Project File Versions") is ToolKey.DOCUMENTS and tool_of("Timesheets") is None
 
 
+RECORDS = ("RFIs", "Submittals", "Drawings", "Forms", "Observation Items", "Inspection Checklists", "Incidents",
+           "Work Order Contracts", "Purchase Order Contracts")
+
+
 def test_triggers_cover_create_update_delete_of_live_tools_only() -> None:
     project = triggers_for(dict(DEFAULT_PROJECT_TOOLS), company=False)
-    assert sorted(project) == sorted((n, e) for n in ("Project Folders", "Project Files", "Images",
-                                                      "Image Categories") for e in ("create", "update", "delete"))
+    assert sorted(project) == sorted((n, e) for n in ("Project Folders", "Project Files", "Images", "Image Categories",
+                                                      *RECORDS) for e in ("create", "update", "delete"))
     assert {n for n, _ in triggers_for({ToolKey.DOCUMENTS: Mode.ONE_WAY}, company=True)} == {
         "Company Folders", "Company Files"}
-    assert triggers_for({**DEFAULT_PROJECT_TOOLS, ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.OFF},
-                        company=False) == []
+    off = {tool: Mode.OFF for tool in ToolKey}
+    assert triggers_for(off, company=False) == []
+    assert {n for n, _ in triggers_for({**off, ToolKey.RFIS: Mode.ONE_WAY}, company=False)} == {"RFIs"}
+    assert {n for n, _ in triggers_for({**off, ToolKey.PHOTOS: Mode.TWO_WAY}, company=False)} == {
+        "Images", "Image Categories"}

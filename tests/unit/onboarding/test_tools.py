@@ -34,15 +34,12 @@ def test_defaults_hold_only_tools_that_sync() -> None:
     assert all(tools[t] is Mode.OFF for t in UNAVAILABLE)
 
 
-@pytest.mark.parametrize("tool", UNAVAILABLE)
-def test_asking_for_a_tool_that_cannot_sync_is_a_422_saying_so(tool: ToolKey) -> None:
+@pytest.mark.parametrize("tool", list(ToolKey))
+def test_every_contract_tool_can_be_asked_for_one_way_or_off(tool: ToolKey) -> None:
+    """Every tool syncs today (issues 13 and 14): none is refused as `tool_not_available` at creation."""
     request = CreateLinkRequest.model_validate({"procore_project_id": 1, "sharepoint": SP,
                                                 "tools": {tool.value: "one_way"}})
-    with pytest.raises(ApiProblem) as raised:
-        creation_tools(request)
-    problem = raised.value
-    assert (problem.status, problem.code) == (422, "tool_not_available")
-    assert problem.problems[0].field == f"tools.{tool.value}" and "cannot be synced yet" in problem.message
+    assert creation_tools(request)[tool] is Mode.ONE_WAY
     off = CreateLinkRequest.model_validate({"procore_project_id": 1, "sharepoint": SP, "tools": {tool.value: "off"}})
     assert creation_tools(off)[tool] is Mode.OFF
 
@@ -55,7 +52,8 @@ def test_supported_changes_are_applied(before: Mode, after: Mode) -> None:
 
 @pytest.mark.parametrize(("link", "wanted", "status", "code"), [
     (_link(documents=Mode.OFF), {ToolKey.DOCUMENTS: Mode.TWO_WAY}, 422, "transition_not_supported"),
-    (_link(), {ToolKey.RFIS: Mode.ONE_WAY}, 422, "tool_not_available"),
+    (_link(), {ToolKey.PHOTOS: Mode.TWO_WAY}, 422, "transition_not_supported"),    # off before, as RFIs
+    (_link(), {ToolKey.RFIS: Mode.ONE_WAY}, 422, "transition_not_supported"),      # off before: needs its own copy
     (_link(), {ToolKey.RFIS: Mode.TWO_WAY}, 422, "invalid_request"),
     (_link(company=True), {ToolKey.PHOTOS: Mode.OFF}, 422, "invalid_request"),
     (_link(Stage.INITIAL_SYNC), {ToolKey.DOCUMENTS: Mode.ONE_WAY}, 409, "initial_sync_running"),

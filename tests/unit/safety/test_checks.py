@@ -58,21 +58,24 @@ def test_one_delta_per_drive_and_one_procore_pass_per_regular_link() -> None:
 
 
 def test_a_drive_is_carried_by_a_link_that_follows_sharepoint() -> None:
-    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}
-    links = [_link(1, tools=records_only), _link(2, Stage.PAUSED), _link(3)]
-    assert _ids(drive_carriers(links)) == ["l3"]               # record PDFs only: SharePoint changes do not matter
+    nothing = {ToolKey.DOCUMENTS: Mode.OFF}
+    links = [_link(1, tools=nothing), _link(2, Stage.PAUSED), _link(3)]
+    assert _ids(drive_carriers(links)) == ["l3"]               # no tool on: SharePoint changes do not matter
     plan = plan_checks(links)
     assert _ids(plan.drives) == ["l3"] and _ids(plan.links) == ["l3"]   # l1 has no Procore change feed either
     # one-way Documents: SharePoint is watched (a person's change is logged, a deleted copy restored)
     one_way = {ToolKey.DOCUMENTS: Mode.ONE_WAY, ToolKey.RFIS: Mode.ONE_WAY}
     assert _ids(drive_carriers([_link(1, tools=one_way), _link(3, drive="d2")])) == ["l1", "l3"]
+    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}   # a deleted PDF is put back
+    assert _ids(drive_carriers([_link(1, tools=records_only)])) == ["l1"]
 
 
 def test_a_link_without_a_procore_feed_gets_no_procore_pass() -> None:
-    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}
-    photos = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.TWO_WAY}   # Photos has a feed (issue 13)
-    plan = plan_checks([_link(1, tools=records_only), _link(2, tools=photos)])
-    assert _ids(plan.links) == ["l2"] and _ids(plan.drives) == ["l2"]
+    records_only = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.RFIS: Mode.ONE_WAY}     # RFIs have a feed
+    photos = {ToolKey.DOCUMENTS: Mode.OFF, ToolKey.PHOTOS: Mode.TWO_WAY}          # Photos has a feed (issue 13)
+    nothing = {ToolKey.DOCUMENTS: Mode.OFF}
+    plan = plan_checks([_link(1, tools=records_only), _link(2, tools=photos), _link(3, tools=nothing)])
+    assert _ids(plan.links) == ["l1", "l2"] and _ids(plan.drives) == ["l1"]   # one delta for their drive
 
 
 def test_the_fan_out_releases_a_fixed_number_of_messages_a_second() -> None:

@@ -24,7 +24,10 @@ def _link(project: int | None) -> LinkRow:
 @pytest.mark.parametrize("project", [101, None])
 @pytest.mark.parametrize("kind", list(ItemKind))
 def test_hint_resource_names_map_back_to_the_item_kind(project: int | None, kind: ItemKind) -> None:
-    for adapter in (a for a in TOOLS.values() if a.capabilities.available and (project or a.capabilities.company)):
+    for adapter in (a for a in TOOLS.values() if a.capabilities.available):
+        if (adapter.capabilities.derived_items and kind is ItemKind.FOLDER) or \
+                (project is None and not adapter.capabilities.company):
+            continue      # a record tool's feed names its records (files); a company link has Documents only
         name = adapter.resource_name(_link(project), kind)
         assert adapter.kind_of_resource(name) is kind
         if adapter.capabilities.company:   # a tool at both levels says which in its names
@@ -35,8 +38,10 @@ def test_only_available_tools_with_a_feed_are_fed() -> None:
     every = {tool: Mode.ONE_WAY for tool in ToolKey}
     assert fed_tools(every) == [t for t in ToolKey
                                 if TOOLS[t].capabilities.available and TOOLS[t].capabilities.change_feed]
-    assert ToolKey.DOCUMENTS in fed_tools(every) and ToolKey.DOCUMENTS not in fed_tools({**every,
-                                                                                         ToolKey.DOCUMENTS: Mode.OFF})
+    assert {ToolKey.DOCUMENTS, ToolKey.PHOTOS, ToolKey.RFIS} <= set(fed_tools(every))
+    others = [t for t in fed_tools(every) if t is not ToolKey.DOCUMENTS]
+    assert fed_tools({**every, ToolKey.DOCUMENTS: Mode.OFF}) == others
+    assert fed_tools({tool: Mode.OFF for tool in ToolKey}) == []
 
 
 def test_the_safety_messages_travel_on_the_detect_queue() -> None:
