@@ -95,6 +95,20 @@ def delete_withheld(ctx: LinkContext, twin: ItemRow, lane: Lane) -> bool:
     return True
 
 
+def folder_gone(ctx: LinkContext, row: ItemRow) -> None:
+    """A one-way tool's folder whose SharePoint copy a write below it found gone (a file's restore mirrors its
+    missing parent anew): a person's delete, logged once here, since the folder's own delete report, seen
+    later, finds no twin any more. Claimed on the row like that report, so only one of the two logs it."""
+    policy = policy_for(ctx, row.tool)
+    if policy.mode is not Mode.ONE_WAY or not ctx.adapter(row.tool).capabilities.two_way:
+        return
+    planned = plan(PlanInput(_procore_side(row), None, agreed_pair(row), policy))
+    if any(a.kind is ActionKind.DELETE and a.target is Side.PROCORE for a in planned.actions):
+        return
+    if _claim(ctx, row, DELETED):
+        _log_once(ctx, row.tool, row, list(planned.actions))
+
+
 def _log_once(ctx: LinkContext, tool: ToolKey, row: ItemRow, actions: list[Action]) -> None:
     detail = "; ".join(dict.fromkeys(a.reason for a in actions))
     repos = ctx.services.repos

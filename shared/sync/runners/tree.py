@@ -21,6 +21,7 @@ from shared.store.repositories import item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext
 from shared.sync.naming import check_path_length, sharepoint_name
+from shared.sync.runners.one_way import folder_gone
 from shared.sync.runners.record import ensure_item_row, record_folder, record_skip
 
 log = logging.getLogger("pcsync.sync")
@@ -112,8 +113,12 @@ def _gone(ctx: LinkContext, sp_item_id: str) -> bool:
 def _forget_folder_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, gone_sp: str) -> None:
     """The folder's SharePoint twin is gone: its reverse index first (the gone id's own delete, when it
     comes, must find no twin: it would delete the folder and the edit inside it in Procore), then the row
-    back to pending so ensure_folder mirrors it anew. Both only while they still name `gone_sp`."""
+    back to pending so ensure_folder mirrors it anew. Both only while they still name `gone_sp`. Under a
+    one-way tool the person's delete of the folder is logged once first (runners/one_way.py)."""
     repos, key = ctx.services.repos, item_key(tool.value, procore_id)
+    stored = ctx.item(tool, procore_id, fresh=True)
+    if stored is not None and stored.row.sp_item_id == gone_sp:
+        folder_gone(ctx, stored.row)
     index = repos.items_by_sp.get(ctx.link.link_id, gone_sp)
     if index is not None and index.row.item_key == key:
         repos.items_by_sp.delete(ctx.link.link_id, gone_sp, index.etag)
@@ -122,7 +127,7 @@ def _forget_folder_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, gone_s
         if current is None or current.sp_item_id != gone_sp:
             return None
         return current.model_copy(update={"state": ItemState.PENDING, "sp_item_id": None, "sp_parent_id": None,
-                                          "sp_etag": None, "sp_ctag": None,
+                                          "sp_etag": None, "sp_ctag": None, "sp_not_synced": None,
                                           "reason": "its SharePoint folder was deleted: mirrored anew"})
 
     repos.items.mutate(ctx.link.link_id, key, change)

@@ -4,20 +4,38 @@ deleted SharePoint copy is handed back to Procore -> SharePoint (its twin forgot
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from shared.graph import content as sp_content
+from shared.graph import items as sp_items
 from shared.models.api import Direction, Mode, ToolKey
-from shared.models.messages import EnumerateSp, Lane, ProcoreMetadata, SpChange
+from shared.models.messages import (
+    DETECT,
+    METADATA,
+    TRANSFER,
+    EnumerateSp,
+    Lane,
+    ProcoreChange,
+    ProcoreMetadata,
+    SpChange,
+)
 from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow
 from shared.procore.scope import Scope
+from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
+from shared.sync import dispatch
 from shared.sync.context import LinkContext, load_context
 from shared.sync.runners.detect_sp import sp_change
 from shared.sync.runners.initial_sp import enumerate_sp
 from shared.sync.runners.to_procore import procore_metadata
+from shared.sync.runners.tree import tool_root
+from shared.tools.base import link_scope
 from tests.integration.safety.conftest import Env
 
 
@@ -147,3 +165,90 @@ def test_a_sharepoint_delete_applied_after_the_switch_to_one_way_is_withheld(env
     assert [m["resource_id"] for m in hints if m["kind"] == "procore_change" and m["link_id"] == link.link_id] == [
         file.id]
     assert _not_synced(env, link) == [row.procore_id]
+
+
+def _pump(env: Env, link: LinkRow, rounds: int = 30) -> None:
+    """Run every message the steps sent for `link` (live detect, metadata, transfer) through the real
+    dispatcher until none is left; another link's messages are dropped."""
+    s = env.services.settings
+    for _ in range(rounds):
+        ran = 0
+        for queue, adapter in ((s.queue_live, DETECT), (s.queue_metadata, METADATA), (s.queue_transfer, TRANSFER)):
+            for body in [m for m in env.take(queue) if m["link_id"] == link.link_id]:
+                dispatch.handle(env.services, queue, json.dumps(body), adapter, delivery_id=uuid.uuid4().hex)
+                ran += 1
+        if not ran:
+            return
+    raise AssertionError("the steps never settled")
+
+
+def _person_makes_a_folder_with_files(env: Env, ctx: LinkContext, tmp: Path) -> tuple[str, list[str]]:
+    """A person's new Procore folder with two files in it, below the Documents root: (folder id, file ids)."""
+    root_procore, _ = tool_root(ctx, ToolKey.DOCUMENTS)
+    scope = link_scope(ctx.link)
+    person = env.procore_client("user")
+    try:
+        folder = person.documents.create_folder(scope, f"Gone {uuid.uuid4().hex[:6]}", parent_id=int(root_procore))
+        files = []
+        for n in range(2):
+            path = tmp / f"f{n}"
+            path.write_bytes(f"file {n}\n".encode() * 40)
+            upload = person.uploads.upload(scope, FileSource(path), filename=f"doc{n}.txt")
+            files.append(str(person.documents.create_file(scope, name=f"doc{n}.txt", upload_uuid=upload.uuid,
+                                                          parent_id=folder.id).id))
+    finally:
+        person.close()
+    return str(folder.id), files
+
+
+@pytest.mark.parametrize("first", ["files", "folder"])
+def test_a_folder_deleted_in_sharepoint_is_logged_once_and_comes_back_in_any_order(
+        env: Env, tmp_path: Path, first: str) -> None:
+    """A person deletes a mirrored folder in SharePoint under a one-way link; the delta reports the folder and
+    each file deleted, every report delivered twice, the files' first or the folder's first. A file's restore
+    mirrors its missing parent anew before the folder's own report is seen: the folder's delete is still
+    logged exactly once, the folder comes back with both files, and Procore keeps everything."""
+    ctx = env.live_context(started=True)
+    link = ctx.link
+    env.repos.links.mutate(link.tenant_id, link.link_id, lambda row: row.model_copy(
+        update={"tools": {**row.tools, ToolKey.DOCUMENTS: Mode.ONE_WAY}}))
+    _drain(env)
+    folder_id, file_ids = _person_makes_a_folder_with_files(env, ctx, tmp_path)
+    adapter = ctx.adapter(ToolKey.DOCUMENTS)
+    for procore_id, kind in [(folder_id, ItemKind.FOLDER)] + [(f, ItemKind.FILE) for f in file_ids]:
+        env.run(ProcoreChange(tenant_id=link.tenant_id, link_id=link.link_id, tool=ToolKey.DOCUMENTS,
+                              resource_name=adapter.resource_name(link, kind), resource_id=int(procore_id),
+                              event_type="create"))
+    _pump(env, link)
+
+    def twin(procore_id: str) -> ItemRow:
+        stored = env.repos.items.get(link.link_id, item_key("documents", procore_id))
+        assert stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id, stored
+        return stored.row  # type: ignore[no-any-return]
+
+    folder, files = twin(folder_id), [twin(f) for f in file_ids]
+    with env.graph_session("user") as person:
+        sp_items.delete_item(person, link.drive_id, folder.sp_item_id or "")
+
+    def gone(row: ItemRow) -> SpChange:
+        return SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=row.sp_item_id or "",
+                        deleted=True, is_folder=row.kind is ItemKind.FOLDER)
+
+    reports = [gone(f) for f in files] + [gone(folder)]
+    for report in reports if first == "files" else reversed(reports):
+        env.run(report)
+        env.run(report)
+        _pump(env, link)                  # each restore lands before the next report is seen
+
+    assert _not_synced(env, link).count(folder_id) == 1
+    back = twin(folder_id)
+    assert back.sp_item_id != folder.sp_item_id
+    children = {c.name: c for c in sp_items.iter_children(ctx.graph, link.drive_id, back.sp_item_id or "")}
+    assert sorted(children) == ["doc0.txt", "doc1.txt"]
+    assert {twin(f).sp_item_id for f in file_ids} == {c.id for c in children.values()}
+    person_procore = env.procore_client("user")
+    try:
+        scope = link_scope(link)
+        assert not any(person_procore.documents.file(scope, int(f)).is_deleted for f in file_ids)
+    finally:
+        person_procore.close()
