@@ -95,10 +95,9 @@ def test_link_creation_registers_every_feed_before_the_initial_sync(
     assert row.stage is Stage.INITIAL_SYNC and row.project_name == "Riverside Medical Center"
     target = items.get_by_path(graph_app, drive_id, link.folder)
     assert target is not None and target.is_folder and row.root_item_id == target.id
-    # Omitted tools take the product's defaults (the one-way tools on), and only tools that sync are on
-    # (Photos cannot sync yet).
+    # Omitted tools take the product's defaults: Documents and Photos two-way, the one-way tools on.
     assert row.tools[ToolKey.DOCUMENTS].value == "two_way" and row.tools[ToolKey.RFIS].value == "one_way"
-    assert row.tools[ToolKey.PHOTOS].value == "off"
+    assert row.tools[ToolKey.PHOTOS].value == "two_way"
 
     # The Procore hook points at this link's receiver, with triggers for Documents folders and files, Photos
     # images and albums, and the record tools that are on (all default-on since issues 13 and 14).

@@ -98,7 +98,7 @@ class Env:
             "procore_project_id": PROJECT, "initial_sync": "standard",
             "sharepoint": {"site_id": self.site["id"], "drive_id": self.site["drive_id"],
                            "folder_path": f"Safety/{uuid.uuid4().hex[:8]}"},
-            "tools": tools or DOCUMENTS_ONLY})
+            "tools": {**DOCUMENTS_ONLY, **tools}})   # every tool not named is off
         link_id = create_link(self.services, self.tenant, request, self.receiver.base_url)
         return self.link(link_id)
 
