@@ -26,8 +26,8 @@ KNOWN_S = {
     "e2e/test_initial_sync.py:variant=duplicates": 230,
     "e2e/test_initial_sync.py:variant=faults": 160,
     "e2e/test_cheap_checks.py": 150,
-    "e2e/shared-once": 300,
-    "e2e/shared-twice": 300,
+    "e2e/shared-once": 840,     # with Photos, records, company Documents, one-way, the dashboard, traces
+    "e2e/shared-twice": 840,
     "e2e/test_initial_sync.py:variant=plain": 110,
     "e2e/test_busy_drive.py:drive=twice": 140,   # 234 s beside the others (parallel run, loaded machine)
     "e2e/test_mass_delete.py:live=twice": 100,
