@@ -43,7 +43,9 @@ def shared_stack(mode: str, state_dir: Path) -> Iterator[Running]:
     """The stack the live modules share in one delivery mode; an idle stack between modules."""
     run = start_stack(state_dir, seed_size="small", host_env={**TIMERS_OFF, **DELIVERY[mode]})
     try:
-        run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000})  # the tests' own reads
+        # the tests' own reads, and every module's links in one company: together they spend far more than
+        # a company's hour of Procore calls (3,600), which the modules here are not about
+        run.emulator("procore", "/_emulator/config", {"rate_spike_limit": 1_000_000, "rate_hourly_limit": 10_000_000})
         yield run
     finally:
         run.stop()
