@@ -42,7 +42,7 @@ E2E = [s for s in load_all() if s.e2e]   # every e2e scenario runs in both deliv
 MAIN_PROJECT = 101      # scenarios on the tenant defaults
 OTHER_PROJECT = 102     # scenarios needing other tenant settings or a from-SharePoint initial sync
 SETUP_S = 180
-CONVERGE_S = 120
+CONVERGE_S = 240
 
 
 @dataclass
