@@ -243,11 +243,15 @@ def _upload(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str, nam
     if row.sp_item_id:
         try:
             return _onto_twin(ctx, msg, row, row.sp_item_id, src)
+        except StagingMissing:
+            raise   # our staged bytes are gone (a duplicate finished), not the twin: never write around the plan
         except errors.NotFound:
             log.info("twin of %s vanished in SharePoint; uploading it again", msg.procore_id)
             _forget_vanished_twin(ctx, msg, row.sp_item_id)
     try:
         return _upload_new(ctx, msg, row, parent_sp, name, src)
+    except StagingMissing:
+        raise
     except errors.NotFound:
         moved = recreate_parent(ctx, msg.tool, row, parent_sp)   # the parent folder is gone in SharePoint
         if moved is None:
