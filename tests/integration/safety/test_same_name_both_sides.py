@@ -176,20 +176,7 @@ def test_a_large_file_made_on_both_sides_becomes_one_pair_in_steps(env: Env, pol
     """The same rule for a file copied in steps: Procore refuses the create only at the last step, after the
     bytes went up; the pair is still one, and SharePoint's winning content goes as a new Procore version."""
     ctx = env.live_context(started=True)
-    stem = f"large-{uuid.uuid4().hex[:6]}"
-    name = f"{stem}.bin"
-    size = budget.STEP_BYTES + 1024 * 1024
-    old, new = (bytes([n]) * size for n in (1, 2))
-    if newer is Side.SHAREPOINT:
-        made = _person_makes_in_procore(env, ctx, name, old, tmp_path)
-        _after(made.updated_at)
-        item = _sp_large(env, ctx, name, new, tmp_path)
-    else:
-        item = _sp_large(env, ctx, name, old, tmp_path)
-        _after(item.last_modified)
-        made = _person_makes_in_procore(env, ctx, name, new, tmp_path)
-    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
-                                        tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
+    stem, name, old, new, made, item = _large_made_on_both(env, ctx, "large", newer, (1, 2), tmp_path)
     _pump(env)
 
     procore, sharepoint = _procore_files(ctx, stem), _sp_files(ctx, stem)
@@ -200,6 +187,28 @@ def test_a_large_file_made_on_both_sides_becomes_one_pair_in_steps(env: Env, pol
     assert twin is not None and twin.procore_id == made.procore_id and twin.state is ItemState.SYNCED
     assert _conflicts(env, ctx) == [made.procore_id]
     assert not list(env.repos.transfers.query(ctx.link.link_id, "item eq @i", {"i": item.id}))   # none half done
+
+
+def _large_made_on_both(env: Env, ctx: LinkContext, prefix: str, newer: Side, fills: tuple[int, int],
+                        tmp: Path) -> tuple[str, str, bytes, bytes, SourceItem, DriveItem]:
+    """A file larger than one transfer step made on both sides under one name, the `newer` side's second
+    (its bytes the second fill); SharePoint's new file is then delivered to its step. Returns (stem, name,
+    older bytes, newer bytes, the Procore file, the SharePoint file)."""
+    stem = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    name = f"{stem}.bin"
+    size = budget.STEP_BYTES + 1024 * 1024
+    old, new = (bytes([n]) * size for n in fills)
+    if newer is Side.SHAREPOINT:
+        made = _person_makes_in_procore(env, ctx, name, old, tmp)
+        _after(made.updated_at)
+        item = _sp_large(env, ctx, name, new, tmp)
+    else:
+        item = _sp_large(env, ctx, name, old, tmp)
+        _after(item.last_modified)
+        made = _person_makes_in_procore(env, ctx, name, new, tmp)
+    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
+                                        tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
+    return stem, name, old, new, made, item
 
 
 def _sp_large(env: Env, ctx: LinkContext, name: str, data: bytes, tmp: Path) -> DriveItem:
@@ -218,20 +227,7 @@ def test_a_large_loser_is_kept_beside_in_steps(env: Env, policy: ConflictPolicy,
     """keep_both with a large loser: its copy is staged and written in steps before the winner is applied
     (the step that met the conflict writes nothing), and each side ends with the winner and the copy."""
     ctx = env.live_context(started=True)
-    stem = f"kept-{uuid.uuid4().hex[:6]}"
-    name = f"{stem}.bin"
-    size = budget.STEP_BYTES + 1024 * 1024
-    old, new = (bytes([n]) * size for n in (3, 4))
-    if newer is Side.SHAREPOINT:
-        made = _person_makes_in_procore(env, ctx, name, old, tmp_path)
-        _after(made.updated_at)
-        item = _sp_large(env, ctx, name, new, tmp_path)
-    else:
-        item = _sp_large(env, ctx, name, old, tmp_path)
-        _after(item.last_modified)
-        made = _person_makes_in_procore(env, ctx, name, new, tmp_path)
-    ctx.send(Step.TRANSFER, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
-                                        tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
+    stem, name, old, new, made, item = _large_made_on_both(env, ctx, "kept", newer, (3, 4), tmp_path)
     ran = _pump(env, rounds=80)   # the copy's steps, then the winner's, each a queue hop
 
     loser = Side.PROCORE if newer is Side.SHAREPOINT else Side.SHAREPOINT
