@@ -228,6 +228,7 @@ class TenantSettingsUpdate(_Patch):
     delete_sync: bool | None = None
     mass_delete_share: float | None = Field(None, gt=0, le=1)
     mass_delete_count_24h: int | None = Field(None, ge=1)
+    mass_delete_burst_gap_s: float | None = Field(None, ge=1, le=3600)
     quiet_period_s: float | None = Field(None, ge=0, le=300)
     mail_from: str | None = None
     weekly_digest: bool | None = None
