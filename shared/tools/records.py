@@ -57,7 +57,6 @@ CACHE_SIZE = 2_000                # records read by a listing, kept until their 
 LISTED_PDF = ("redirect", "fillable", "field")   # PDF styles whose URL is known without another call
 RENDERED = "none"                                 # Procore has no PDF: we render one (shared/tools/render.py)
 EXPORT = "export"                                 # an asynchronous export: 202 while it runs, then a redirect
-EXPORT_READY = (301, 302, 303, 307, 308)
 PDF_PART = "pdf"
 FOLDER_PART = "attachments"
 ATTACHMENT_PART = "attachment:"
@@ -233,16 +232,7 @@ class RecordsAdapter:
         if shown is None:
             raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
         spec, record = shown
-        assert spec.pdf_path is not None
-        path = spec.pdf_path.format(company_id=client.session.company_id, project_id=self._project(link), id=record.id)
-        try:
-            status = client.session.request("GET", path, route=spec.pdf_path).status_code
-        except errors.NotFound:
-            client.session.request("POST", path, route=spec.pdf_path)
-            raise errors.Unavailable(f"PDF export of {spec.kind} {record.id} started") from None
-        if status in EXPORT_READY:
-            return client.session.url(path)
-        raise errors.Unavailable(f"PDF export of {spec.kind} {record.id} not ready yet ({status})")
+        return client.records.export_pdf_url(spec, self._project(link), record.id)
 
     def _url(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> str | None:
         key = item.key
