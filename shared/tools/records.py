@@ -68,7 +68,7 @@ class RecordsAdapter:
 
     allowed_modes = frozenset({Mode.ONE_WAY, Mode.OFF})
     capabilities = Capabilities(available=True, two_way=False, versioned=True, tree=False, derived_items=True,
-                                change_feed=True)
+                                change_feed=True, private_items=True)
 
     def __init__(self, tool: RecordTool) -> None:
         self.tool = tool
