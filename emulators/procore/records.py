@@ -16,6 +16,7 @@ from .gate import Ctx, is_upload, route
 from .models import Attachment, Record
 from .paging import in_range, paginate, time_range
 from .pdf import make_pdf
+from .record_extras import place_revision
 from .store import State, iso
 from .tools_spec import BY_KIND, EXPORT_PATH, KINDS, Kind
 from .uploads import take_upload
@@ -133,6 +134,8 @@ def routes(st: State) -> list[Route]:
                 raise unprocessable(kind.title_field, "can't be blank")
             fields = {k: v for k, v in p.items() if k not in ("attachments", "upload_ids") and not is_upload(v)}
             now = st.now()
+            if kind.kind == "drawing_revisions":
+                place_revision(st, pid, fields, now, ctx.me.ref())
             rec = Record(kind.kind, st.next_id("record"), pid, fields, now, now, ctx.me.ref(),
                          attachments=await attachments_from(ctx, pid, body, p))
             st.records[rec.id] = rec
@@ -148,7 +151,8 @@ def routes(st: State) -> list[Route]:
                                and not is_upload(v)})
             rec.attachments += await attachments_from(ctx, pid, body, p)
             rec.updated_at = st.now()
-            rec.pdf_blob_key = None
+            if kind.pdf != "field":           # a drawing sheet is a file: editing the revision's data keeps it
+                rec.pdf_blob_key = None
             emit(ctx, kind.resource_name, "update", rec)
             return JSONResponse(render(st, kind, rec))
 

@@ -234,3 +234,36 @@ def test_drawings_give_one_pdf_per_drawing_in_its_area_and_a_new_revision_is_a_n
     assert drawings.compare_versions(again.version or "", source.version or "").value == "newer"
     fed = [c.procore_id for c in drawings.changes(app_client, _link(), since, datetime.now(UTC) + timedelta(seconds=1))]
     assert str(created["id"]) in fed
+
+
+def test_a_drawing_created_renamed_and_left_without_revisions_is_new_renamed_and_then_deleted(
+        app_client: ProcoreClient, user_client: ProcoreClient) -> None:
+    drawings = TOOLS[ToolKey.DRAWINGS]
+    area = next(a for a in drawings.children(app_client, _link(), ROOT_ID))
+    path = "/rest/v1.0/projects/101/drawing_revisions"
+    first = user_client.session.request("POST", path, route=path, json={"drawing_revision": {   # a new drawing
+        "title": "Roof plan", "number": "A-901", "revision_number": "1",
+        "drawing_area": {"id": int(area.procore_id.removeprefix("area-"))}}}).json()
+    made = drawings.get(app_client, _link(), str(first["id"]), ItemKind.FILE)   # the webhook names the revision
+    assert made is not None and not made.deleted and made.name == "A-901 - Roof plan.pdf"
+    assert made.parent_id == area.procore_id and made.procore_id == str(first["drawing_id"])
+    second = user_client.session.request("POST", path, route=path, json={"drawing_revision": {
+        "title": "Roof plan", "number": "A-901", "revision_number": "2", "drawing_id": first["drawing_id"],
+        "drawing_area": {"id": int(area.procore_id.removeprefix("area-"))}}}).json()
+    user_client.session.request("PATCH", f"{path}/{second['id']}", route=path,      # renamed: number and title
+                                json={"drawing_revision": {"number": "A-902", "title": "Roof plan, east"}})
+    renamed = drawings.get(app_client, _link(), str(second["id"]), ItemKind.FILE)
+    assert renamed is not None and renamed.procore_id == made.procore_id
+    assert renamed.name == "A-902 - Roof plan, east.pdf" and renamed.version == str(second["id"])
+    (pdf,) = drawings.parts(app_client, _link(), renamed)
+    sheet = b"".join(drawings.fetch(app_client, _link(), pdf))
+    user_client.session.request("DELETE", f"{path}/{second['id']}", route=path)     # one revision: the other stays
+    back = drawings.get(app_client, _link(), str(second["id"]), ItemKind.FILE)
+    assert back is not None and not back.deleted and back.version == str(first["id"])
+    user_client.session.request("DELETE", f"{path}/{first['id']}", route=path)      # every revision: deleted
+    gone = drawings.get(app_client, _link(), str(first["id"]), ItemKind.FILE)
+    assert gone is not None and gone.deleted and gone.procore_id == made.procore_id
+    assert drawings.parts(app_client, _link(), gone) == []                           # its PDF goes with it
+    assert drawings.get(app_client, _link(), pdf.procore_id, ItemKind.FILE) is None
+    assert made.procore_id not in {s.procore_id for s in _all(drawings, app_client)}
+    assert len(sheet) > 0
