@@ -140,8 +140,14 @@ def test_each_record_style_gives_a_named_pdf_with_its_title_and_its_attachments(
         assert pdf.name == NAMES[tool](record) + ".pdf"
         status = record.get("status") or ""
         assert adapter.sp_columns(pdf)["Status"] == (status["name"] if isinstance(status, dict) else status)
-        text = pypdf.PdfReader(io.BytesIO(_bytes(adapter, app_client, pdf))).pages[0].extract_text()
-        assert (record.get("title") or record.get("name")) in text or tool is ToolKey.FORMS, text  # a form: its own
+        reader = pypdf.PdfReader(io.BytesIO(_bytes(adapter, app_client, pdf)))
+        text = reader.pages[0].extract_text()
+        assert (record.get("title") or record.get("name")) in text, text
+        if tool is ToolKey.FORMS:     # Procore's filled-in template (it names neither) behind the record's cover
+            assert f"Number: {record['id']}" in text and "Forms" in text, text
+            procore = b"".join(app_client.downloads.iter_bytes(record["fillable_pdf"]["url"]))
+            theirs = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(procore)).pages]
+            assert record["name"] not in "".join(theirs) and [p.extract_text() for p in reader.pages[1:]] == theirs
         attachments = {str(a["id"]): a for a in record.get("attachments", [])}
         files = [p for p in rest if p.kind is ItemKind.FILE]
         assert sorted(p.procore_id.rsplit(":", 1)[1] for p in files) == sorted(attachments)
