@@ -40,6 +40,7 @@ REVISIONS = f"/rest/v1.0/projects/{PROJECT}/drawing_revisions"
 EXPORT_DELAY_S = 12.0        # the commitment export answers 202 this long (the emulator's default: 0.3 s)
 EXPORT_ROUTE = "GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{id}/pdf"
 RFIS = f"/rest/v1.0/projects/{PROJECT}/rfis"
+DELETES = {"mass_delete_share": 0.5}   # the live tests recycle about a fifth of this small project on purpose
 SUBMITTALS = f"/rest/v1.1/projects/{PROJECT}/submittals"
 
 
@@ -103,7 +104,7 @@ def records(shared_stack: Running) -> Iterator[tuple[Running, Onboarded, Onboard
         _patch_rfi(user, private, private=True)
         run.emulator("procore", "/_emulator/config", {"pdf_export_delay_s": EXPORT_DELAY_S})
         try:
-            ob = onboard(run, PROJECT, tools=TOOLS)
+            ob = onboard(run, PROJECT, tools=TOOLS, settings=DELETES)
             everything = onboard(run, PROJECT, tools=TOOLS, settings={"include_private": True},
                                  folder_path=f"Projects/Everything {uuid.uuid4().hex[:6]}")
             wait_regular(run, ob, timeout=240)
@@ -416,8 +417,12 @@ def test_privacy_changed_later_brings_the_record_or_withdraws_it(
         records: tuple[Running, Onboarded, Onboarded, int]) -> None:
     """include_private turned on later brings a record skipped as private, turned off withdraws it (SharePoint
     recycle bin); a record made public in Procore arrives, made private again it is withdrawn."""
-    run, ob, _, _ = records
+    run, ob, _, skipped_at_start = records
     user = run.procore_client("user")
+    _patch_rfi(user, skipped_at_start, private=False)                 # skipped by the initial sync, public now
+    record = _get(user, f"{RFIS}/{skipped_at_start}")
+    wait_for(lambda: _sp(run, ob, f"RFIs/{RECORD_TOOLS[0].stem(record)}.pdf"), LIVE_TIMEOUT_S,
+             "the RFI the initial sync skipped as private, made public")
     rfi = user.session.request("POST", RFIS, route="test", json={"rfi": {
         "subject": "Owner budget question", "number": "961", "status": "open", "question": "?",
         "private": True}}).json()
