@@ -10,6 +10,13 @@ def _escape(text: str) -> str:
     return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
+def template_pdf(template: str, values: dict[str, str]) -> bytes:
+    """A Procore form's fillable PDF: its form template's page (the template's name as heading, then its
+    fields) as the person filled it in ('____' when empty). It does not name the form record: Procore's
+    Forms PDF is the uploaded template filled in, not a print of the record (`fillable_pdf`)."""
+    return make_pdf(template, [f"{name}: {value or '____'}" for name, value in values.items()])
+
+
 def make_pdf(title: str, lines: list[str], *, pad_to: int = 0) -> bytes:
     """A PDF with `title` and `lines` of text; `pad_to` adds a stream of filler to reach a size."""
     body = [title, ""] + lines

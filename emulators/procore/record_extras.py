@@ -1,4 +1,8 @@
-"""Sub-resources of the one-way tools: RFI replies, drawing areas and the drawings in an area."""
+"""Sub-resources of the one-way tools: RFI replies, drawing areas and the drawings in an area.
+
+A drawing shows its current revision's number and title (as Procore's drawing log does): editing that
+revision renames the drawing; a revision posted without a `drawing_id` starts a new drawing in its
+`drawing_area`; a drawing whose revisions are all recycled has no current revision."""
 
 from __future__ import annotations
 
@@ -13,6 +17,28 @@ from .gate import Ctx, route
 from .models import Record
 from .paging import paginate
 from .store import State, iso
+
+
+def place_revision(st: State, pid: int, fields: dict[str, Any], now: float, author: dict[str, Any]) -> None:
+    """A new revision's drawing: the one named by `drawing_id`, else a new drawing in its drawing area."""
+    drawing_id = fields.get("drawing_id")
+    if drawing_id is not None:
+        drawing = st.records.get(drawing_id) if isinstance(drawing_id, int) else None
+        if drawing is None or drawing.tool != "drawings" or drawing.project_id != pid:
+            raise unprocessable("drawing_id", "is invalid")
+        return
+    placed = fields.get("drawing_area")
+    area = st.records.get(placed.get("id")) if isinstance(placed, dict) and isinstance(placed.get("id"), int) \
+        else None
+    if area is None or area.tool != "drawing_areas" or area.project_id != pid:
+        raise unprocessable("drawing_area", "can't be blank")
+    if not str(fields.get("number") or "").strip():
+        raise unprocessable("number", "can't be blank")
+    drawing = Record("drawings", st.next_id("record"), pid, {"number": fields["number"],
+                     "title": fields.get("title"), "discipline": fields.get("discipline")}, now, now, author,
+                     parent_id=area.id)
+    st.records[drawing.id] = drawing
+    fields["drawing_id"] = drawing.id
 
 
 def routes(st: State, render_reply: Callable[[State, Record], dict[str, Any]],
@@ -71,8 +97,10 @@ def routes(st: State, render_reply: Callable[[State, Record], dict[str, Any]],
                          and r.fields.get("drawing_id") == d.id and r.deleted_at is None]
             current = max(revisions, key=lambda r: r.fields.get("revision_number", 0), default=None)
             rev = render(st, BY_KIND["drawing_revisions"], current) if current else None
-            return {"id": d.id, "number": d.fields.get("number"), "title": d.fields.get("title"),
-                    "discipline": d.fields.get("discipline"), "obsolete": False, "updated_at": iso(d.updated_at),
+            shown = current.fields if current else d.fields          # the current revision names the drawing
+            updated = max(d.updated_at, current.updated_at) if current else d.updated_at
+            return {"id": d.id, "number": shown.get("number"), "title": shown.get("title"),
+                    "discipline": d.fields.get("discipline"), "obsolete": False, "updated_at": iso(updated),
                     "current_revision": rev and {k: rev.get(k) for k in (
                         "id", "revision_number", "pdf_url", "pdf_size", "png_url", "updated_at")}}
 

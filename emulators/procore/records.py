@@ -15,7 +15,8 @@ from .errors import not_found, unprocessable
 from .gate import Ctx, is_upload, route
 from .models import Attachment, Record
 from .paging import in_range, paginate, time_range
-from .pdf import make_pdf
+from .pdf import make_pdf, template_pdf
+from .record_extras import place_revision
 from .store import State, iso
 from .tools_spec import BY_KIND, EXPORT_PATH, KINDS, Kind
 from .uploads import take_upload
@@ -29,6 +30,15 @@ def render_attachment(st: State, pid: int, a: Attachment) -> dict[str, Any]:
     url = download_url(st, a.blob_key, ("project", pid), _company(st, pid))
     return {"id": a.id, "name": a.filename, "filename": a.filename, "url": url, "thumbnail_url": None,
             "content_type": a.content_type}
+
+
+FILE_PARAMS = ("attachments", "upload_ids", "fillable_pdf_upload_id")
+
+
+def fillable_pdf(ctx: Ctx, pid: int, p: dict[str, Any]) -> str | None:
+    """The blob of a form's filled-in PDF sent as `fillable_pdf_upload_id` (None: not sent)."""
+    uuid = p.get("fillable_pdf_upload_id")
+    return take_upload(ctx, str(uuid), ("project", pid)).key if uuid else None
 
 
 def record_pdf(st: State, rec: Record) -> str:
@@ -131,10 +141,16 @@ def routes(st: State) -> list[Route]:
             p = body.get(kind.singular) or {}
             if not str(p.get(kind.title_field) or "").strip():
                 raise unprocessable(kind.title_field, "can't be blank")
-            fields = {k: v for k, v in p.items() if k not in ("attachments", "upload_ids") and not is_upload(v)}
+            fields = {k: v for k, v in p.items() if k not in FILE_PARAMS and not is_upload(v)}
             now = st.now()
+            if kind.kind == "drawing_revisions":
+                place_revision(st, pid, fields, now, ctx.me.ref())
             rec = Record(kind.kind, st.next_id("record"), pid, fields, now, now, ctx.me.ref(),
                          attachments=await attachments_from(ctx, pid, body, p))
+            if kind.pdf == "fillable":        # the filled-in template PDF sent, else the template's blank one
+                rec.pdf_blob_key = fillable_pdf(ctx, pid, p) or st.blobs.put_bytes(template_pdf(
+                    str(fields.get("form_template_name") or "Form"), {"Date": "", "Signature": ""}),
+                    "application/pdf", "form.pdf").key
             st.records[rec.id] = rec
             emit(ctx, kind.resource_name, "create", rec)
             return JSONResponse(render(st, kind, rec), 201)
@@ -144,11 +160,13 @@ def routes(st: State) -> list[Route]:
             rec = find(ctx, kind, pid)
             body = await ctx.body()
             p = body.get(kind.singular) or {}
-            rec.fields.update({k: v for k, v in p.items() if k not in ("attachments", "upload_ids")
-                               and not is_upload(v)})
+            rec.fields.update({k: v for k, v in p.items() if k not in FILE_PARAMS and not is_upload(v)})
             rec.attachments += await attachments_from(ctx, pid, body, p)
             rec.updated_at = st.now()
-            rec.pdf_blob_key = None
+            if kind.pdf == "fillable":        # a form's PDF is a file: only a new filled-in PDF replaces it
+                rec.pdf_blob_key = fillable_pdf(ctx, pid, p) or rec.pdf_blob_key
+            elif kind.pdf != "field":         # a drawing sheet is a file too: editing the revision's data keeps it
+                rec.pdf_blob_key = None
             emit(ctx, kind.resource_name, "update", rec)
             return JSONResponse(render(st, kind, rec))
 

@@ -4,11 +4,12 @@ one-way tool (with attachments, replies, drawing areas/drawings/revisions, filla
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 from .content import content_type, jpeg, write_content
 from .models import Album, Attachment, Image, Record
-from .pdf import make_pdf
+from .pdf import make_pdf, template_pdf
 from .store import State
 
 ALBUMS = ["Progress Photos", "Site Visit 2026-03-04", "Façade & Roof", "Punch #1: Level 3?", "Safety Walk"]
@@ -77,9 +78,10 @@ def seed_records(st: State, project_ids: list[int], per_tool: int, rng: random.R
                 t = now - rng.uniform(2, 60) * 86400
                 rec = Record(kind, st.next_id("record"), pid, _fields(kind, n, rng), t, t, author,
                              attachments=_attachments(st, rng, rng.randint(1 if n == 1 else 0, 2)))
-                if kind == "forms":
-                    rec.pdf_blob_key = st.blobs.put_bytes(make_pdf(f"Fillable form {n}", ["Signature: ____"]),
-                                                          "application/pdf", f"form-{n}.pdf").key
+                if kind == "forms":           # the template's fillable PDF as the person filled it in
+                    rec.pdf_blob_key = st.blobs.put_bytes(template_pdf("Daily Safety", {
+                        "Date": time.strftime("%Y-%m-%d", time.gmtime(t)), "Hazards found": rng.choice(["none", "2"]),
+                        "Signature": "P. Builder"}), "application/pdf", f"form-{n}.pdf").key
                 st.records[rec.id] = rec
                 if kind == "rfis" and n % 2:
                     reply = Record("rfi_replies", st.next_id("record"), pid, {"body": "See revised detail.",
@@ -104,6 +106,7 @@ def seed_records(st: State, project_ids: list[int], per_tool: int, rng: random.R
                               "discipline": {"id": 1, "name": "Architectural", "position": 1}}
                     revision = Record("drawing_revisions", st.next_id("record"), pid, fields, t, t, author)
                     revision.pdf_blob_key = st.blobs.put_bytes(
-                        make_pdf(f"{number} rev {rev}", ["Drawing sheet"], pad_to=rng.choice([5_000, 60_000])),
+                        make_pdf(f"{number} - {drawing.fields['title']}", [f"Revision {rev}", "Drawing sheet"],
+                                 pad_to=rng.choice([5_000, 60_000])),   # a sheet's title block: number, title
                         "application/pdf", f"{number}.pdf").key
                     st.records[revision.id] = revision

@@ -232,6 +232,7 @@ class ReconcileLink(_Message):
 
     kind: Literal["reconcile_link"] = "reconcile_link"
     graph: bool = True        # False on a continuation that only reads more Procore changes
+    privacy: tuple[ToolKey, ...] = ()   # a privacy pass instead (include_private changed): these tools, in turn
 
 
 class CheckLink(_Message):

@@ -158,6 +158,7 @@ def update_tenant(services: Services, request: ApiRequest, tenant: TenantRow) ->
     updated, changed = tenants.update_tenant(services, tenant, body)
     if changed:                                   # links paused for the old credentials resume now
         lifecycle.recheck_paused(services, updated)
+    lifecycle.recheck_privacy(services, tenant, updated)   # include_private changed: private records follow
     return ApiResponse.json(200, tenants.tenant_info(updated))
 
 

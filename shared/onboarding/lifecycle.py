@@ -1,5 +1,6 @@
-"""A link's life after creation, through the API: list, change tool modes, pause, resume, and the
-re-check of paused links after the tenant's credentials changed.
+"""A link's life after creation, through the API: list, change tool modes, pause, resume, the
+re-check of paused links after the tenant's credentials changed, and the privacy pass of each link
+after the tenant's include_private changed.
 
 Pause and resume go through shared/sync/runners/pause.py, the same code as the automatic pause and
 resume. A resume call is refused (409) while a check still finds the cause, so the link does not
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 
 from shared import errors
 from shared.models.api import Mode, ToolKey
-from shared.models.messages import Lane, RenewLink
+from shared.models.messages import Lane, ReconcileLink, RenewLink
 from shared.models.rows import LinkRow, Stage, TenantRow
 from shared.onboarding.schemas import LinkList, LinkSummary, SharePointInfo
 from shared.onboarding.tools import changed_tools
@@ -23,7 +24,9 @@ from shared.store.repositories import Repositories
 from shared.sync import pausing
 from shared.sync.context import LinkContext, load_context
 from shared.sync.hooks import needs_graph
+from shared.sync.privacy import privacy_changed
 from shared.sync.runners import pause
+from shared.tools import private_tools
 
 _log = logging.getLogger("pcsync.onboarding")
 
@@ -93,6 +96,25 @@ def resume_by_request(services: Services, link: LinkRow) -> LinkRow:
         raise ApiProblem(409, "cause_not_fixed", f"The link cannot resume yet: {found.reason}")
     pause.resume_link(ctx, how="through the API")
     return ctx.reload_link()
+
+
+def recheck_privacy(services: Services, before: TenantRow, after: TenantRow) -> list[str]:
+    """After the tenant's include_private changed: queue a privacy pass of each link in regular sync
+    (private records copied, or withdrawn from SharePoint). Returns the ids of the links queued."""
+    if not privacy_changed(before.settings, after.settings):
+        return []
+    queued: list[str] = []
+    for stored in services.repos.links.query(after.tenant_id):
+        row = stored.row
+        tools = tuple(private_tools(row.tools))
+        if row.stage is not Stage.REGULAR or not tools:
+            continue
+        services.queues.send(services.settings.queue_live, ReconcileLink(
+            tenant_id=row.tenant_id, link_id=row.link_id, graph=False, privacy=tools))
+        queued.append(row.link_id)
+    _log.info("include_private is now %s: privacy pass queued for %d link(s)", after.settings.include_private,
+              len(queued), extra={"tenant_id": after.tenant_id})
+    return queued
 
 
 def recheck_paused(services: Services, tenant: TenantRow) -> list[str]:

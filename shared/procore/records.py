@@ -7,7 +7,6 @@ tool exposes it differently: a `.pdf` redirect, a JSON pdf endpoint, a `fillable
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, BinaryIO, Literal
@@ -21,8 +20,7 @@ from .paging import dedupe, iterate, updated_between
 from .session import ProcoreSession
 
 PdfKind = Literal["redirect", "json", "fillable", "field", "export", "none"]
-EXPORT_POLL_S = 0.5
-EXPORT_MAX_POLLS = 40
+EXPORT_READY = (301, 302, 303, 307, 308)   # the export's GET once the PDF is made: a redirect to it
 
 
 class RecordToolSpec(BaseModel):
@@ -175,7 +173,8 @@ class RecordsApi:
         return find_attachments(record.raw())
 
     def pdf_url(self, spec: RecordToolSpec, project_id: int, record: ToolRecord) -> str | None:
-        """An opaque URL the Downloader can fetch (None: this tool has no PDF)."""
+        """An opaque URL the Downloader can fetch (None: this tool has no PDF). For the asynchronous export,
+        errors.Unavailable until the PDF is made (see export_pdf_url)."""
         raw = record.raw()
         if spec.pdf == "redirect" and spec.pdf_path:
             return self._s.url(self._path(spec.pdf_path, project_id, record.id))
@@ -190,19 +189,23 @@ class RecordsApi:
             url = body.get("pdf_url") or body.get("url")
             return str(url) if url else None
         if spec.pdf == "export" and spec.pdf_path:
-            return self._export(spec, project_id, record.id)
+            return self.export_pdf_url(spec, project_id, record.id)   # errors.Unavailable until it is ready
         return None
 
-    def _export(self, spec: RecordToolSpec, project_id: int, record_id: int) -> str:
+    def export_pdf_url(self, spec: RecordToolSpec, project_id: int, record_id: int) -> str:
+        """One poll of the asynchronous PDF export (v2.0 commitment contracts): the URL of the finished PDF.
+        An export not started (404: never asked for, or expired) is started; while it runs (202) this
+        raises errors.Unavailable at once, so the caller's step goes back on its queue with backoff."""
         assert spec.pdf_path is not None
         path = self._path(spec.pdf_path, project_id, record_id)
-        self._s.request("POST", path, route=spec.pdf_path)
-        for _ in range(EXPORT_MAX_POLLS):
-            resp = self._s.request("GET", path, route=spec.pdf_path)
-            if resp.status_code in (301, 302, 303, 307):
-                return self._s.url(path)
-            time.sleep(EXPORT_POLL_S)
-        raise errors.Unavailable(f"PDF export of {spec.kind} {record_id} did not finish")
+        try:
+            status = self._s.request("GET", path, route=spec.pdf_path).status_code
+        except errors.NotFound:
+            self._s.request("POST", path, route=spec.pdf_path)
+            raise errors.Unavailable(f"PDF export of {spec.kind} {record_id} started") from None
+        if status in EXPORT_READY:
+            return self._s.url(path)
+        raise errors.Unavailable(f"PDF export of {spec.kind} {record_id} not ready yet ({status})")
 
     def download_pdf(
         self, spec: RecordToolSpec, project_id: int, record: ToolRecord, sink: BinaryIO,

@@ -46,6 +46,12 @@ def triggers_for(tools: dict[ToolKey, Mode], *, company: bool) -> list[tuple[str
             for name in TOOLS[tool].webhook_resources(company=company) for event in EVENTS]
 
 
+def private_tools(tools: dict[ToolKey, Mode]) -> list[ToolKey]:
+    """The tools that are on and whose items may be private in Procore (include_private applies)."""
+    return [tool for tool, mode in tools.items() if mode is not Mode.OFF and is_available(tool)
+            and TOOLS[tool].capabilities.private_items]
+
+
 def fed_tools(tools: dict[ToolKey, Mode]) -> list[ToolKey]:
     """The tools that are on and have a Procore change feed (reconciliation), in the link's order."""
     return [tool for tool, mode in tools.items() if mode is not Mode.OFF and is_available(tool)

@@ -86,6 +86,7 @@ class Capabilities(BaseModel):
     derived_items: bool = False      # one source item gives several SharePoint items (a record's PDF + files)
     change_feed: bool = False        # `changes()` lists what changed in a time range (reconciliation)
     from_sharepoint: bool = False    # takes part in an initial sync "from_sharepoint" (match by path)
+    private_items: bool = False      # its items may be private in Procore (`SourceItem.private`: include_private)
 
 
 def column_specs(adapter: object) -> tuple[SpColumn, ...]:

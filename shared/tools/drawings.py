@@ -4,8 +4,9 @@ A drawing is the source item (keyed by the drawing's id) and its PDF the one der
 is a new version of that same PDF (its version is the current revision's id, which grows), so the
 revision history stays in SharePoint's version history. Drawing areas are folders (`area-<id>`) that the
 engine mirrors on demand when a drawing's PDF needs its parent. Procore's webhooks and change feed
-name revisions ("Drawings" events carry a revision id): `get` resolves a revision to its drawing.
-Never imports azure.functions.
+name revisions ("Drawings" events carry a revision id): `get` resolves a revision to its drawing (a
+recycled revision through the recycle bin), and a drawing left with no live revision is reported
+deleted, so its PDF goes to the SharePoint recycle bin. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -133,10 +134,23 @@ class DrawingsAdapter:
         return None
 
     def _revision(self, client: ProcoreClient, link: LinkRow, revision_id: int) -> ToolRecord | None:
+        """The revision, live or recycled (a recycled one that `show` no longer serves, from the bin)."""
         try:
             return client.records.show(REVISIONS, self._project(link), revision_id)
         except errors.NotFound:
-            return None
+            pass
+        binned = client.records.recycle_bin(REVISIONS, self._project(link))
+        return next((r for r in binned if r.id == revision_id), None)
+
+    def _gone(self, drawing_id: int, revision: ToolRecord) -> SourceItem:
+        """A drawing with no live revision left (each recycled, or the drawing itself gone): deleted."""
+        raw = revision.raw()
+        stem = Drawing(id=drawing_id, number=raw.get("number"), title=raw.get("title")).stem
+        placed = raw.get("drawing_area")
+        area = placed.get("id") if isinstance(placed, dict) else None
+        return SourceItem(tool=self.key, procore_id=str(drawing_id), kind=ItemKind.FILE, name=f"{stem}.pdf",
+                          parent_id=_area_id(str(area)) if area is not None else ROOT_ID, version=str(revision.id),
+                          updated_at=revision.updated_at, deleted=True)
 
     # ---- read half ----------------------------------------------------------------------------------------
     def root(self, client: ProcoreClient, link: LinkRow) -> ToolRoot:
@@ -170,7 +184,8 @@ class DrawingsAdapter:
         drawing_id = raw.get("drawing_id")
         if not isinstance(drawing_id, int):
             return None
-        return self._find(client, link, drawing_id, placed.get("id") if isinstance(placed, dict) else None)
+        found = self._find(client, link, drawing_id, placed.get("id") if isinstance(placed, dict) else None)
+        return found if found is not None else self._gone(drawing_id, revision)
 
     def children(self, client: ProcoreClient, link: LinkRow, container_id: str) -> list[SourceItem]:
         if container_id == ROOT_ID:
@@ -184,7 +199,9 @@ class DrawingsAdapter:
         return [p for s in sources for p in self.parts(client, link, s)]
 
     def parts(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> list[SourceItem]:
-        """The drawing's PDF (its current revision), in its area's folder."""
+        """The drawing's PDF (its current revision), in its area's folder; none once the drawing is deleted."""
+        if item.deleted:
+            return []
         pdf = part_of(item, PDF_PART, kind=ItemKind.FILE, name=item.name, parent_id=item.parent_id,
                       version=item.version, size=item.size, download_url=item.download_url)
         return [pdf.model_copy(update={"columns": item.columns})]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,6 +134,12 @@ def record_sheet(tool: RecordTool, record: ToolRecord) -> RecordSheet:
                        title=first_field(raw, tool.title_fields), status=field_text(raw.get("status")), dates=dates,
                        people=people, fields=fields, items=items,
                        attachments=[a.display_name for a in find_attachments(raw)], updated_at=record.updated_at)
+
+
+def cover_sheet(tool: RecordTool, record: ToolRecord) -> RecordSheet:
+    """The cover page in front of a Procore PDF that does not name its record: number, title, status,
+    dates and people (the fields are Procore's pages behind it)."""
+    return replace(record_sheet(tool, record), fields=[], items=[])
 
 
 def compare_record_versions(candidate: str, recorded: str) -> VersionOrder:

@@ -2,7 +2,8 @@
 (shared/tools/record_kinds.py).
 
 A record gives SharePoint derived items (the engine's `parts`): its PDF named from its number and title
-(`RFI 012 - Slab edge detail.pdf`), and, when it has attachments, a folder of the same stem holding each
+(`RFI 012 - Slab edge detail.pdf`; Procore's own, behind a cover page naming the record when Procore's
+does not: a form's filled-in template), and, when it has attachments, a folder of the same stem holding each
 attachment. The PDF's version is the record's `updated_at` and a digest of what the PDF shows (a reply or
 a new attachment changes it); an attachment's is its id (Procore never changes one in place). Records are
 read with the shared Procore client (shared/procore/records.py); nothing is ever written to Procore.
@@ -34,11 +35,13 @@ from shared.tools.base import (
     VersionOrder,
     part_of,
 )
+from shared.tools.cover import covered
 from shared.tools.record_kinds import (
     COLUMN_MAX,
     COLUMN_TITLES,
     RecordTool,
     compare_record_versions,
+    cover_sheet,
     field_text,
     first_field,
     iso_text,
@@ -57,7 +60,7 @@ CACHE_SIZE = 2_000                # records read by a listing, kept until their 
 LISTED_PDF = ("redirect", "fillable", "field")   # PDF styles whose URL is known without another call
 RENDERED = "none"                                 # Procore has no PDF: we render one (shared/tools/render.py)
 EXPORT = "export"                                 # an asynchronous export: 202 while it runs, then a redirect
-EXPORT_READY = (301, 302, 303, 307, 308)
+COVERED = ("fillable",)           # Procore's PDF does not name the record: a cover page does (shared/tools/cover.py)
 PDF_PART = "pdf"
 FOLDER_PART = "attachments"
 ATTACHMENT_PART = "attachment:"
@@ -69,7 +72,7 @@ class RecordsAdapter:
 
     allowed_modes = frozenset({Mode.ONE_WAY, Mode.OFF})
     capabilities = Capabilities(available=True, two_way=False, versioned=True, tree=False, derived_items=True,
-                                change_feed=True)
+                                change_feed=True, private_items=True)
 
     def __init__(self, tool: RecordTool) -> None:
         self.tool = tool
@@ -77,6 +80,7 @@ class RecordsAdapter:
         self.title = tool.title
         self.specs: tuple[RecordToolSpec, ...] = tuple(s for kind in tool.kinds for s in SPECS if s.kind == kind)
         self._rendered = all(s.pdf == RENDERED for s in self.specs)
+        self._covered = all(s.pdf in COVERED for s in self.specs)
         self._cache: OrderedDict[tuple[str, str], tuple[RecordToolSpec, ToolRecord]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -223,6 +227,11 @@ class RecordsAdapter:
             url = self._url(client, link, item)
         if url is None:
             raise errors.NotFound(f"{self.key.value} {item.procore_id} has nothing to download")
+        if self._covered and item.key.part == PDF_PART:        # Procore's PDF does not name the record
+            shown = self._record_of(client, link, item)
+            if shown is None:
+                raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
+            return covered(render_pdf(cover_sheet(self.tool, shown[1])), client.downloads.iter_bytes(url))
         return client.downloads.iter_bytes(url)
 
     def _export_ready(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> str:
@@ -233,16 +242,7 @@ class RecordsAdapter:
         if shown is None:
             raise errors.NotFound(f"{self.key.value} {item.procore_id} is gone")
         spec, record = shown
-        assert spec.pdf_path is not None
-        path = spec.pdf_path.format(company_id=client.session.company_id, project_id=self._project(link), id=record.id)
-        try:
-            status = client.session.request("GET", path, route=spec.pdf_path).status_code
-        except errors.NotFound:
-            client.session.request("POST", path, route=spec.pdf_path)
-            raise errors.Unavailable(f"PDF export of {spec.kind} {record.id} started") from None
-        if status in EXPORT_READY:
-            return client.session.url(path)
-        raise errors.Unavailable(f"PDF export of {spec.kind} {record.id} not ready yet ({status})")
+        return client.records.export_pdf_url(spec, self._project(link), record.id)
 
     def _url(self, client: ProcoreClient, link: LinkRow, item: SourceItem) -> str | None:
         key = item.key

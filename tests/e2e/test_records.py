@@ -3,6 +3,8 @@ per record (a real PDF with its number and title) in the tool's folder, its atta
 a folder of the same stem, the columns on every PDF, private records skipped with their reason (a tenant
 with `include_private` gets them); live, an RFI created, edited (a new version of the same file),
 answered (a new version), renamed by a title change (same item) and deleted (SharePoint recycle bin);
+the other tools' records (drawings too: created, revised, renamed, every revision deleted) the same way;
+privacy changed later (include_private, or the record made public/private) brings or withdraws a record;
 a PDF or attachment a person deletes in SharePoint is put back (nothing is sent to Procore);
 with every webhook dropped, reconciliation brings a change, and a second pass over the unchanged project
 writes nothing to SharePoint.
@@ -38,6 +40,7 @@ REVISIONS = f"/rest/v1.0/projects/{PROJECT}/drawing_revisions"
 EXPORT_DELAY_S = 12.0        # the commitment export answers 202 this long (the emulator's default: 0.3 s)
 EXPORT_ROUTE = "GET /rest/v2.0/companies/{company_id}/projects/{project_id}/commitment_contracts/{id}/pdf"
 RFIS = f"/rest/v1.0/projects/{PROJECT}/rfis"
+DELETES = {"mass_delete_share": 0.5}   # the live tests recycle about a fifth of this small project on purpose
 SUBMITTALS = f"/rest/v1.1/projects/{PROJECT}/submittals"
 
 
@@ -62,7 +65,8 @@ RECORD_TOOLS = [
          lambda r: f"Submittal {r['formatted_number']} - {r['title']}",
          lambda r: [r["title"], f"number: {r['number']}"]),
     Tool("forms", "Forms", f"/rest/v1.0/projects/{PROJECT}/forms", f"/rest/v1.0/projects/{PROJECT}/forms/{{id}}",
-         lambda r: f"Form {r['id']} - {r['name']}", lambda r: []),          # Procore's own fillable form PDF
+         lambda r: f"Form {r['id']} - {r['name']}",                 # Procore's fillable form PDF names neither:
+         lambda r: [r["name"], f"Number: {r['id']}"]),              # the product's cover page in front of it does
     Tool("observations", "Observations", f"/rest/v1.0/observations/items?project_id={PROJECT}",
          f"/rest/v1.0/observations/items/{{id}}?project_id={PROJECT}", lambda r: f"Observation {_n(r)} - {r['name']}",
          lambda r: [r["name"], f"number: {r['number']}"]),
@@ -74,7 +78,8 @@ RECORD_TOOLS = [
          lambda r: [r["title"], f"Number: {_n(r)}"]),
     *(Tool("commitments", "Commitments", f"/rest/v1.0/{kind}?project_id={PROJECT}",
            f"/rest/v1.0/{kind}/{{id}}?project_id={PROJECT}", lambda r: f"{r['number']} - {r['title']}",
-           lambda r: [r["title"]]) for kind in ("work_order_contracts", "purchase_order_contracts")),
+           lambda r: [r["title"], f"number: {r['number']}"]) for kind in ("work_order_contracts",
+                                                                          "purchase_order_contracts")),
 ]
 TOOLS = {**OFF, "drawings": "one_way", **{t.key: "one_way" for t in RECORD_TOOLS}}
 PDF_COLUMNS = {"ProcoreTool", "ProcoreNumber", "Title", "ProcoreStatus", "ProcoreCreated", "ProcoreUpdated",
@@ -99,7 +104,7 @@ def records(shared_stack: Running) -> Iterator[tuple[Running, Onboarded, Onboard
         _patch_rfi(user, private, private=True)
         run.emulator("procore", "/_emulator/config", {"pdf_export_delay_s": EXPORT_DELAY_S})
         try:
-            ob = onboard(run, PROJECT, tools=TOOLS)
+            ob = onboard(run, PROJECT, tools=TOOLS, settings=DELETES)
             everything = onboard(run, PROJECT, tools=TOOLS, settings={"include_private": True},
                                  folder_path=f"Projects/Everything {uuid.uuid4().hex[:6]}")
             wait_regular(run, ob, timeout=240)
@@ -185,6 +190,9 @@ def test_initial_sync_gives_a_pdf_per_record_its_attachments_and_columns_and_ski
             assert pdf is not None, drawing
             current = drawing["current_revision"]
             assert pdf.quick_xor_hash == quickxor_of(user.downloads.iter_bytes(current["pdf_url"]))
+            sheet = pypdf.PdfReader(io.BytesIO(_bytes(run, pdf)))          # the sheet's title block
+            assert len(sheet.pages) >= 1 and f"{drawing['number']} - {drawing['title']}" in \
+                sheet.pages[0].extract_text()
             assert sp_fields.get_fields(graph, run.site["drive_id"], pdf.id)["ProcoreNumber"] == drawing["number"]
     status = link_status(run, ob)
     assert status["counts"]["failed"] == 0, status
@@ -360,6 +368,81 @@ def test_a_new_drawing_revision_is_a_new_version_of_the_drawings_file(
     after = wait_for(lambda: (i := _sp(run, ob, rel)) and i.quick_xor_hash == new_hash and i, LIVE_TIMEOUT_S,
                      "the new revision in SharePoint")
     assert after.id == before.id and _versions(run, after.id) > versions
+
+
+def _binned(run: Running) -> set[str]:
+    return {b["id"] for b in run.emulator("graph", f"/_emulator/recycle-bin?drive_id={run.site['drive_id']}")["value"]}
+
+
+def test_a_drawing_created_revised_renamed_and_deleted_follows_live(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    """A drawing is made by its first revision; a new revision is a new version of its file; editing the current
+    revision's number and title renames the file in place; recycling every revision recycles the file."""
+    run, ob, _, _ = records
+    user = run.procore_client("user")
+    area = _get(user, AREAS)[-1]
+    folder = f"Drawings/{area['name']}"
+    first = user.session.request("POST", REVISIONS, route="test", json={"drawing_revision": {
+        "title": "Roof plan", "number": "A-951", "revision_number": "1", "drawing_area": {"id": area["id"]}}}).json()
+    made = wait_for(lambda: _sp(run, ob, f"{folder}/A-951 - Roof plan.pdf"), LIVE_TIMEOUT_S, "the new drawing")
+    versions = _versions(run, made.id)
+    second = user.session.request("POST", REVISIONS, route="test", json={"drawing_revision": {
+        "title": "Roof plan", "number": "A-951", "revision_number": "2", "drawing_id": first["drawing_id"],
+        "drawing_area": {"id": area["id"]}}}).json()
+    new_hash = quickxor_of(user.downloads.iter_bytes(_get(user, f"{REVISIONS}/{second['id']}")["pdf_url"]))
+    revised = wait_for(lambda: (i := _sp(run, ob, f"{folder}/A-951 - Roof plan.pdf")) and i.quick_xor_hash == new_hash
+                       and i, LIVE_TIMEOUT_S, "the new revision as a new version")
+    assert revised.id == made.id and _versions(run, made.id) > versions
+    user.session.request("PATCH", f"{REVISIONS}/{second['id']}", route="test",      # renamed: number and title
+                         json={"drawing_revision": {"number": "A-952", "title": "Roof plan east"}})
+    renamed = wait_for(lambda: _sp(run, ob, f"{folder}/A-952 - Roof plan east.pdf"), LIVE_TIMEOUT_S, "the rename")
+    assert renamed.id == made.id and _sp(run, ob, f"{folder}/A-951 - Roof plan.pdf") is None
+    for revision in (second, first):                                                # every revision recycled
+        user.session.request("DELETE", f"{REVISIONS}/{revision['id']}", route="test")
+    wait_for(lambda: _sp(run, ob, f"{folder}/A-952 - Roof plan east.pdf") is None and
+             _sp(run, ob, f"{folder}/A-951 - Roof plan.pdf") is None, LIVE_TIMEOUT_S, "the drawing's delete")
+    assert made.id in _binned(run)
+
+
+def _settings(run: Running, ob: Onboarded, **settings: Any) -> None:
+    r = run.api.patch(f"/api/tenants/{ob.tenant_id}", json={"settings": settings}, headers=ob.auth)
+    assert r.status_code == 200, r.text
+
+
+def _skipped(run: Running, ob: Onboarded) -> dict[str, str]:
+    return {s["procore_id"]: s["reason"] for s in link_status(run, ob)["skipped_items"] if s["tool"] == "rfis"}
+
+
+def test_privacy_changed_later_brings_the_record_or_withdraws_it(
+        records: tuple[Running, Onboarded, Onboarded, int]) -> None:
+    """include_private turned on later brings a record skipped as private, turned off withdraws it (SharePoint
+    recycle bin); a record made public in Procore arrives, made private again it is withdrawn."""
+    run, ob, _, skipped_at_start = records
+    user = run.procore_client("user")
+    _patch_rfi(user, skipped_at_start, private=False)                 # skipped by the initial sync, public now
+    record = _get(user, f"{RFIS}/{skipped_at_start}")
+    wait_for(lambda: _sp(run, ob, f"RFIs/{RECORD_TOOLS[0].stem(record)}.pdf"), LIVE_TIMEOUT_S,
+             "the RFI the initial sync skipped as private, made public")
+    rfi = user.session.request("POST", RFIS, route="test", json={"rfi": {
+        "subject": "Owner budget question", "number": "961", "status": "open", "question": "?",
+        "private": True}}).json()
+    rel = "RFIs/RFI 961 - Owner budget question.pdf"
+    wait_for(lambda: _skipped(run, ob).get(f"{rfi['id']}:pdf") == "private in Procore", LIVE_TIMEOUT_S,
+             "the private RFI skipped")
+    assert _sp(run, ob, rel) is None
+    try:
+        _settings(run, ob, include_private=True)
+        included = wait_for(lambda: _sp(run, ob, rel), LIVE_TIMEOUT_S, "the private RFI once private ones are included")
+    finally:
+        _settings(run, ob, include_private=False)
+    wait_for(lambda: _sp(run, ob, rel) is None, LIVE_TIMEOUT_S, "the private RFI withdrawn once excluded again")
+    assert included.id in _binned(run)
+    _patch_rfi(user, rfi["id"], private=False)                         # made public in Procore
+    public = wait_for(lambda: _sp(run, ob, rel), LIVE_TIMEOUT_S, "the RFI made public")
+    _patch_rfi(user, rfi["id"], private=True)                          # and private again
+    wait_for(lambda: _sp(run, ob, rel) is None, LIVE_TIMEOUT_S, "the RFI made private withdrawn")
+    assert public.id in _binned(run)
+    assert link_status(run, ob)["counts"]["failed"] == 0
 
 
 def _graph_writes(run: Running) -> dict[str, int]:

@@ -42,6 +42,7 @@ class Record:
     title: str
     updated_at: str
     attachments: tuple[Attachment, ...] = field(default=())
+    private: bool = False          # marked private in Procore (each part is marked too)
 
 
 class OneWayRecords(ToolAdapter):
@@ -64,7 +65,7 @@ class OneWayRecords(ToolAdapter):
     def _source(self, record: Record) -> SourceItem:
         return SourceItem(tool=self.key, procore_id=str(record.id), kind=ItemKind.FILE, name=record.title,
                           parent_id=ROOT_ID, version=record.updated_at,
-                          updated_at=datetime.fromisoformat(record.updated_at))
+                          updated_at=datetime.fromisoformat(record.updated_at), private=record.private)
 
     def root(self, client: ProcoreClient, link: LinkRow) -> ToolRoot:
         return ToolRoot(procore_id=ROOT_ID, sp_folder_name="RFIs")
@@ -95,11 +96,12 @@ class OneWayRecords(ToolAdapter):
         stem = f"RFI {record.number:03d} - {record.title}"
         pdf = part_of(item, "pdf", kind=ItemKind.FILE, name=f"{stem}.pdf", parent_id=ROOT_ID, version=item.version)
         if not record.attachments:
-            return [pdf]
+            return [pdf.model_copy(update={"private": record.private})]
         folder = part_of(item, "attachments", kind=ItemKind.FOLDER, name=stem, parent_id=ROOT_ID)
-        return [pdf, folder, *(part_of(item, f"attachment:{a.id}", kind=ItemKind.FILE, name=a.name,
-                                       parent_id=folder.procore_id, version=a.uploaded)
-                               for a in record.attachments)]
+        parts = [pdf, folder, *(part_of(item, f"attachment:{a.id}", kind=ItemKind.FILE, name=a.name,
+                                        parent_id=folder.procore_id, version=a.uploaded)
+                                for a in record.attachments)]
+        return [p.model_copy(update={"private": record.private}) for p in parts]
 
     def compare_versions(self, candidate: str, recorded: str) -> VersionOrder:
         return compare_timestamps(candidate, recorded)

@@ -19,7 +19,7 @@ from shared.store.items import parts_of
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step
 from shared.sync.decide import Action, ActionKind, decide_procore_to_sp
 from shared.sync.derived import plan_parts
-from shared.sync.privacy import private_skip
+from shared.sync.privacy import private_skip, released, withdraw
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.record import ensure_item_row, record_result, record_skip
 from shared.sync.runners.to_procore import resume_after_checkin
@@ -67,10 +67,14 @@ def _derived_change(ctx: LinkContext, msg: ProcoreChange, adapter: ToolAdapter,
     parts = adapter.parts(ctx.procore, ctx.link, current) if current is not None else []
     rows = {stored.row.procore_id: stored.row for stored in parts_of(ctx.services.repos, ctx.link.link_id, source)}
     now = {part.procore_id: part for part in parts}
+    settings = ctx.tenant.settings     # privacy is re-read each time: a part skipped as private may be copied now
+    held = {pid: row for pid, row in rows.items() if not released(now.get(pid), row, settings)}
     done: list[ActionKind] = []
-    for plan in plan_parts(source, parts, rows, adapter.compare_versions):
+    for plan in plan_parts(source, parts, held, adapter.compare_versions):
         procore_id = plan.key.procore_id
-        done += _execute(ctx, msg, procore_id, now.get(procore_id), rows.get(procore_id), plan.actions)
+        current, row = now.get(procore_id), rows.get(procore_id)
+        actions = withdraw(current, row, settings) or plan.actions   # synced, now private: recycled
+        done += _execute(ctx, msg, procore_id, current, row, actions)
     return done
 
 

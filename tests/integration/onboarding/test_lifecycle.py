@@ -203,3 +203,33 @@ def test_the_tenant_direction_is_patched_and_shown_in_each_link_status(host: Hos
     document = host.http.get("/api/openapi.json").json()
     settings = document["components"]["schemas"]["TenantSettings"]["properties"]
     assert "direction" in settings
+
+
+def test_an_include_private_change_queues_a_privacy_pass_of_each_link_in_regular_sync(
+        host: Host, procore_emu: RunningEmulator, graph_desc: dict[str, Any], repos: Repositories) -> None:
+    """Records skipped as private arrive (or synced ones are withdrawn) without waiting for a change in
+    Procore: the settings PATCH queues a privacy pass per regular link, naming its tools with private items."""
+    owner = create_tenant(host, procore_emu, graph_desc, name="Private GC")
+    regular, starting = _new_link(host, owner, graph_desc), _new_link(host, owner, graph_desc)
+    _regular(repos, owner, regular)
+    path = f"/api/tenants/{owner.tenant_id}"
+    seen = len(host.messages(host.queue_live))
+
+    def passes() -> list[dict[str, Any]]:
+        """The privacy passes queued since the last call (messages() lists every message it ever took)."""
+        nonlocal seen
+        taken = host.messages(host.queue_live)
+        new, seen = taken[seen:], len(taken)
+        return [m for m in new if m["kind"] == "reconcile_link" and m["link_id"] in (regular, starting)]
+
+    r = host.http.patch(path, json={"settings": {"include_private": True}}, headers=owner.auth)
+    assert r.status_code == 200 and r.json()["settings"]["include_private"] is True, r.text
+    (queued,) = passes()                                   # the link still in its initial sync reads it itself
+    assert queued["link_id"] == regular and queued["graph"] is False
+    assert {"rfis", "submittals", "forms", "observations", "inspections", "incidents", "commitments"} \
+        <= set(queued["privacy"]) and not {"documents", "photos", "drawings"} & set(queued["privacy"])
+    assert host.http.patch(path, json={"settings": {"include_private": True, "weekly_digest": False}},
+                           headers=owner.auth).status_code == 200
+    assert passes() == []                                  # include_private unchanged: no pass
+    assert host.http.patch(path, json={"settings": {"include_private": False}}, headers=owner.auth).status_code == 200
+    assert [m["privacy"] for m in passes()] == [queued["privacy"]]   # turned off: withdrawn the same way

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import datetime, timezone
+from typing import Any
 
 import httpx
 import pytest
 
+from shared import errors
 from shared.procore.client import ProcoreClient
-from shared.procore.records import SPECS, TOOL_KEYS, RecordToolSpec
+from shared.procore.records import SPECS, TOOL_KEYS, RecordToolSpec, ToolRecord
 
+EXPORT_WAIT_S = 30          # the emulator's export takes 0.3 s; generous under load
 EXPECTED_TOOLS = {"rfis", "submittals", "drawings", "forms", "observations", "inspections", "incidents",
                   "commitments"}
 
@@ -42,7 +46,7 @@ def test_list_show_pdf_and_attachments(app_client: ProcoreClient, spec: RecordTo
     shown = app_client.records.show(spec, 101, records[0].id)
     assert shown.id == records[0].id and shown.updated_at is not None
     sink = io.BytesIO()
-    result = app_client.records.download_pdf(spec, 101, shown, sink)
+    result = _download_pdf(app_client, spec, shown, sink)
     if spec.pdf == "none":
         assert result is None
     else:
@@ -54,6 +58,16 @@ def test_list_show_pdf_and_attachments(app_client: ProcoreClient, spec: RecordTo
         att = app_client.records.attachments(record)[0]
         out = io.BytesIO()
         assert app_client.records.download_attachment(att, out).size == len(out.getvalue()) > 0
+
+
+def _download_pdf(client: ProcoreClient, spec: RecordToolSpec, record: ToolRecord, sink: io.BytesIO) -> Any:
+    """The record's PDF; the asynchronous export is polled as a queue would (each poll answers at once)."""
+    deadline = time.monotonic() + EXPORT_WAIT_S
+    while True:
+        try:
+            return client.records.download_pdf(spec, 101, record, sink)
+        except errors.Unavailable:
+            assert spec.pdf == "export" and time.monotonic() < deadline, "the export never finished"
 
 
 def _create(client: ProcoreClient, path: str, key: str, fields: dict) -> dict:

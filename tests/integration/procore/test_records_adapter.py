@@ -140,8 +140,14 @@ def test_each_record_style_gives_a_named_pdf_with_its_title_and_its_attachments(
         assert pdf.name == NAMES[tool](record) + ".pdf"
         status = record.get("status") or ""
         assert adapter.sp_columns(pdf)["Status"] == (status["name"] if isinstance(status, dict) else status)
-        text = pypdf.PdfReader(io.BytesIO(_bytes(adapter, app_client, pdf))).pages[0].extract_text()
-        assert (record.get("title") or record.get("name")) in text or tool is ToolKey.FORMS, text  # a form: its own
+        reader = pypdf.PdfReader(io.BytesIO(_bytes(adapter, app_client, pdf)))
+        text = reader.pages[0].extract_text()
+        assert (record.get("title") or record.get("name")) in text, text
+        if tool is ToolKey.FORMS:     # Procore's filled-in template (it names neither) behind the record's cover
+            assert f"Number: {record['id']}" in text and "Forms" in text, text
+            procore = b"".join(app_client.downloads.iter_bytes(record["fillable_pdf"]["url"]))
+            theirs = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(procore)).pages]
+            assert record["name"] not in "".join(theirs) and [p.extract_text() for p in reader.pages[1:]] == theirs
         attachments = {str(a["id"]): a for a in record.get("attachments", [])}
         files = [p for p in rest if p.kind is ItemKind.FILE]
         assert sorted(p.procore_id.rsplit(":", 1)[1] for p in files) == sorted(attachments)
@@ -234,3 +240,36 @@ def test_drawings_give_one_pdf_per_drawing_in_its_area_and_a_new_revision_is_a_n
     assert drawings.compare_versions(again.version or "", source.version or "").value == "newer"
     fed = [c.procore_id for c in drawings.changes(app_client, _link(), since, datetime.now(UTC) + timedelta(seconds=1))]
     assert str(created["id"]) in fed
+
+
+def test_a_drawing_created_renamed_and_left_without_revisions_is_new_renamed_and_then_deleted(
+        app_client: ProcoreClient, user_client: ProcoreClient) -> None:
+    drawings = TOOLS[ToolKey.DRAWINGS]
+    area = next(a for a in drawings.children(app_client, _link(), ROOT_ID))
+    path = "/rest/v1.0/projects/101/drawing_revisions"
+    first = user_client.session.request("POST", path, route=path, json={"drawing_revision": {   # a new drawing
+        "title": "Roof plan", "number": "A-901", "revision_number": "1",
+        "drawing_area": {"id": int(area.procore_id.removeprefix("area-"))}}}).json()
+    made = drawings.get(app_client, _link(), str(first["id"]), ItemKind.FILE)   # the webhook names the revision
+    assert made is not None and not made.deleted and made.name == "A-901 - Roof plan.pdf"
+    assert made.parent_id == area.procore_id and made.procore_id == str(first["drawing_id"])
+    second = user_client.session.request("POST", path, route=path, json={"drawing_revision": {
+        "title": "Roof plan", "number": "A-901", "revision_number": "2", "drawing_id": first["drawing_id"],
+        "drawing_area": {"id": int(area.procore_id.removeprefix("area-"))}}}).json()
+    user_client.session.request("PATCH", f"{path}/{second['id']}", route=path,      # renamed: number and title
+                                json={"drawing_revision": {"number": "A-902", "title": "Roof plan, east"}})
+    renamed = drawings.get(app_client, _link(), str(second["id"]), ItemKind.FILE)
+    assert renamed is not None and renamed.procore_id == made.procore_id
+    assert renamed.name == "A-902 - Roof plan, east.pdf" and renamed.version == str(second["id"])
+    (pdf,) = drawings.parts(app_client, _link(), renamed)
+    sheet = b"".join(drawings.fetch(app_client, _link(), pdf))
+    user_client.session.request("DELETE", f"{path}/{second['id']}", route=path)     # one revision: the other stays
+    back = drawings.get(app_client, _link(), str(second["id"]), ItemKind.FILE)
+    assert back is not None and not back.deleted and back.version == str(first["id"])
+    user_client.session.request("DELETE", f"{path}/{first['id']}", route=path)      # every revision: deleted
+    gone = drawings.get(app_client, _link(), str(first["id"]), ItemKind.FILE)
+    assert gone is not None and gone.deleted and gone.procore_id == made.procore_id
+    assert drawings.parts(app_client, _link(), gone) == []                           # its PDF goes with it
+    assert drawings.get(app_client, _link(), pdf.procore_id, ItemKind.FILE) is None
+    assert made.procore_id not in {s.procore_id for s in _all(drawings, app_client)}
+    assert len(sheet) > 0

@@ -1,7 +1,8 @@
 """The engine's derived-items path on Azurite: a tool whose record gives a PDF, an attachments folder and
 each attachment (the in-memory tool of tests/support/records_tool.py, a real ToolAdapter) planned by the
 real detect and initial-enumeration steps, part by part: rows keyed under the record, one step message
-per part, a reply replacing only the PDF, a deleted record's parts all sent to the recycle bin."""
+per part, a reply replacing only the PDF, a deleted record's parts all sent to the recycle bin; privacy
+read again on every change (a private record skipped, copied once included, withdrawn once excluded)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from cryptography.fernet import Fernet
 
 from shared.config import load_settings
 from shared.models.api import InitialSync, Mode, TenantSettings, ToolKey
-from shared.models.messages import EnumeratePage, Lane, ProcoreChange
+from shared.models.messages import EnumeratePage, Lane, ProcoreChange, ReconcileLink
 from shared.models.rows import (
     ItemKey,
     ItemRow,
@@ -31,6 +32,8 @@ from shared.runtime import Services
 from shared.store.items import parts_of
 from shared.sync.context import LinkContext
 from shared.sync.decide import ActionKind
+from shared.sync.privacy import PRIVATE_REASON
+from shared.sync.runners import reconcile
 from shared.sync.runners.detect import procore_change
 from shared.sync.runners.initial import enumerate_pages
 from shared.tools.base import ToolAdapter
@@ -166,3 +169,47 @@ def test_the_initial_enumeration_plans_the_parts_of_each_record(ctx: RecordsCont
     keys = sorted(s.row.key.row_key for s in ctx.services.repos.items.query(ctx.link.link_id))
     assert keys == ["rfis:12:attachment:345", "rfis:12:attachment:346", "rfis:12:attachments", "rfis:12:pdf",
                     "rfis:13:pdf"]
+
+
+def _with_settings(ctx: RecordsContext, **settings: Any) -> None:
+    """The tenant's settings as the next step loads them."""
+    ctx.tenant = ctx.tenant.model_copy(update={"settings": TenantSettings(**settings)})
+    ctx.services.repos.tenants.upsert(ctx.tenant)
+
+
+def _live_hints(ctx: RecordsContext) -> list[dict[str, Any]]:
+    return [m for m in _take(ctx.services, ctx.services.settings.queue_live) if m["kind"] == "procore_change"]
+
+
+def test_privacy_is_read_again_on_every_change_and_a_privacy_pass_hints_each_private_record(
+        ctx: RecordsContext) -> None:
+    private = replace(RFI, private=True)
+    ctx.tool.put(private)
+    _take(ctx.services, ctx.services.settings.queue_live)
+    assert set(_hint(ctx)) == {ActionKind.COPY_TO_SP, ActionKind.MIRROR_FOLDER_SP}   # planned, then skipped
+    rows = _rows(ctx)
+    assert {(r.state, r.reason) for r in rows.values()} == {(ItemState.SKIPPED, PRIVATE_REASON)}
+    assert _take(ctx.services, *_queues(ctx.services)) == []                        # nothing copied
+    assert reconcile.hint_released(ctx, ReconcileLink(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id)) == 0
+
+    _with_settings(ctx, include_private=True)        # included now: each pass hints what is still skipped as private
+    assert reconcile.hint_released(ctx, ReconcileLink(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id)) == 1
+    (hint,) = _live_hints(ctx)
+    assert (hint["tool"], hint["resource_id"], hint["event_type"]) == ("rfis", 12, "update")
+    assert _hint(ctx) == [ActionKind.COPY_TO_SP, ActionKind.MIRROR_FOLDER_SP, ActionKind.COPY_TO_SP,
+                          ActionKind.COPY_TO_SP]                                     # released: every part copied
+    assert _by_kind(_take(ctx.services, *_queues(ctx.services)))["fetch_file"] == [
+        "12:attachment:345", "12:attachment:346", "12:pdf"]
+    _mark_synced(ctx)
+
+    _with_settings(ctx)                               # excluded again: the pass the PATCH queues hints it
+    privacy = ReconcileLink(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, graph=False,
+                            privacy=(ToolKey.RFIS,))
+    assert reconcile.reconcile_link(ctx, privacy) == 1
+    assert [h["resource_id"] for h in _live_hints(ctx)] == [12]
+    assert _hint(ctx) == [ActionKind.RECYCLE_SP] * 4                                # withdrawn, every part
+    held = {d.row.item_key for d in ctx.services.repos.deletes.query(ctx.link.link_id)}
+    assert held == {"rfis:12:pdf", "rfis:12:attachments", "rfis:12:attachment:345", "rfis:12:attachment:346"}
+
+    ctx.tool.put(replace(RFI, private=False))         # a public record is not hinted by a privacy pass
+    assert reconcile.reconcile_link(ctx, privacy) == 0 and _live_hints(ctx) == []
