@@ -3,6 +3,8 @@
 - a tool's declared columns (`column_specs`, Photos' description and date taken): `write_columns` reads the
   values from the adapter (`sp_columns`) after the copy is recorded, the columns made once per library; a
   failed write is logged and left (the file itself is synced, a later copy writes them again);
+  `refresh_columns` writes only the values that differ from the twin's when the item changed in Procore
+  without new content (a photo's description edited later): no copy, no new file version;
 - columns named by title ("Procore Tool", "Number", ... of the record tools), carried on the transfer
   messages: `write_titled_columns`. A title maps to one internal name (`column_name`): SharePoint's own
   `Title`, else `Procore` and the title's letters and digits (`Number` -> `ProcoreNumber`), so no built-in
@@ -22,9 +24,9 @@ from shared.graph.columns import ensure_columns
 from shared.graph.fields import update_fields
 from shared.graph.session import GraphSession
 from shared.models.api import ToolKey
-from shared.models.rows import ItemKind
+from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.sync.context import LinkContext
-from shared.tools.base import column_specs
+from shared.tools.base import SourceItem, column_specs
 
 log = logging.getLogger("pcsync.sync")
 
@@ -46,6 +48,44 @@ def write_columns(ctx: LinkContext, tool: ToolKey, procore_id: str, sp_item_id: 
         log.warning("columns of %s:%s not written: %s", tool.value, procore_id, exc,
                     extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
         return False
+    return True
+
+
+def stale_columns(wanted: dict[str, str], names: list[str], present: dict[str, object]) -> dict[str, str | None]:
+    """The column values to write so the twin shows `wanted` among the tool's column `names` (a value the
+    item no longer has is cleared); {} when the twin shows them already."""
+    out: dict[str, str | None] = {}
+    for name in names:
+        value = wanted.get(name)
+        have = present.get(name)
+        if (value or None) != (str(have) if have not in (None, "") else None):
+            out[name] = value
+    return out
+
+
+def refresh_columns(ctx: LinkContext, current: SourceItem, base: ItemRow) -> bool:
+    """A synced file changed in Procore without new content (its copy is not planned): bring the twin's
+    column values up to date, writing only those that differ. True when values were written. A lock or
+    throttling is retried through the queue; any other failure is logged and left."""
+    specs = column_specs(ctx.adapter(current.tool))
+    if not specs or current.kind is not ItemKind.FILE or base.state is not ItemState.SYNCED or not base.sp_item_id:
+        return False
+    wanted = ctx.adapter(current.tool).sp_columns(current)
+    try:
+        present = sp_fields.get_fields(ctx.graph, ctx.drive_id, base.sp_item_id)
+        stale = stale_columns(wanted, [spec.name for spec in specs], present)
+        if not stale:
+            return False
+        ensure_columns(ctx.graph, ctx.link.site_id, ctx.drive_id, specs)
+        update_fields(ctx.graph, ctx.drive_id, base.sp_item_id, dict(stale))
+    except errors.TransientError:
+        raise
+    except errors.SyncError as exc:
+        log.warning("columns of %s:%s not refreshed: %s", current.tool.value, current.procore_id, exc,
+                    extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
+        return False
+    log.info("columns of %s:%s refreshed: %s", current.tool.value, current.procore_id, sorted(stale),
+             extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
     return True
 
 

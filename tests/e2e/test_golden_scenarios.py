@@ -1,7 +1,8 @@
-"""Issue 12: the golden scenarios marked `e2e = true` run through the real pipeline on the local stack,
-in both delivery modes, on one stack per mode: each scenario in its own top folder of a link onboarded
-through the public API, its `before` made in Procore and synced by the product, its events done through
-the public APIs as people would, and both sides compared with the scenario's `after` trees.
+"""Issues 12 and 13: the golden scenarios marked `e2e = true` run through the real pipeline on the local
+stack, in both delivery modes, on one stack per mode: each Documents scenario in its own top folder of a
+link onboarded through the public API, each Photos scenario in a project and link of its own (albums are
+project-wide), its `before` made in Procore and synced by the product, its events done through the public
+APIs as people would, and both sides compared with the scenario's `after` trees.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from typing import Any
 import pytest
 
 from shared.sync.plan.vocabulary import ActionKind, Side
-from tests.support.e2e import Onboarded, Running, start_stack, wait_for, wait_regular
+from tests.support.e2e import Onboarded, Running, link_status, start_stack, wait_for, wait_regular
 from tests.support.live import DELIVERY, DELIVERY_MODES, TIMERS_OFF
-from tests.support.scenario import Scenario, load_all
+from tests.support.scenario import Event, Scenario, load_all
+from tests.support.scenario_photos import (
+    PhotoPlace,
+    apply_photos_event,
+    create_photos_in_procore,
+    new_photos_project,
+    onboard_photos,
+)
 from tests.support.scenario_stack import (
     Place,
     apply_event,
@@ -39,8 +47,11 @@ from tests.support.scenario_stack import (
 from tests.support.trees import activity
 
 E2E = [s for s in load_all() if s.e2e]   # every e2e scenario runs in both delivery modes
+DOCUMENTS = [s for s in E2E if s.tool == "documents"]
+PHOTOS = [s for s in E2E if s.tool == "photos"]
 MAIN_PROJECT = 101      # scenarios on the tenant defaults
 OTHER_PROJECT = 102     # scenarios needing other tenant settings or a from-SharePoint initial sync
+FIRST_PHOTOS_PROJECT = 901   # a new project for each Photos scenario (free in the `small` seed)
 SETUP_S = 180
 CONVERGE_S = 240
 
@@ -73,9 +84,17 @@ def _stage(run: Running, mode: str, tmp: Path, started: float) -> Staged:
     clear_project(run, MAIN_PROJECT)
     clear_project(run, OTHER_PROJECT)
     groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Scenario]] = {}
-    for s in E2E:
+    for s in DOCUMENTS:
         groups.setdefault(_link_key(s), []).append(s)
     places: dict[str, Place] = {}
+    photos: list[PhotoPlace] = []
+    for n, s in enumerate(PHOTOS):
+        assert not s.only[Side.SHAREPOINT] and s.policy.initial is None and not settings_of(s), s.name
+        new_photos_project(run, FIRST_PHOTOS_PROJECT + n, f"Golden photos {n}")
+        photo = PhotoPlace(s, run, FIRST_PHOTOS_PROJECT + n, f"Projects/Golden photos {uuid.uuid4().hex[:6]}")
+        create_photos_in_procore(photo, (*s.both, *s.only[Side.PROCORE]), tmp)
+        places[s.name] = photo
+        photos.append(photo)
     for (initial, settings), scenarios in groups.items():
         project = MAIN_PROJECT if initial == "standard" and not settings else OTHER_PROJECT
         folder = f"Projects/Golden {uuid.uuid4().hex[:6]}"
@@ -91,10 +110,12 @@ def _stage(run: Running, mode: str, tmp: Path, started: float) -> Staged:
         links[initial, settings] = ob
         for s in scenarios:
             places[s.name].ob = ob
-    for ob in links.values():
+    for photo in photos:
+        photo.ob = onboard_photos(photo)
+    for ob in [*links.values(), *(photo.ob for photo in photos if photo.ob is not None)]:
         wait_regular(run, ob, timeout=SETUP_S)
     for place in places.values():
-        if place.scenario.policy.initial is None:
+        if place.scenario.policy.initial is None and not place.scenario.only[Side.PROCORE]:
             assert place.sharepoint_lines()[0] == place.before(), f"{place.top}: `before` not synced"
     wait_quiet(run, timeout=SETUP_S)
     print(f"\n  set up {time.monotonic() - started:.0f} s after the stack started")
@@ -108,7 +129,7 @@ def _stage(run: Running, mode: str, tmp: Path, started: float) -> Staged:
     try:
         for place in places.values():
             for event in unheard_events(place.scenario):
-                apply_event(place, event, tmp)
+                _apply(place, event, tmp)
     finally:
         drop_notifications(run, 0.0)
     wait_clock_past(time.time())
@@ -116,8 +137,15 @@ def _stage(run: Running, mode: str, tmp: Path, started: float) -> Staged:
         unheard = unheard_events(place.scenario)
         for event in place.scenario.events:
             if event not in unheard:
-                apply_event(place, event, tmp)
+                _apply(place, event, tmp)
     return Staged(run, places)
+
+
+def _apply(place: Place, event: Event, tmp: Path) -> None:
+    if isinstance(place, PhotoPlace):
+        apply_photos_event(place, event, tmp)
+    else:
+        apply_event(place, event, tmp)
 
 
 @pytest.fixture(scope="module", params=DELIVERY_MODES)
@@ -149,24 +177,24 @@ def _check(staged: Staged, name: str) -> None:
     place = staged.places[name]
     scenario = place.scenario
     today = datetime.now(UTC).date().isoformat()
-    want = {side: place.expected(side, today) for side in (Side.PROCORE, Side.SHAREPOINT)}
+    wants = place.expectations(today) if isinstance(place, PhotoPlace) else [
+        {side: place.expected(side, today) for side in (Side.PROCORE, Side.SHAREPOINT)}]
     cache: dict[int, str] = {}
     seen: dict[Side, list[str]] = {}
 
     def converged() -> bool:
         seen[Side.PROCORE] = place.procore_lines(cache)[0]
         seen[Side.SHAREPOINT] = place.sharepoint_lines()[0]
-        return seen == want
+        return seen in wants
 
     try:
         wait_for(converged, CONVERGE_S, f"{name}: both sides as the scenario expects", interval=1.0)
     except AssertionError as exc:
-        raise AssertionError(f"{exc}\n expected {want}\n seen {seen}") from None
+        raise AssertionError(f"{exc}\n expected {wants[0]}\n seen {seen}") from None
     staged.wait_quiet_once()       # and nothing more happens afterwards
     procore, procore_ids = place.procore_lines(cache)
     sharepoint, sp_ids = place.sharepoint_lines()
-    assert procore == want[Side.PROCORE]
-    assert sharepoint == want[Side.SHAREPOINT]
+    assert {Side.PROCORE: procore, Side.SHAREPOINT: sharepoint} in wants
 
     # A rename, move or new content keeps the item (same id); a restored item is a new one.
     now_ids = {Side.PROCORE: procore_ids, Side.SHAREPOINT: sp_ids}
@@ -186,6 +214,9 @@ def _check(staged: Staged, name: str) -> None:
             "no write was deferred for a lock"
         assert pending_messages(staged.run, due_only=False), "nothing waits to retry the locked item"
 
+    if isinstance(place, PhotoPlace):
+        _check_photos(staged.run, place)
+
     # The link's activity about this scenario's items (by Procore id, before or now, or by path).
     mine = {*place.before_ids[Side.PROCORE].values(), *procore_ids.values()}
     assert place.ob is not None
@@ -195,3 +226,20 @@ def _check(staged: Staged, name: str) -> None:
         assert any(a.get("event") == "conflict" for a in events), events
     if any(a.reason == "delete_not_synced" for a in scenario.actions):
         assert any(a.get("event") == "delete_not_synced" for a in events), events
+
+
+def _check_photos(run: Running, place: PhotoPlace) -> None:
+    """What Procore Photos cannot take is skipped with the adapter's reason in the link status; what the
+    scenario says Procore recycled (an image replaced by new bytes, a deleted one) is in its recycle bin."""
+    scenario = place.scenario
+    assert place.ob is not None
+    # each expected skip is its own entry (an item below a refused folder gives that folder's reason)
+    reasons = [str(s.get("reason") or "") for s in link_status(run, place.ob)["skipped_items"]]
+    for want in scenario.skipped:
+        match = next((r for r in reasons if want.reason in r), None)
+        assert match is not None, f"{want.item}: not skipped because {want.reason!r} ({reasons})"
+        reasons.remove(match)
+    for line in scenario.procore_bin or ():
+        path = line.partition(" = ")[0]
+        image_id = place.before_ids[Side.PROCORE][path]
+        assert place.recycled(image_id), f"{path} ({image_id}) is not in Procore's recycle bin"

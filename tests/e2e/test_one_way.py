@@ -221,6 +221,4 @@ def test_a_folder_deleted_in_sharepoint_comes_back_with_its_files(live: tuple[Ru
     assert back.id != folder.id
     direct = next(i for p, i in below.items() if p.rsplit("/", 1)[0] == folder_path)
     folder_id = user.documents.file(SCOPE, direct).parent_id
-    # logged: once, but for a race where a file's restore below and the folder's own report both log it
-    # (issue 13's note; the integration test holds "once" in either order without the race)
-    assert [str(a.get("item")) for a in _not_synced(run, ob)].count(str(folder_id)) in (1, 2)
+    assert [str(a.get("item")) for a in _not_synced(run, ob)].count(str(folder_id)) == 1   # logged once

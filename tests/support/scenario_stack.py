@@ -1,6 +1,7 @@
 """The golden scenarios (tests/scenarios/*.toml) run through the real pipeline on the local stack: each
 scenario's `before` built for real (made in Procore, synced by the product), its events applied through
-the public APIs as people would, and both sides read back as the scenario's own tree lines.
+the public APIs as people would, and both sides read back as the scenario's own tree lines. Documents here;
+the Photos scenarios' places, albums and images in tests/support/scenario_photos.py.
 """
 
 from __future__ import annotations
@@ -358,8 +359,10 @@ def path_after(scenario: Scenario, path: str) -> str | None:
 
 def identity_expectations(scenario: Scenario) -> list[tuple[Side, str, str, bool]]:
     """(side, before path, after path, same id?) for every synced item of `before` that still exists
-    after: a restored item has a new id on the side it is restored to, everything else keeps its id."""
+    after: a restored item has a new id on the side it is restored to, a re-keyed one (a Photos image given
+    new bytes) a new Procore id, everything else keeps its id."""
     restored = {(a.on, a.item) for a in scenario.actions if a.do is ActionKind.RESTORE}
+    restored |= {(Side.PROCORE, item) for item in scenario.rekeyed}
     out: list[tuple[Side, str, str, bool]] = []
     for side in (Side.PROCORE, Side.SHAREPOINT):
         after = {parse_entry(line).path for line in scenario.after[side]}

@@ -16,6 +16,7 @@ import logging
 from shared.models.messages import FetchFile, MirrorFolder, ProcoreChange, RecordResult, SpMetadata
 from shared.models.rows import ItemKey, ItemRow
 from shared.store.items import parts_of
+from shared.sync.columns import refresh_columns
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step
 from shared.sync.decide import Action, ActionKind, decide_procore_to_sp
 from shared.sync.derived import plan_parts
@@ -54,7 +55,10 @@ def procore_change(ctx: LinkContext, msg: ProcoreChange) -> list[ActionKind]:
     if base is not None and resume_after_checkin(ctx, base.row, msg.lane):
         log.info("resumed the SharePoint change to %s that waited on its checkout", procore_id)
     actions = decide_procore_to_sp(current, base.row if base else None)
-    return _execute(ctx, msg, procore_id, current, base.row if base else None, actions)
+    done = _execute(ctx, msg, procore_id, current, base.row if base else None, actions)
+    if current is not None and base is not None and ActionKind.COPY_TO_SP not in done:
+        refresh_columns(ctx, current, base.row)   # changed without new content (a photo's description)
+    return done
 
 
 def _derived_change(ctx: LinkContext, msg: ProcoreChange, adapter: ToolAdapter,

@@ -2,20 +2,22 @@
 
 A person's edit, rename, move or delete of a SharePoint copy is planned like any change (the planner says
 skip for everything bound for Procore, restore for a deleted copy) and logged once as a `not_synced`
-activity event: the SharePoint state (its eTag) is claimed on the items row first, so a redelivery or a
-delta resync of the same state logs nothing more. A deleted copy comes back from Procore as a new twin
-(its Procore subtree with it, for a folder). A SharePoint delete seen while the tool was two-way and applied
-after it turned one-way (the settle window, a breaker's release) is planned again here, not applied.
-Never imports azure.functions.
+activity event: an edit's SharePoint state (its eTag) is claimed on the items row first, so a redelivery or
+a delta resync of the same state logs nothing more; a delete is claimed by the deleted SharePoint id (a row
+of its own that nothing resets: the items row is reset or re-created when the copy comes back). A deleted
+copy comes back from Procore as a new twin (its Procore subtree with it, for a folder). A SharePoint delete
+seen while the tool was two-way and applied after it turned one-way (the settle window, a breaker's release)
+is planned again here, not applied. Never imports azure.functions.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import Lane, ProcoreChange, SpChange
-from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.models.rows import ItemKind, ItemRow, ItemState, NotificationRow
 from shared.store.repositories import item_key
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import agreed_pair
@@ -26,7 +28,7 @@ from shared.sync.runners.planning import policy_for
 from shared.sync.runners.record import forget_twin
 
 log = logging.getLogger("pcsync.sync")
-DELETED = "deleted"
+DELETE_CLAIM = "not_synced:"   # + the deleted SharePoint id: the notice row claiming its one `not_synced` log
 MAX_RESTORED = 5000   # items of one restored folder; beyond it the rest is logged, not restored
 
 
@@ -59,6 +61,25 @@ def _claim(ctx: LinkContext, row: ItemRow, mark: str) -> bool:
     return won
 
 
+def _claim_delete(ctx: LinkContext, row: ItemRow, sp_item_id: str | None) -> bool:
+    """Claim the one log of a person's delete of SharePoint item `sp_item_id`; False when claimed already.
+    Keyed by the deleted id, not marked on the items row: a file's restore below a deleted folder resets
+    the folder's row (and mirrors it anew under a new id) while the folder's own report may still be on
+    its way with the row it read before; a mark on the row would be gone by then (issue 13)."""
+    if not sp_item_id:
+        return False
+    notice = DELETE_CLAIM + sp_item_id
+
+    def change(current: NotificationRow | None) -> NotificationRow | None:
+        if current is not None:
+            return None
+        return NotificationRow(link_id=ctx.link.link_id, notification_id=notice,
+                               owner=item_key(row.tool.value, row.procore_id), state="logged",
+                               claimed_at=datetime.now(UTC))
+
+    return ctx.services.repos.notifications.mutate_won(ctx.link.link_id, notice, change)
+
+
 def sp_change_one_way(ctx: LinkContext, msg: SpChange, tool: ToolKey, base: ItemRow | None) -> list[ActionKind]:
     """Plan a SharePoint change of a one-way tool's item; log it once; restore a deleted copy."""
     if base is None or base.state is not ItemState.SYNCED:
@@ -70,7 +91,8 @@ def sp_change_one_way(ctx: LinkContext, msg: SpChange, tool: ToolKey, base: Item
     restore = [a for a in planned.actions if a.kind is ActionKind.RESTORE and a.target is Side.SHAREPOINT]
     if not (skipped or restore):
         return []
-    if not _claim(ctx, base, DELETED if msg.deleted else msg.etag or ""):
+    claimed = _claim_delete(ctx, base, msg.sp_item_id) if msg.deleted else _claim(ctx, base, msg.etag or "")
+    if not claimed:
         return []
     _log_once(ctx, tool, base, skipped + restore)
     if restore:
@@ -88,7 +110,7 @@ def delete_withheld(ctx: LinkContext, twin: ItemRow, lane: Lane) -> bool:
     planned = plan(PlanInput(_procore_side(twin), None, agreed_pair(twin), policy))
     if any(a.kind is ActionKind.DELETE and a.target is Side.PROCORE for a in planned.actions):
         return False
-    if _claim(ctx, twin, DELETED):
+    if _claim_delete(ctx, twin, twin.sp_item_id):
         _log_once(ctx, twin.tool, twin, list(planned.actions))
         if ActionKind.RESTORE in planned.kinds():
             _restore(ctx, lane, twin.tool, twin)
@@ -98,14 +120,15 @@ def delete_withheld(ctx: LinkContext, twin: ItemRow, lane: Lane) -> bool:
 def folder_gone(ctx: LinkContext, row: ItemRow) -> None:
     """A one-way tool's folder whose SharePoint copy a write below it found gone (a file's restore mirrors its
     missing parent anew): a person's delete, logged once here, since the folder's own delete report, seen
-    later, finds no twin any more. Claimed on the row like that report, so only one of the two logs it."""
+    later, finds no twin any more. Claimed by the deleted id like that report, so only one of the two logs it,
+    even when that report read the folder's row before this reset it."""
     policy = policy_for(ctx, row.tool)
     if policy.mode is not Mode.ONE_WAY or not ctx.adapter(row.tool).capabilities.two_way:
         return
     planned = plan(PlanInput(_procore_side(row), None, agreed_pair(row), policy))
     if any(a.kind is ActionKind.DELETE and a.target is Side.PROCORE for a in planned.actions):
         return
-    if _claim(ctx, row, DELETED):
+    if _claim_delete(ctx, row, row.sp_item_id):
         _log_once(ctx, row.tool, row, list(planned.actions))
 
 

@@ -9,6 +9,7 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -252,3 +253,66 @@ def test_a_folder_deleted_in_sharepoint_is_logged_once_and_comes_back_in_any_ord
         assert not any(person_procore.documents.file(scope, int(f)).is_deleted for f in file_ids)
     finally:
         person_procore.close()
+
+
+def test_a_folder_report_overlapping_a_restore_below_it_is_not_logged_twice(
+        env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The overlapping order (issue 13's race): the folder's own delete report finds the folder's twin through
+    the reverse index, and before it reads the items row, a file's restore below it finds the folder gone,
+    logs the folder's delete and mirrors it anew (a new SharePoint id on the same row). The report then reads
+    a synced row of a live twin: its delete is still logged once, and the new twin is left in place."""
+    ctx = env.live_context(started=True)
+    link = ctx.link
+    env.repos.links.mutate(link.tenant_id, link.link_id, lambda row: row.model_copy(
+        update={"tools": {**row.tools, ToolKey.DOCUMENTS: Mode.ONE_WAY}}))
+    _drain(env)
+    folder_id, file_ids = _person_makes_a_folder_with_files(env, ctx, tmp_path)
+    adapter = ctx.adapter(ToolKey.DOCUMENTS)
+    for procore_id, kind in [(folder_id, ItemKind.FOLDER)] + [(f, ItemKind.FILE) for f in file_ids]:
+        env.run(ProcoreChange(tenant_id=link.tenant_id, link_id=link.link_id, tool=ToolKey.DOCUMENTS,
+                              resource_name=adapter.resource_name(link, kind), resource_id=int(procore_id),
+                              event_type="create"))
+    _pump(env, link)
+
+    def row_of(procore_id: str) -> ItemRow:
+        stored = env.repos.items.get(link.link_id, item_key("documents", procore_id))
+        assert stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id, stored
+        return stored.row  # type: ignore[no-any-return]
+
+    folder, files = row_of(folder_id), [row_of(f) for f in file_ids]
+    with env.graph_session("user") as person:
+        sp_items.delete_item(person, link.drive_id, folder.sp_item_id or "")
+
+    def gone(row: ItemRow) -> SpChange:
+        return SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=row.sp_item_id or "",
+                        deleted=True, is_folder=row.kind is ItemKind.FOLDER)
+
+    index = env.repos.items_by_sp
+    real_get = index.get
+    overlapped: list[str] = []
+
+    def get_then_overlap(partition_key: str, row_key: str) -> Any:
+        found = real_get(partition_key, row_key)
+        if row_key == folder.sp_item_id and found is not None and not overlapped:
+            overlapped.append(row_key)             # once: the folder report's own lookup, before its row read
+            for report in [gone(f) for f in files]:
+                env.run(report)
+                env.run(report)
+                _pump(env, link)                   # a file's restore mirrors the folder anew meanwhile
+        return found
+
+    monkeypatch.setattr(index, "get", get_then_overlap)
+    env.run(gone(folder))
+    monkeypatch.setattr(index, "get", real_get)
+    assert overlapped, "the folder's report never looked its twin up"
+    renewed = row_of(folder_id)
+    assert renewed.sp_item_id != folder.sp_item_id, "the files' restore did not mirror the folder anew first"
+    env.run(gone(folder))                          # redelivered, after everything
+    _pump(env, link)
+
+    assert _not_synced(env, link).count(folder_id) == 1
+    back = row_of(folder_id)
+    assert back.sp_item_id == renewed.sp_item_id   # the new twin stays (the old report did not forget it)
+    children = {c.name: c for c in sp_items.iter_children(ctx.graph, link.drive_id, back.sp_item_id or "")}
+    assert sorted(children) == ["doc0.txt", "doc1.txt"]
+    assert {row_of(f).sp_item_id for f in file_ids} == {c.id for c in children.values()}

@@ -21,7 +21,8 @@ from emulators.procore.content import jpeg
 from shared.graph import content as sp_content
 from shared.graph import fields as sp_fields
 from shared.graph import items as sp_items
-from shared.models.messages import DETECT, METADATA, TRANSFER, ReconcileLink, SpChange
+from shared.models.api import ToolKey
+from shared.models.messages import DETECT, METADATA, TRANSFER, ProcoreChange, ReconcileLink, SpChange
 from shared.models.rows import ItemState, LinkRow, Stage
 from shared.onboarding.status import link_status
 from shared.procore.client import ProcoreClient
@@ -137,6 +138,60 @@ def test_photos_pipeline(env: Env, user: ProcoreClient, tmp_path: Path) -> None:
     finally:
         ctx_graph.close()
         person.close()
+
+
+def test_a_description_changed_later_in_procore_rewrites_only_the_columns(
+        env: Env, user: ProcoreClient, tmp_path: Path) -> None:
+    """Issue 13: an image's description edited in Procore after it was synced reaches the SharePoint column,
+    by its webhook and, without one, by the reconciliation pass; cleared in Procore, the column is cleared.
+    The content is not copied again: the same SharePoint item, its bytes, and no new file version."""
+    album = user.photos.create_album(PROJECT, f"Described {uuid.uuid4().hex[:6]}")
+    image = user.photos.create_image(PROJECT, upload_uuid=_upload(user, tmp_path, _photo(7), "slab.jpg"),
+                                     image_name="slab.jpg", album_id=album.id, description="before the pour")
+    link = env.new_link(documents="off", photos="two_way")
+    _pump(env, link, lambda: env.link(link.link_id).stage is Stage.REGULAR, "the initial sync")
+    graph = env.graph_session("app")
+    try:
+        drive = env.site["drive_id"]
+        twin = sp_items.get_by_path(graph, drive, f"{link.folder_path}/Photos/{album.name}/slab.jpg")
+        assert twin is not None
+        assert sp_fields.get_fields(graph, drive, twin.id).get(DESCRIPTION_COLUMN.name) == "before the pour"
+        taken = sp_fields.get_fields(graph, drive, twin.id).get(TAKEN_COLUMN.name)
+        versions = _versions(graph, drive, twin.id)
+
+        def described(text: str | None) -> Any:
+            return lambda: sp_fields.get_fields(graph, drive, twin.id).get(DESCRIPTION_COLUMN.name) == text
+
+        # by the webhook (its hint delivered as the receiver would, twice)
+        user.photos.update_image(PROJECT, image.id, description="after the pour")
+        hint = ProcoreChange(tenant_id=link.tenant_id, link_id=link.link_id, tool=ToolKey.PHOTOS,
+                             resource_name="Images", resource_id=image.id, event_type="update")
+        env.run(hint)
+        env.run(hint)
+        _pump(env, link, lambda: True, "the webhook's steps")
+        assert described("after the pour")(), sp_fields.get_fields(graph, drive, twin.id)
+
+        # by the reconciliation pass alone; a description cleared in Procore clears the column
+        user.photos.update_image(PROJECT, image.id, description="")
+        env.run(ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id))
+        _pump(env, link, lambda: True, "the reconciliation")
+        assert described(None)(), sp_fields.get_fields(graph, drive, twin.id)
+
+        now = sp_items.get_item(graph, drive, twin.id)
+        assert now.quick_xor_hash == twin.quick_xor_hash and not now.is_deleted
+        assert _versions(graph, drive, twin.id) == versions, "the content was copied again"
+        assert sp_fields.get_fields(graph, drive, twin.id).get(TAKEN_COLUMN.name) == taken
+        row = next(r.row for r in env.repos.items.query(link.link_id) if r.row.sp_item_id == twin.id)
+        assert row.procore_id == str(image.id) and not row.previous_ids   # not re-keyed: no new Procore image
+        assert [i.id for i in user.photos.images(PROJECT, album_id=album.id)] == [image.id]
+    finally:
+        graph.close()
+
+
+def _versions(graph: Any, drive: str, item_id: str) -> int:
+    body = graph.request("GET", f"/drives/{drive}/items/{item_id}/versions",
+                         route="/drives/{drive-id}/items/{item-id}/versions").json()
+    return len(body["value"])
 
 
 def row_description(first: Any, second: Any, row: Any) -> str:
