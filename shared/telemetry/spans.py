@@ -1,5 +1,6 @@
 """The spans of one change's trace: the receiver's request (or the timer run that found the change), each
-queue step, each Procore or Graph call, and the record step. Span names and attributes are route templates and ids, never URLs or secrets.
+queue step, each Procore or Graph call, and the record step. Span names and attributes are route templates
+and ids, never URLs or secrets.
 
 Without a configured provider the OpenTelemetry API hands out no-op spans, so every helper is safe to
 call anywhere (unit tests, tools). Never imports azure.functions.
