@@ -113,6 +113,8 @@ class LinkStatus(_Out):
 class ActivityEntry(_Out):
     at: datetime
     event: str
+    kind: str = Field("link", description="created, updated, renamed, moved, deleted, conflict, skipped, failed "
+                      "(what happened to the item), or link (an event about the link itself)")
     tool: ToolKey | None = None
     item: str | None = None
     path: str | None = None
