@@ -63,6 +63,8 @@ class SkippedItem(_Out):
     name: str
     kind: str
     reason: str | None = None
+    procore_url: str | None = Field(None, description="the item's page in Procore's web app (null where none is "
+                                    "known)")
 
 
 class ToolState(enum.StrEnum):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from shared.dashboard.activity import NO_FILTER, ActivityFilter, kind_of
+from shared.dashboard.weblinks import procore_url
 from shared.models.api import Direction, effective_tools
 from shared.models.rows import ItemState, LinkRow, Stage
 from shared.onboarding import continuation
@@ -68,19 +69,17 @@ def count_all(repos: Repositories, link_id: str) -> tuple[StateCounts, dict[str,
             {tool: _counts(c) for tool, c in by_tool.items()})
 
 
-def _direction(repos: Repositories, link: LinkRow) -> Direction:
-    tenant = repos.get_tenant(link.tenant_id)
-    return tenant.row.settings.direction if tenant is not None else Direction.TWO_WAY
-
-
 def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT_SKIPPED_SHOWN) -> LinkStatus:
     counts, by_kind, by_tool = count_all(repos, link.link_id)
+    stored_tenant = repos.get_tenant(link.tenant_id)
+    tenant = stored_tenant.row if stored_tenant is not None else None
     skipped: list[SkippedItem] = []
     if counts.skipped:
         for stored in repos.items.query(link.link_id, "state eq @s", {"s": ItemState.SKIPPED.value}):
             item = stored.row
             skipped.append(SkippedItem(tool=item.tool, procore_id=item.procore_id, name=item.procore_name,
-                                       kind=item.kind.value, reason=item.reason))
+                                       kind=item.kind.value, reason=item.reason,
+                                       procore_url=procore_url(tenant, link, item) if tenant else None))
             if len(skipped) >= skipped_shown:
                 break
     return LinkStatus(
@@ -91,7 +90,8 @@ def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT
         procore_project_id=link.procore_project_id,
         sharepoint=SharePointInfo(site_id=link.site_id, drive_id=link.drive_id, folder_path=link.folder_path,
                                   root_item_id=link.root_item_id),
-        tools=link.tools, effective_tools=effective_tools(link.tools, _direction(repos, link)),
+        tools=link.tools,
+        effective_tools=effective_tools(link.tools, tenant.settings.direction if tenant else Direction.TWO_WAY),
         initial_sync=link.initial_sync, skipped_items=skipped,
         deletes_held=link.deletes_held, deletes_held_reason=link.deletes_held_reason,
         held_deletes=sorted(d.row.path or d.row.item_key for d in repos.deletes.query(link.link_id)

@@ -1,7 +1,8 @@
 """The activity API filters on the server (issue 16): by tool, kind, time range and text, through the host's
 real HTTP API on Azurite. Paging with a filter returns exactly the matching events, newest first, whatever the
 page size; a bad filter value is a 400 naming its field; a page that read its whole budget of events is short
-(even empty) and still carries the continuation."""
+(even empty) and still carries the continuation. And where the status API shows an item, its Procore page
+(the tool adapter's `web_url`) is there too, on the same link."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cryptography.fernet import Fernet
 
 from shared.dashboard.activity import parse_filter
 from shared.models.api import ToolKey
+from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.onboarding import status
 from shared.secrets.local import LocalSecretStore
 from shared.secrets.signing import SigningKey
@@ -150,3 +152,25 @@ def test_a_page_that_read_its_budget_is_short_and_carries_the_continuation(
             break
     # 31 events (link_created and the 30 made), 4 read per page: 7 empty pages, then the 29th to the 31st
     assert pages == [[]] * 7 + [[str(made[-1].n)]]
+
+
+def test_an_item_shown_by_the_status_api_links_to_its_procore_page(
+        host: Host, tenant: Tenant, history: tuple[str, list[Made]], repos: Repositories) -> None:
+    link_id, _ = history
+    now = datetime.now(UTC)
+    for tool, procore_id, kind in ((ToolKey.RFIS, "12:pdf", ItemKind.FILE), (ToolKey.DOCUMENTS, "77", ItemKind.FILE)):
+        repos.items.upsert(ItemRow(link_id=link_id, tool=tool, procore_id=procore_id, kind=kind,
+                                   state=ItemState.SKIPPED, reason="too large", procore_name=f"{tool.value}.pdf",
+                                   updated_at=now))
+    tenant_info = host.http.get(f"/api/tenants/{tenant.tenant_id}", headers=tenant.auth).json()
+    web = tenant_info["procore"]["base_url"].rstrip("/")      # the emulator's address: not an `api.` host
+    rfi_page = f"{web}/101/project/rfi/show/12"
+    link = host.http.get(f"{tenant.links}/{link_id}", headers=tenant.auth).json()
+    shown = {i["procore_id"]: i["procore_url"] for i in link["skipped_items"]}
+    assert shown["12:pdf"] == rfi_page and shown["77"] is None          # Documents: no address known
+    listed = host.http.get(f"{tenant.links}/{link_id}/items", params={"state": "skipped"}, headers=tenant.auth)
+    assert {i["procore_id"]: i["procore_url"] for i in listed.json()["items"]} == shown
+    where = host.http.get(f"{tenant.links}/{link_id}/items/location", params={"tool": "rfis", "procore_id": "12:pdf"},
+                          headers=tenant.auth)
+    assert where.status_code == 200, where.text
+    assert where.json()["procore_url"] == rfi_page and where.json()["sharepoint_url"] is None
