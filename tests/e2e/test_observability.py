@@ -38,9 +38,10 @@ def _telemetry(run: Running) -> list[dict[str, Any]]:
 
 
 def _operation_of(run: Running, ob: Onboarded, item: str) -> str | None:
-    """The operation id of the item's newest `synced` activity event."""
+    """The operation id of the item's newest `synced` activity event (a new file: its kind is `created`)."""
     for event in activity(run, ob):
         if event["event"] == "synced" and event.get("item") == item and event.get("operation_id"):
+            assert event["kind"] == "created", event
             return str(event["operation_id"])
     return None
 
