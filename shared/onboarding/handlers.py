@@ -131,7 +131,8 @@ def get_activity(services: Services, request: ApiRequest, tenant: TenantRow) -> 
     link = _link(services, request, tenant)
     limit = status.parse_limit(request.params.get("limit"))
     page = status.activity_page(services.repos, link, datetime.now(UTC).date(), limit, services.signing_key,
-                                request.params.get("continuation") or None, parse_filter(request.params))
+                                request.params.get("continuation") or None, parse_filter(request.params),
+                                tenant.procore.base_url)
     return ApiResponse.json(200, page)
 
 

@@ -122,6 +122,8 @@ class ActivityEntry(_Out):
     path: str | None = None
     detail: str | None = None
     operation_id: str | None = Field(None, description="the change's trace: operation_Id in Application Insights")
+    procore_url: str | None = Field(None, description="the item's page in Procore's web app where the event's "
+                                    "tool and id say it (a record's page); otherwise null: ask the item's location")
 
 
 class ActivityPage(_Out):

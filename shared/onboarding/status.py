@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from shared.dashboard.activity import NO_FILTER, ActivityFilter, kind_of
-from shared.dashboard.weblinks import procore_url
+from shared.dashboard.weblinks import event_url, procore_url
 from shared.models.api import Direction, effective_tools
 from shared.models.rows import ItemState, LinkRow, Stage
 from shared.onboarding import continuation
@@ -117,11 +117,13 @@ def _keys(signing: SigningKey) -> Iterator[bytes]:
 
 
 def activity_page(repos: Repositories, link: LinkRow, today: date, limit: int, signing: SigningKey,
-                  token: str | None = None, wanted: ActivityFilter = NO_FILTER) -> ActivityPage:
+                  token: str | None = None, wanted: ActivityFilter = NO_FILTER,
+                  api_base: str | None = None) -> ActivityPage:
     """Up to `limit` events that `wanted` matches, newest first, from `token`'s position (without one: the
     newest, or the newest at `wanted.until`). The token is a position in the link's whole history, so a
     filtered walk pages correctly; a page that read MAX_SCANNED_PER_PAGE events or MAX_DAYS_PER_PAGE days
-    may be short (even empty) and carries the continuation."""
+    may be short (even empty) and carries the continuation. With `api_base` (the tenant's Procore address)
+    an event names its item's Procore page where the id alone says it."""
     created = link.created_at.date()
     oldest = max(created, wanted.since.date()) if wanted.since else created
     start = (continuation.verify(_keys(signing), token, link.tenant_id, link.link_id, today=today, oldest=created)
@@ -144,7 +146,9 @@ def activity_page(repos: Repositories, link: LinkRow, today: date, limit: int, s
             if wanted.matches(row):
                 page.append(ActivityEntry(at=row.at, event=row.event, kind=kind_of(row), tool=row.tool,
                                           item=row.item, path=row.path, detail=row.detail,
-                                          operation_id=row.operation_id))
+                                          operation_id=row.operation_id,
+                                          procore_url=event_url(api_base, link, row.tool, row.item)
+                                          if api_base else None))
         day, after = day - timedelta(days=1), ""
     more = day >= oldest
     return ActivityPage(items=page, continuation=_token(signing, link, Position(day)) if more else None)

@@ -286,7 +286,7 @@
         for (const [side, label] of [["procore", "Procore"], ["sharepoint", "SharePoint"]]) {
           const open = el("button", label, { type: "button", class: "link",
                                              "aria-label": "Open " + (a.path || a.item) + " in " + label });
-          open.addEventListener("click", () => openItem(a, side, label));
+          open.addEventListener("click", () => openItem(a, side));
           item.append(open, " ");
         }
       }
@@ -298,7 +298,8 @@
     $("more").disabled = !state.continuation;
   }
 
-  async function openItem(a, side, label) {
+  async function openItem(a, side) {
+    if (side === "procore" && a.procore_url) { window.open(a.procore_url, "_blank", "noopener,noreferrer"); return; }
     try {
       const where = await api("GET", base() + "/links/" + state.link + "/items/location?tool=" +
                                      encodeURIComponent(a.tool) + "&procore_id=" + encodeURIComponent(a.item));

@@ -108,6 +108,10 @@ def test_filtered_pages_hold_exactly_the_matching_events_newest_first(
             got = _walk(host, tenant, link_id, limit, **params)
             assert [e["item"] for e in got] == [str(m.n) for m in expected], (params, limit)
             assert [e["kind"] for e in got] == [m.kind for m in expected], (params, limit)
+    web = host.http.get(f"/api/tenants/{tenant.tenant_id}", headers=tenant.auth).json()["procore"]["base_url"]
+    for e in _walk(host, tenant, link_id, 50, tool="rfis,documents"):    # a record's page, from the event alone
+        expected = f"{web.rstrip('/')}/101/project/rfi/show/{e['item']}" if e["tool"] == "rfis" else None
+        assert e["procore_url"] == expected, e
     everything = _walk(host, tenant, link_id, 7)
     assert [e["item"] for e in everything] == [None, *(str(m.n) for m in made)]   # link_created: the newest
     assert everything[0]["event"] == "link_created" and everything[0]["kind"] == "link"
