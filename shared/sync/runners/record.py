@@ -53,9 +53,10 @@ def ensure_item_row(ctx: LinkContext, item: SourceItem, *, replan: bool = False)
 
 
 def change_of(before: ItemRow | None, after: ItemRow) -> str:
-    """What a synced record did to its item, for the activity filter: `created` (no twin agreed before),
-    `updated` (its content), `renamed` or `moved` (only its name or place)."""
-    if before is None or before.state is not ItemState.SYNCED or before.sp_item_id is None:
+    """What a synced record did to its item, for the activity filter: `created` (it had no twin before),
+    `updated` (its content), `renamed` or `moved` (only its name or place). An item whose last step failed
+    keeps its twin and agreed version, so its retry is told apart the same way."""
+    if before is None or before.sp_item_id is None:
         return "created"
     if before.procore_version != after.procore_version or before.sp_quickxor != after.sp_quickxor:
         return "updated"

@@ -55,7 +55,8 @@ def test_a_record_names_what_it_did_to_its_item() -> None:
     synced = _row()
     assert change_of(None, synced) == "created"
     assert change_of(_row(state=ItemState.PENDING, sp_item_id=None, procore_version=None), synced) == "created"
-    assert change_of(_row(state=ItemState.FAILED), synced) == "created"          # its twin was never agreed
+    assert change_of(_row(state=ItemState.SKIPPED, sp_item_id=None), synced) == "created"   # it never had a twin
+    assert change_of(_row(state=ItemState.FAILED, procore_version="v0"), synced) == "updated"   # a retried edit
     assert change_of(synced, _row(procore_version="v2")) == "updated"
     assert change_of(synced, _row(sp_quickxor="h2")) == "updated"                # SharePoint's new content
     assert change_of(synced, _row(procore_name="b.pdf", sp_name="b.pdf")) == "renamed"
