@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from shared import errors
 from shared.dashboard.schemas import ItemEntry, ItemLocation, ItemPage, ResyncResponse, RetryResponse
+from shared.dashboard.weblinks import procore_url
 from shared.graph import items as sp_items
 from shared.models.api import ToolKey
 from shared.models.messages import FetchFile, Lane, ReconcileLink, SpToProcore
@@ -30,13 +31,14 @@ def parse_state(raw: str | None) -> str:
     return raw
 
 
-def list_items(services: Services, link: LinkRow, state: str, limit: int) -> ItemPage:
+def list_items(services: Services, tenant: TenantRow, link: LinkRow, state: str, limit: int) -> ItemPage:
     found: list[ItemEntry] = []
     for stored in services.repos.items.query(link.link_id, "state eq @s", {"s": state}):
         row = stored.row
         found.append(ItemEntry(tool=row.tool, procore_id=row.procore_id, name=row.sp_name or row.procore_name,
                                kind=row.kind.value, state=row.state.value, reason=row.reason,
-                               sp_item_id=row.sp_item_id, size=row.size, updated_at=row.updated_at))
+                               sp_item_id=row.sp_item_id, size=row.size, updated_at=row.updated_at,
+                               procore_url=procore_url(tenant, link, row)))
         if len(found) >= limit:
             break
     return ItemPage(items=found)
@@ -44,7 +46,8 @@ def list_items(services: Services, link: LinkRow, state: str, limit: int) -> Ite
 
 def item_location(services: Services, tenant: TenantRow, link: LinkRow, tool_raw: str | None,
                   procore_id: str | None) -> ItemLocation:
-    """Where an item (as an activity event names it) is on the web: its SharePoint twin's webUrl, read now."""
+    """Where an item (as an activity event names it) is on the web: its SharePoint twin's webUrl, read now,
+    and its page in Procore where its tool knows one."""
     tool, procore_id = _parse_key(f"{tool_raw}:{procore_id or ''}")
     stored = services.repos.items.get(link.link_id, item_key(tool.value, procore_id))
     if stored is None:
@@ -56,7 +59,8 @@ def item_location(services: Services, tenant: TenantRow, link: LinkRow, tool_raw
             url = sp_items.get_item(services.graph(tenant), link.drive_id, row.sp_item_id).web_url
         except errors.NotFound:
             url = None
-    return ItemLocation(tool=tool, procore_id=procore_id, name=row.sp_name or row.procore_name, sharepoint_url=url)
+    return ItemLocation(tool=tool, procore_id=procore_id, name=row.sp_name or row.procore_name, sharepoint_url=url,
+                        procore_url=procore_url(tenant, link, row))
 
 
 def _parse_key(raw: str | None) -> tuple[ToolKey, str]:

@@ -60,7 +60,8 @@ def get_overview(services: Services, request: ApiRequest, tenant: TenantRow) -> 
 def list_items(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:
     link = _link(services, request, tenant)
     state = actions.parse_state(request.params.get("state"))
-    return ApiResponse.json(200, actions.list_items(services, link, state, _limit(request.params.get("limit"))))
+    return ApiResponse.json(200, actions.list_items(services, tenant, link, state,
+                                                    _limit(request.params.get("limit"))))
 
 
 def locate_item(services: Services, request: ApiRequest, tenant: TenantRow) -> ApiResponse:

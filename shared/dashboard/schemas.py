@@ -107,6 +107,8 @@ class ItemEntry(_Out):
     sp_item_id: str | None = None
     size: int = 0
     updated_at: datetime
+    procore_url: str | None = Field(None, description="the item's page in Procore's web app (null where none is "
+                                    "known: Documents and Photos items)")
 
 
 class ItemPage(_Out):
@@ -119,8 +121,9 @@ class ItemLocation(_Out):
     name: str
     sharepoint_url: str | None = Field(None, description="the item's SharePoint web address (null when it has no "
                                        "twin yet, or the twin is gone)")
-    procore_url: str | None = Field(None, description="not offered yet: Procore's API gives no web address of an "
-                                    "item")
+    procore_url: str | None = Field(None, description="the item's page in Procore's web app: a record's page, a "
+                                    "drawing's current revision; null where no real address is known (Documents "
+                                    "and Photos: Procore's API gives none)")
 
 
 class RetryRequest(BaseModel):

@@ -206,6 +206,7 @@ class ActivityRow(Row):
     size: int | None = None                  # a file's bytes (synced: copied, deleted: removed); None: a folder
     latency_ms: int | None = None            # live sync of a file: from the change at its source to this record
     operation_id: str | None = None          # the trace of the change (App Insights operation_Id)
+    change: str | None = None                # a synced item: created | updated | renamed | moved (record.change_of)
 
 
 class SignInRow(Row):

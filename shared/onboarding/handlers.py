@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from shared import errors
+from shared.dashboard.activity import parse_filter
 from shared.models.api import CreateLinkRequest, CreateLinkResponse, CreateTenantRequest
 from shared.models.rows import LinkRow, TenantRow
 from shared.onboarding import held_deletes, lifecycle, links, receivers, status, tenants
@@ -130,7 +131,8 @@ def get_activity(services: Services, request: ApiRequest, tenant: TenantRow) -> 
     link = _link(services, request, tenant)
     limit = status.parse_limit(request.params.get("limit"))
     page = status.activity_page(services.repos, link, datetime.now(UTC).date(), limit, services.signing_key,
-                                request.params.get("continuation") or None)
+                                request.params.get("continuation") or None, parse_filter(request.params),
+                                tenant.procore.base_url)
     return ApiResponse.json(200, page)
 
 

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from shared.dashboard.activity import KINDS as ACTIVITY_KINDS
+from shared.dashboard.activity import MAX_TEXT_CHARS as ACTIVITY_TEXT_CHARS
 from shared.dashboard.schemas import (
     MAX_ITEMS_LIMIT,
     WINDOW_HOURS,
@@ -92,10 +94,21 @@ OPERATIONS: tuple[Operation, ...] = (
               "tenantKey", 202, CreateLinkResponse, CreateLinkRequest, errors=(400, 401, 404, 409, 422, 503)),
     Operation("get", _LINK, "getLink", "A link's stage, item counts and skipped items", "tenantKey", 200,
               LinkStatus, errors=(401, 404)),
-    Operation("get", _LINK + "/activity", "getLinkActivity", "A link's activity, newest first, paged",
+    Operation("get", _LINK + "/activity", "getLinkActivity",
+              "A link's activity, newest first, paged; filtered on the server (a filtered page may be short, even "
+              "empty, and still carry a continuation: send it with the same filters)",
               "tenantKey", 200, ActivityPage, errors=(400, 401, 404),
               query=(Query("limit", "page size", {"type": "integer", "minimum": 1, "maximum": MAX_ACTIVITY_LIMIT}),
-                     Query("continuation", "the `continuation` of the previous page", {"type": "string"}))),
+                     Query("continuation", "the `continuation` of the previous page", {"type": "string"}),
+                     Query("tool", "only these tools (comma-separated tool keys)", {"type": "string"}),
+                     Query("kind", "only these kinds (comma-separated): " + ", ".join(ACTIVITY_KINDS),
+                           {"type": "string"}),
+                     Query("since", "only events at or after this time (ISO 8601 with a zone)",
+                           {"type": "string", "format": "date-time"}),
+                     Query("until", "only events at or before this time (ISO 8601 with a zone)",
+                           {"type": "string", "format": "date-time"}),
+                     Query("text", "only events whose event, tool, item, path or detail holds this text (any case)",
+                           {"type": "string", "maxLength": ACTIVITY_TEXT_CHARS}))),
     Operation("delete", _LINK, "deleteLink",
               "Stop a link: remove its Procore hook and Graph subscription; synced content is kept", "tenantKey",
               204, "empty", errors=(401, 404, 503)),

@@ -63,6 +63,8 @@ class SkippedItem(_Out):
     name: str
     kind: str
     reason: str | None = None
+    procore_url: str | None = Field(None, description="the item's page in Procore's web app (null where none is "
+                                    "known)")
 
 
 class ToolState(enum.StrEnum):
@@ -113,11 +115,15 @@ class LinkStatus(_Out):
 class ActivityEntry(_Out):
     at: datetime
     event: str
+    kind: str = Field("link", description="created, updated, renamed, moved, deleted, conflict, skipped, failed "
+                      "(what happened to the item), or link (an event about the link itself)")
     tool: ToolKey | None = None
     item: str | None = None
     path: str | None = None
     detail: str | None = None
     operation_id: str | None = Field(None, description="the change's trace: operation_Id in Application Insights")
+    procore_url: str | None = Field(None, description="the item's page in Procore's web app where the event's "
+                                    "tool and id say it (a record's page); otherwise null: ask the item's location")
 
 
 class ActivityPage(_Out):

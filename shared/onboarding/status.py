@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from shared.dashboard.activity import NO_FILTER, ActivityFilter, kind_of
+from shared.dashboard.weblinks import event_url, procore_url
 from shared.models.api import Direction, effective_tools
 from shared.models.rows import ItemState, LinkRow, Stage
 from shared.onboarding import continuation
@@ -35,6 +37,8 @@ from shared.store.repositories import Repositories
 from shared.sync.pausing import resumes_by_itself
 
 MAX_DAYS_PER_PAGE = 31   # day partitions one activity request may read
+MAX_SCANNED_PER_PAGE = 2000   # events one filtered request may read (a short page then carries the continuation)
+FILTERED_READ_SIZE = 1000     # a filtered request reads whole table pages, not just the page it answers
 _STATES = {s.value for s in ItemState}
 
 
@@ -65,19 +69,17 @@ def count_all(repos: Repositories, link_id: str) -> tuple[StateCounts, dict[str,
             {tool: _counts(c) for tool, c in by_tool.items()})
 
 
-def _direction(repos: Repositories, link: LinkRow) -> Direction:
-    tenant = repos.get_tenant(link.tenant_id)
-    return tenant.row.settings.direction if tenant is not None else Direction.TWO_WAY
-
-
 def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT_SKIPPED_SHOWN) -> LinkStatus:
     counts, by_kind, by_tool = count_all(repos, link.link_id)
+    stored_tenant = repos.get_tenant(link.tenant_id)
+    tenant = stored_tenant.row if stored_tenant is not None else None
     skipped: list[SkippedItem] = []
     if counts.skipped:
         for stored in repos.items.query(link.link_id, "state eq @s", {"s": ItemState.SKIPPED.value}):
             item = stored.row
             skipped.append(SkippedItem(tool=item.tool, procore_id=item.procore_id, name=item.procore_name,
-                                       kind=item.kind.value, reason=item.reason))
+                                       kind=item.kind.value, reason=item.reason,
+                                       procore_url=procore_url(tenant, link, item) if tenant else None))
             if len(skipped) >= skipped_shown:
                 break
     return LinkStatus(
@@ -88,7 +90,8 @@ def link_status(repos: Repositories, link: LinkRow, skipped_shown: int = DEFAULT
         procore_project_id=link.procore_project_id,
         sharepoint=SharePointInfo(site_id=link.site_id, drive_id=link.drive_id, folder_path=link.folder_path,
                                   root_item_id=link.root_item_id),
-        tools=link.tools, effective_tools=effective_tools(link.tools, _direction(repos, link)),
+        tools=link.tools,
+        effective_tools=effective_tools(link.tools, tenant.settings.direction if tenant else Direction.TWO_WAY),
         initial_sync=link.initial_sync, skipped_items=skipped,
         deletes_held=link.deletes_held, deletes_held_reason=link.deletes_held_reason,
         held_deletes=sorted(d.row.path or d.row.item_key for d in repos.deletes.query(link.link_id)
@@ -114,22 +117,38 @@ def _keys(signing: SigningKey) -> Iterator[bytes]:
 
 
 def activity_page(repos: Repositories, link: LinkRow, today: date, limit: int, signing: SigningKey,
-                  token: str | None = None) -> ActivityPage:
-    """Up to `limit` events, newest first, from `token`'s position (today's newest without one)."""
-    oldest = link.created_at.date()
-    start = (continuation.verify(_keys(signing), token, link.tenant_id, link.link_id, today=today, oldest=oldest)
-             if token else Position(today))
+                  token: str | None = None, wanted: ActivityFilter = NO_FILTER,
+                  api_base: str | None = None) -> ActivityPage:
+    """Up to `limit` events that `wanted` matches, newest first, from `token`'s position (without one: the
+    newest, or the newest at `wanted.until`). The token is a position in the link's whole history, so a
+    filtered walk pages correctly; a page that read MAX_SCANNED_PER_PAGE events or MAX_DAYS_PER_PAGE days
+    may be short (even empty) and carries the continuation. With `api_base` (the tenant's Procore address)
+    an event names its item's Procore page where the id alone says it."""
+    created = link.created_at.date()
+    oldest = max(created, wanted.since.date()) if wanted.since else created
+    start = (continuation.verify(_keys(signing), token, link.tenant_id, link.link_id, today=today, oldest=created)
+             if token else Position(min(today, wanted.until.date()) if wanted.until else today))
     page: list[ActivityEntry] = []
     day, after = start.day, start.after_key
+    filtered = wanted != NO_FILTER
+    scanned = 0
     for _ in range(MAX_DAYS_PER_PAGE):
         if day < oldest:
             return ActivityPage(items=page, continuation=None)
-        for row in repos.activity_of_day(link.link_id, day, after or None, page_size=limit + 1):
-            if len(page) == limit:
+        for row in repos.activity_of_day(link.link_id, day, after or None,
+                                         page_size=FILTERED_READ_SIZE if filtered else limit + 1):
+            if wanted.since and row.at < wanted.since:       # newest first: everything after is older still
+                return ActivityPage(items=page, continuation=None)
+            if len(page) == limit or scanned == MAX_SCANNED_PER_PAGE:
                 return ActivityPage(items=page, continuation=_token(signing, link, Position(day, after)))
-            page.append(ActivityEntry(at=row.at, event=row.event, tool=row.tool, item=row.item, path=row.path,
-                                      detail=row.detail, operation_id=row.operation_id))
+            scanned += 1
             after = row.row_key
+            if wanted.matches(row):
+                page.append(ActivityEntry(at=row.at, event=row.event, kind=kind_of(row), tool=row.tool,
+                                          item=row.item, path=row.path, detail=row.detail,
+                                          operation_id=row.operation_id,
+                                          procore_url=event_url(api_base, link, row.tool, row.item)
+                                          if api_base else None))
         day, after = day - timedelta(days=1), ""
     more = day >= oldest
     return ActivityPage(items=page, continuation=_token(signing, link, Position(day)) if more else None)

@@ -1,5 +1,6 @@
-"""The spans of one change's trace: the receiver's request, each queue step, each Procore or Graph call,
-and the record step. Span names and attributes are route templates and ids, never URLs or secrets.
+"""The spans of one change's trace: the receiver's request (or the timer run that found the change), each
+queue step, each Procore or Graph call, and the record step. Span names and attributes are route templates
+and ids, never URLs or secrets.
 
 Without a configured provider the OpenTelemetry API hands out no-op spans, so every helper is safe to
 call anywhere (unit tests, tools). Never imports azure.functions.
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from typing import ParamSpec, TypeVar
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 from shared.telemetry import dims, metrics
@@ -30,6 +32,7 @@ from shared.telemetry.carrier import (
 
 TRACER_NAME = "pcsync"
 RECORD_SPAN = "record"
+TIMER_ORIGIN = "timer"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -58,6 +61,21 @@ def request_span(name: str, headers: dict[str, str], *, origin: str | None = Non
     finally:
         if token is not None:
             reset_origin(token)
+
+
+@contextmanager
+def timer_span(name: str) -> Iterator[Span]:
+    """One timer run (a safety-net pass), always the root of a new trace: every message it enqueues carries
+    it, so an operator follows a reconciliation from the timer to the upload. Its origin is `timer`, which
+    is no direction: no sync latency is measured from a timer run (the change was made earlier)."""
+    token = set_origin(Origin(name=TIMER_ORIGIN, at=datetime.now(UTC)))
+    try:
+        with _tracer().start_as_current_span(f"timer {name}", context=Context(), kind=SpanKind.SERVER) as span:
+            span.set_attribute("faas.trigger", "timer")
+            span.set_attribute("pcsync.origin", TIMER_ORIGIN)
+            yield span
+    finally:
+        reset_origin(token)
 
 
 @contextmanager

@@ -260,3 +260,10 @@ class ToolAdapter(Protocol):
     def sp_columns(self, item: SourceItem) -> dict[str, str]:
         """SharePoint column values for an item's twin (metadata a tool shows beside its files); {}: none."""
         ...
+
+    # ---- for people ----------------------------------------------------------------------------------------
+    def web_url(self, scope: Scope, item: SourceItem, *, api_base: str) -> str | None:
+        """The item's page in Procore's web app (the host of `api_base`, the tenant's API address, as the web
+        app's: api.procore.com -> app.procore.com), for the dashboard and the status API; None where no real
+        address is known (never a guess)."""
+        ...

@@ -197,3 +197,10 @@ class DocumentsAdapter:
 
     def sp_columns(self, item: SourceItem) -> dict[str, str]:
         return {}  # Documents mirror files as they are: no extra SharePoint columns
+
+    def web_url(self, scope: Scope, item: SourceItem, *, api_base: str) -> str | None:
+        """The item's page in Procore's web app: none is known for a document or folder. Procore's API gives
+        no web address of one (no field of a folder, a file or a documents index item holds one), Procore's
+        published web routes (the developer docs' side-panel views) name no Documents page, and the emulator
+        serves no web app: None rather than a guessed address."""
+        return None

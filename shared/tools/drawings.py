@@ -268,3 +268,10 @@ class DrawingsAdapter:
     def sp_columns(self, item: SourceItem) -> dict[str, str]:
         return dict(item.columns)
 
+    def web_url(self, scope: Scope, item: SourceItem, *, api_base: str) -> str | None:
+        """The drawing's current revision in Procore's web app (its version is that revision's id, as in the
+        PDF's "Procore Link" column); None for a drawing area's folder, or outside a project."""
+        if scope.kind != "project" or item.kind is not ItemKind.FILE or not (item.version or "").isdigit():
+            return None
+        return web_url(api_base, WEB_PATH.format(project_id=scope.id, revision_id=item.version))
+

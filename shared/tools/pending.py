@@ -109,3 +109,7 @@ class PendingTool:
 
     def sp_columns(self, item: SourceItem) -> dict[str, str]:
         return {}
+
+    def web_url(self, scope: Scope, item: SourceItem, *, api_base: str) -> str | None:
+        """A tool the product does not sync has no items to show."""
+        return None

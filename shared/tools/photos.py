@@ -282,3 +282,10 @@ class PhotosAdapter:
     # ---- SharePoint --------------------------------------------------------------------------------------
     def sp_columns(self, item: SourceItem) -> dict[str, str]:
         return sp_column_values(item)
+
+    def web_url(self, scope: Scope, item: SourceItem, *, api_base: str) -> str | None:
+        """The item's page in Procore's web app: none is known for an image or album. Procore's API gives no
+        web address of one (an image's or album's `links` are API paths), Procore's published web routes (the
+        developer docs' side-panel views) name no Photos page, and the emulator serves no web app: None rather
+        than a guessed address."""
+        return None

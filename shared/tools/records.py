@@ -320,6 +320,14 @@ class RecordsAdapter:
     def sp_columns(self, item: SourceItem) -> dict[str, str]:
         return dict(item.columns)
 
+    def web_url(self, scope: Scope, item: SourceItem, *, api_base: str) -> str | None:
+        """The record's page in Procore's web app (the tool's `web_path`, as in the PDF's "Procore Link" column),
+        for the record and each item derived from it (its PDF, its attachments); None outside a project."""
+        source_id = item.key.source_id
+        if scope.kind != "project" or not source_id.isdigit():
+            return None
+        return web_url(api_base, self.tool.web_path.format(project_id=scope.id, id=source_id))
+
 
 def _time(record: ToolRecord) -> datetime:
     return record.updated_at or _EARLIEST

@@ -8,6 +8,7 @@ its path is printed).
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ PROJECT = 123          # its own project on the shared stack (tests/support/live
 OTHER_PROJECT = 124    # the other tenant's
 UI_TIMEOUT_MS = 120_000    # a whole initial sync of the small seed on a loaded machine
 LIVE_TIMEOUT_MS = 90_000
+SIGN_IN_TIMEOUT_MS = 30_000  # a code's exchange and the first reads (an operator's: every tenant) on a loaded machine
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -204,10 +206,59 @@ def test_a_live_change_appears_in_the_activity_list(run: Running, acme: Tenant, 
     assert visited == [opened.value.url]
     opened.value.close()
     page.context.unroute(run.site["web_url"] + "/**")
-    page.fill("#filter-text", name)
-    expect(page.locator("#activity tbody tr")).to_have_count(entry.count())
-    page.fill("#filter-text", "")
+    expect(entry.first).to_have_attribute("data-kind", "created")
     shots.take(page, "04-live-change-in-activity")
+
+
+def test_activity_filters_run_on_the_server_and_events_link_to_procore(run: Running, acme: Tenant, page: Page,
+                                                                        shots: Shots) -> None:
+    rows = page.locator("#activity tbody tr")
+    diary = rows.filter(has_text="Site diary")
+    expect(diary.first).to_be_visible()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/activity?" in r.url else None)
+    page.fill("#filter-text", "site DIARY")                          # any case
+    expect(rows.filter(has_not_text="Site diary")).to_have_count(0)
+    expect(diary.first).to_be_visible()
+    page.select_option("#filter-kind", "deleted")                    # the diary was created, never deleted
+    expect(rows).to_have_count(0)
+    expect(page.locator("#activity-empty")).to_be_visible()
+    wait_for(lambda: any("text=site+DIARY" in u and "kind=deleted" in u for u in asked) or None, 10,
+             "the page to ask the API with the filters")
+    page.fill("#filter-text", "")
+    page.select_option("#filter-kind", "created")
+    page.select_option("#filter-tool", "rfis")                       # the seed's RFIs, one-way by default
+    expect(rows.first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator('#activity tbody tr:not([data-kind="created"])')).to_have_count(0)
+    assert all(t.strip() == "rfis" for t in rows.locator("td:nth-child(4)").all_inner_texts())
+    page.select_option("#filter-period", "1")                        # everything here happened within the hour
+    expect(rows.first).to_be_visible()
+    shots.take(page, "05-activity-filtered-on-the-server")
+
+    web = run.doc["procore"]["base_url"].rstrip("/")                 # the emulator serves no web app: answer here
+    visited: list[str] = []
+
+    def procore_web(route: Any) -> None:
+        visited.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>Procore</title>")
+
+    page.context.route(f"{web}/{PROJECT}/project/**", procore_web)
+    try:
+        with page.context.expect_page() as opened:
+            rows.first.get_by_role("button", name=re.compile(r" in Procore$")).click()
+        opened.value.wait_for_load_state()
+        assert re.fullmatch(rf"{re.escape(web)}/{PROJECT}/project/rfi/show/\d+", opened.value.url), opened.value.url
+        assert visited == [opened.value.url]
+        opened.value.close()
+    finally:
+        page.context.unroute(f"{web}/{PROJECT}/project/**")
+    for select in ("#filter-tool", "#filter-kind", "#filter-period"):
+        page.select_option(select, "")
+    page.fill("#filter-text", "Site diary")
+    diary.first.get_by_role("button", name=re.compile(r" in Procore$")).click()
+    expect(page.locator("#status")).to_contain_text("Procore gives no web address for this documents item")
+    page.fill("#filter-text", "")
+    expect(rows.filter(has_not_text="Site diary").first).to_be_visible()
 
 
 def test_settings_and_held_deletes_released(run: Running, acme: Tenant, page: Page, shots: Shots) -> None:
@@ -226,14 +277,14 @@ def test_settings_and_held_deletes_released(run: Running, acme: Tenant, page: Pa
     held = page.locator("#held")
     expect(held).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(page.locator("#held-list li")).not_to_have_count(0)
-    shots.take(page, "05-held-deletes")
+    shots.take(page, "06-held-deletes")
     page.get_by_role("button", name="Release held deletes").click()
     expect(page.locator("#status")).to_have_text("Held deletes released")
     expect(held).to_be_hidden(timeout=LIVE_TIMEOUT_MS)
     wait_for(lambda: not acme.status()["deletes_held"] and not acme.status()["held_deletes"], 30,
              "the link to hold no deletes")
     expect(page.locator('#activity tbody tr[data-event="held_deletes_released"]').first).to_be_visible()
-    shots.take(page, "06-held-deletes-released")
+    shots.take(page, "07-held-deletes-released")
 
 
 def test_change_a_tool_mode(run: Running, acme: Tenant, page: Page, shots: Shots) -> None:
@@ -247,7 +298,7 @@ def test_change_a_tool_mode(run: Running, acme: Tenant, page: Page, shots: Shots
     assert acme.status()["tools"]["documents"] == "one_way"
     expect(page.locator('#activity tbody tr[data-event="tools_changed"]').first).to_contain_text(
         "documents: two_way -> one_way")
-    shots.take(page, "07-tool-mode-changed")
+    shots.take(page, "08-tool-mode-changed")
     unnamed = page.evaluate("""() => [...document.querySelectorAll('input, select, button, canvas')]
         .filter((e) => e.offsetParent !== null)
         .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
@@ -269,7 +320,7 @@ def test_pause_resume_and_resync(acme: Tenant, page: Page, shots: Shots) -> None
     page.get_by_role("button", name="Re-sync this link").click()
     expect(page.locator("#status")).to_have_text("Re-sync queued")
     expect(page.locator('#activity tbody tr[data-event="resync_requested"]').first).to_be_visible()
-    shots.take(page, "08-paused-resumed-resynced")
+    shots.take(page, "09-paused-resumed-resynced")
 
 
 def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenant, browser: Browser,
@@ -282,7 +333,7 @@ def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenan
         tab.goto(run.doc["functions_url"].rstrip("/") + "/api/dashboard/")
         tab.get_by_label("API key").fill(other.api_key)
         tab.get_by_role("button", name="Sign in").click()
-        expect(tab.locator("#who-text")).to_have_text("Tenant: Other Builders")
+        expect(tab.locator("#who-text")).to_have_text("Tenant: Other Builders", timeout=SIGN_IN_TIMEOUT_MS)
         expect(_row(tab, other.link_id)).to_be_visible()
         expect(tab.locator("#links tbody tr")).to_have_count(1)
         expect(_row(tab, acme.link_id)).to_have_count(0)
@@ -294,20 +345,20 @@ def test_a_tenant_key_cannot_see_another_tenants_links(run: Running, acme: Tenan
                     await get('/api/tenants/' + tenant + '/overview')];
         }""", [acme.tenant_id, acme.link_id])
         assert answers == [404, 404, 404]
-        shots.take(tab, "09-other-tenant-sees-only-its-link")
+        shots.take(tab, "10-other-tenant-sees-only-its-link")
 
         code = run.api.post(f"/api/operator/tenants/{acme.tenant_id}/sign-in-codes",
                             headers={"x-functions-key": run.doc["admin_key"]})
         assert code.status_code == 201, code.text
         tab.evaluate("() => sessionStorage.clear()")
         tab.goto(code.json()["sign_in_url"])
-        expect(tab.locator("#who-text")).to_have_text("Operator")
+        expect(tab.locator("#who-text")).to_have_text("Operator", timeout=SIGN_IN_TIMEOUT_MS)
         for tenant in (acme, other):   # by id: other modules on the shared stack have tenants of these names
             expect(tab.locator(f'#tenant-select option[value="{tenant.tenant_id}"]')).to_have_count(1)
-        expect(_row(tab, acme.link_id)).to_be_visible()
+        expect(_row(tab, acme.link_id)).to_be_visible(timeout=SIGN_IN_TIMEOUT_MS)
         tab.select_option("#tenant-select", other.tenant_id)
         expect(_row(tab, other.link_id)).to_be_visible()
-        shots.take(tab, "10-operator-sees-every-tenant")
+        shots.take(tab, "11-operator-sees-every-tenant")
     finally:
         context.close()
         run.api.delete(f"/api/tenants/{other.tenant_id}/links/{other.link_id}", headers=other.auth)

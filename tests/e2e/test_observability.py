@@ -1,7 +1,8 @@
 """Issue 16, traces, logs, metrics and the digest: one live Procore change and one live SharePoint change,
 each followed through the local exporter (the stack's telemetry.jsonl) as one trace from the receiver's
 request through every queue step and API call to the record step, under the operation id its activity event
-names; the operator metrics they produce; and the weekly digest in the Graph emulator's mailbox (and none
+names; a change whose webhook was lost, followed from the check timer's run to its record; the operator
+metrics they produce; and the weekly digest in the Graph emulator's mailbox (and none
 while the tenant has turned it off). The log scan is test_log_scan.py, after every other shared module.
 """
 
@@ -19,7 +20,7 @@ from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from tests.support.e2e import Onboarded, Running, sent_mail, wait_for, wait_quiet
 from tests.support.live import live_fixture
-from tests.support.trees import activity, host_log, procore_item
+from tests.support.trees import activity, host_log, notifications_settled, procore_item
 
 PROJECT = 131   # its own project on the shared stack (tests/support/live.py)
 SCOPE = Scope.project(PROJECT)
@@ -37,9 +38,10 @@ def _telemetry(run: Running) -> list[dict[str, Any]]:
 
 
 def _operation_of(run: Running, ob: Onboarded, item: str) -> str | None:
-    """The operation id of the item's newest `synced` activity event."""
+    """The operation id of the item's newest `synced` activity event (a new file: its kind is `created`)."""
     for event in activity(run, ob):
         if event["event"] == "synced" and event.get("item") == item and event.get("operation_id"):
+            assert event["kind"] == "created", event
             return str(event["operation_id"])
     return None
 
@@ -55,10 +57,8 @@ def _complete_trace(run: Running, operation_id: str) -> list[dict[str, Any]] | N
 
 def _assert_one_trace(run: Running, ob: Onboarded, spans: list[dict[str, Any]], receiver: str,
                       first_step: str, services: set[str]) -> None:
-    roots = [s for s in spans if s["parent_id"] is None]
-    assert len(roots) == 1, [r["name"] for r in roots]
-    root = roots[0]
-    assert root["kind"] == "SERVER" and root["name"].startswith(f"POST /api/webhooks/{receiver}"), root
+    root = _root(spans)
+    assert root["name"].startswith(f"POST /api/webhooks/{receiver}"), root
     steps = {s["name"] for s in spans if s["kind"] == "CONSUMER"}
     assert first_step in steps, steps
     assert any(name.startswith("transfer ") for name in steps), steps   # a second queue hop: the transfer
@@ -79,6 +79,13 @@ def _assert_one_trace(run: Running, ob: Onboarded, spans: list[dict[str, Any]], 
     logs = [r for r in _telemetry(run) if r["type"] == "log" and r["trace_id"] == root["trace_id"]]
     assert any(r["attributes"].get("tenant_id") == ob.tenant_id and r["attributes"].get("link_id") == ob.link_id
                and r["attributes"].get("operation_id") == root["trace_id"] for r in logs), logs[:5]
+
+
+def _root(spans: list[dict[str, Any]]) -> dict[str, Any]:
+    roots = [s for s in spans if s["parent_id"] is None]
+    assert len(roots) == 1, [r["name"] for r in roots]
+    assert roots[0]["kind"] == "SERVER", roots[0]
+    return roots[0]
 
 
 def test_a_procore_change_is_one_trace_from_webhook_to_record(live: tuple[Running, Onboarded],
@@ -114,6 +121,53 @@ def test_a_sharepoint_change_is_one_trace_from_notification_to_record(live: tupl
                          "the synced event of the SharePoint file, with its operation id")
     spans = wait_for(lambda: _complete_trace(run, operation), LIVE_TIMEOUT_S, "the whole trace in the exporter")
     _assert_one_trace(run, ob, spans, "graph", "live-changes GraphNotices", {"graph", "procore"})
+
+
+def test_a_change_found_by_the_check_timer_is_one_trace_from_the_timer_run_to_record(
+        live: tuple[Running, Onboarded], tmp_path: Path) -> None:
+    """Its webhook lost, a Procore change is found by the check timer's watermark pass: the timer run is the
+    trace's root span, and the link's check step, the transfer and the record continue it."""
+    run, ob = live
+    user = run.procore_client("user")
+    root = user.documents.root(SCOPE, exclude_files=True)
+    source = tmp_path / "found.txt"
+    source.write_bytes(f"{MARKER} found by the timer\n".encode() * 40)
+    run.emulator("procore", "/_emulator/notifications", {"drop_rate": 1.0})
+    try:
+        wait_for(lambda: notifications_settled(run) or None, LIVE_TIMEOUT_S, "deliveries in flight to settle")
+        uuid = user.uploads.upload(SCOPE, FileSource(source), filename="Found by the timer.txt").uuid
+        doc = user.documents.create_file(SCOPE, name="Found by the timer.txt", parent_id=root.id, upload_uuid=uuid)
+        wait_for(lambda: notifications_settled(run) or None, LIVE_TIMEOUT_S, "the dropped webhook to settle")
+    finally:
+        run.emulator("procore", "/_emulator/notifications", {"drop_rate": 0.0})
+    assert _operation_of(run, ob, str(doc.id)) is None        # nothing came in but the timer's run below
+    _run_timer(run, "check_links")
+
+    operation = wait_for(lambda: _operation_of(run, ob, str(doc.id)), LIVE_TIMEOUT_S,
+                         "the synced event of the file the timer found, with its operation id")
+    spans = wait_for(lambda: _complete_trace(run, operation), LIVE_TIMEOUT_S, "the whole trace in the exporter")
+    timer = _root(spans)
+    assert timer["name"] == "timer check_links" and timer["attributes"].get("faas.trigger") == "timer", timer
+    by_id = {s["span_id"]: s for s in spans}
+
+    def chain_of(span: dict[str, Any]) -> list[dict[str, Any]]:
+        chain = []
+        while span["parent_id"] is not None:
+            span = by_id[span["parent_id"]]
+            chain.append(span)
+        return chain
+
+    # the timer run fans out to every link on the shared stack: follow this link's record up to the root
+    ours = [chain for chain in (chain_of(s) for s in spans if s["name"] == "record")
+            if any(c["attributes"].get("link_id") == ob.link_id for c in chain)]
+    assert ours, [s["name"] for s in spans]
+    names = [c["name"] for c in ours[0]]
+    assert names[-1] == "timer check_links" and "live-changes CheckLink" in names, names
+    assert any(n.startswith("transfer ") for n in names), names
+    check = next(c for c in ours[0] if c["name"] == "live-changes CheckLink")
+    assert check["attributes"].get("tenant_id") == ob.tenant_id and check["attributes"].get("link_id") == ob.link_id
+    called = {s["attributes"].get("peer.service") for s in spans if s["kind"] == "CLIENT"}
+    assert {"procore", "graph"} <= called, called
 
 
 def test_operator_metrics_reach_the_exporter(live: tuple[Running, Onboarded]) -> None:

@@ -6,12 +6,14 @@
   const STORE = "pcsync.session";
   const TOOLS = ["documents", "photos", "rfis", "submittals", "drawings", "forms", "observations", "inspections",
                  "incidents", "commitments"];
-  const KINDS = ["synced", "skipped", "error", "deleted", "conflict", "renamed", "moved", "deletes_held",
-                 "held_deletes_released", "held_deletes_discarded", "tools_changed", "paused", "resumed",
-                 "retry_requested", "resync_requested", "initial_sync_complete"];
+  // The activity API's kinds (it filters on the server: tool, kind, since, text; paged by its continuation).
+  const KINDS = ["created", "updated", "renamed", "moved", "deleted", "conflict", "skipped", "failed", "link"];
+  const PERIODS = [["", "any time"], ["1", "the last hour"], ["24", "the last 24 hours"], ["168", "the last week"],
+                   ["720", "the last month"]];
+  const TEXT_DELAY_MS = 300;
   const $ = (id) => document.getElementById(id);
   const state = { session: null, tenant: null, link: null, activity: [], continuation: null, charts: {},
-                  toolsDirty: false, settingsDirty: false, timer: null };
+                  toolsDirty: false, settingsDirty: false, timer: null, query: "", textTimer: null };
 
   function el(tag, text, attrs) {
     const node = document.createElement(tag);
@@ -221,7 +223,36 @@
       tr.append(td);
       return tr;
     }));
-    const first = await api("GET", path + "/activity?limit=100");
+    const conflicts = (await api("GET", path + "/activity?kind=conflict&limit=20")).items;
+    put($("conflicts"), [state.link, conflicts], () => conflicts.map(
+      (a) => el("li", when(a.at) + " \u2014 " + (a.path || a.item) + ": " + (a.detail || ""))));
+    await loadActivity();
+  }
+
+  // The filters as the activity API's query (the server filters; the page never filters what it got).
+  function activityQuery() {
+    const q = new URLSearchParams();
+    if ($("filter-tool").value) q.set("tool", $("filter-tool").value);
+    if ($("filter-kind").value) q.set("kind", $("filter-kind").value);
+    const hours = +$("filter-period").value;
+    if (hours) q.set("since", new Date(Date.now() - hours * 3600e3).toISOString());
+    const text = $("filter-text").value.trim();
+    if (text) q.set("text", text);
+    return q;
+  }
+  function filterKey() {          // what the filters ask for, without the moving `since` of a period
+    return [$("filter-tool").value, $("filter-kind").value, $("filter-period").value, $("filter-text").value.trim()]
+      .join("\u0000");
+  }
+
+  async function loadActivity() {
+    const key = filterKey(), link = state.link;
+    const q = activityQuery(); q.set("limit", "100");
+    const first = await api("GET", base() + "/links/" + link + "/activity?" + q);
+    if (key !== filterKey() || link !== state.link) return;    // the filters changed meanwhile: that answer is stale
+    if (state.query !== key) {                                 // new filters: start over from their first page
+      state.query = key; state.activity = []; state.continuation = null; state.loadedMore = false;
+    }
     const known = new Set(state.activity.map((a) => a.at + a.event + a.item));
     const fresh = first.items.filter((a) => !known.has(a.at + a.event + a.item));
     state.activity = fresh.concat(state.activity);
@@ -247,32 +278,35 @@
   }
 
   function renderActivity() {
-    const tool = $("filter-tool").value, kind = $("filter-kind").value, text = $("filter-text").value.toLowerCase();
-    const rows = state.activity.filter((a) => (!tool || a.tool === tool) && (!kind || a.event === kind) &&
-      (!text || [a.path, a.detail, a.item, a.event].some((v) => v && String(v).toLowerCase().includes(text))));
+    const rows = state.activity;
     put($("activity").tBodies[0], [state.link, rows], () => rows.map((a) => {
-      const tr = el("tr", null, { "data-event": a.event });
+      const tr = el("tr", null, { "data-event": a.event, "data-kind": a.kind });
       const item = el("td", (a.path || a.item || "") + " ");
       if (a.tool && a.item) {
-        const open = el("button", "SharePoint", { type: "button", class: "link",
-                                                  "aria-label": "Open " + (a.path || a.item) + " in SharePoint" });
-        open.addEventListener("click", () => openInSharePoint(a));
-        item.append(open);
+        for (const [side, label] of [["procore", "Procore"], ["sharepoint", "SharePoint"]]) {
+          const open = el("button", label, { type: "button", class: "link",
+                                             "aria-label": "Open " + (a.path || a.item) + " in " + label });
+          open.addEventListener("click", () => openItem(a, side));
+          item.append(open, " ");
+        }
       }
-      tr.append(el("td", when(a.at)), el("td", a.event), el("td", a.tool || ""), item, el("td", a.detail || ""));
+      tr.append(el("td", when(a.at)), el("td", a.event), el("td", a.kind || ""), el("td", a.tool || ""), item,
+                el("td", a.detail || ""));
       return tr;
     }));
-    $("conflicts").replaceChildren(...state.activity.filter((a) => a.event === "conflict").map(
-      (a) => el("li", when(a.at) + " \u2014 " + (a.path || a.item) + ": " + (a.detail || ""))));
+    $("activity-empty").hidden = rows.length > 0;
     $("more").disabled = !state.continuation;
   }
 
-  async function openInSharePoint(a) {
+  async function openItem(a, side) {
+    if (side === "procore" && a.procore_url) { window.open(a.procore_url, "_blank", "noopener,noreferrer"); return; }
     try {
       const where = await api("GET", base() + "/links/" + state.link + "/items/location?tool=" +
                                      encodeURIComponent(a.tool) + "&procore_id=" + encodeURIComponent(a.item));
-      if (where.sharepoint_url) window.open(where.sharepoint_url, "_blank", "noopener,noreferrer");
-      else say((a.path || a.item) + " has no SharePoint twin (any more).");
+      const url = where[side + "_url"];
+      if (url) window.open(url, "_blank", "noopener,noreferrer");
+      else say((a.path || a.item) + (side === "procore" ? ": Procore gives no web address for this " + a.tool + " item."
+                                                        : " has no SharePoint twin (any more)."));
     } catch (e) { say(e.message, true); }
   }
 
@@ -293,7 +327,12 @@
   function wire() {
     for (const t of TOOLS) $("filter-tool").append(el("option", t, { value: t }));
     for (const k of KINDS) $("filter-kind").append(el("option", k, { value: k }));
-    for (const id of ["filter-tool", "filter-kind", "filter-text"]) $(id).addEventListener("input", renderActivity);
+    for (const [v, label] of PERIODS) $("filter-period").append(el("option", label, { value: v }));
+    const refilter = () => { if (state.link) loadActivity().catch((e) => say(e.message, true)); };
+    for (const id of ["filter-tool", "filter-kind", "filter-period"]) $(id).addEventListener("change", refilter);
+    $("filter-text").addEventListener("input", () => {       // typed text: ask once the typing pauses
+      clearTimeout(state.textTimer); state.textTimer = setTimeout(refilter, TEXT_DELAY_MS);
+    });
     $("sign-in-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const key = $("key").value.trim();
@@ -336,8 +375,10 @@
     });
     $("more").addEventListener("click", async () => {
       if (!state.continuation) return;
-      const page = await api("GET", linkPath() + "/activity?limit=100&continuation=" +
-                                    encodeURIComponent(state.continuation));
+      const key = filterKey(), q = activityQuery();
+      q.set("limit", "100"); q.set("continuation", state.continuation);
+      const page = await api("GET", linkPath() + "/activity?" + q);
+      if (key !== filterKey()) return;
       state.activity = state.activity.concat(page.items); state.continuation = page.continuation;
       state.loadedMore = true; renderActivity();
     });

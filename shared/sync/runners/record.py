@@ -52,6 +52,21 @@ def ensure_item_row(ctx: LinkContext, item: SourceItem, *, replan: bool = False)
     return stored
 
 
+def change_of(before: ItemRow | None, after: ItemRow) -> str:
+    """What a synced record did to its item, for the activity filter: `created` (it had no twin before),
+    `updated` (its content), `renamed` or `moved` (only its name or place). An item whose last step failed
+    keeps its twin and agreed version, so its retry is told apart the same way."""
+    if before is None or before.sp_item_id is None:
+        return "created"
+    if before.procore_version != after.procore_version or before.sp_quickxor != after.sp_quickxor:
+        return "updated"
+    if before.procore_name != after.procore_name or before.sp_name != after.sp_name:
+        return "renamed"
+    if before.procore_parent_id != after.procore_parent_id or before.sp_parent_id != after.sp_parent_id:
+        return "moved"
+    return "updated"
+
+
 def live_latency_ms(ctx: LinkContext, changed_at: datetime | None, now: datetime) -> int | None:
     """How long a live change took from its source to its record (None in the initial sync, or unknown)."""
     if ctx.lane is not Lane.LIVE or changed_at is None:
@@ -64,6 +79,7 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
     """Apply a step's outcome to the items row; then the reverse index, activity and progress."""
     now = datetime.now(UTC)
     applied: list[ItemRow] = []
+    changes: list[str] = []
     compare = ctx.adapter(msg.tool).compare_versions   # versions are the tool's tokens: its adapter orders them
 
     def change(current: ItemRow | None) -> ItemRow | None:
@@ -83,6 +99,7 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
                 "sp_ctag": msg.sp_ctag, "sp_quickxor": msg.sp_quickxor, "size": msg.size}.items() if v is not None}
         new = current.model_copy(update=update)
         applied.append(new)
+        changes[:] = [change_of(current, new)] if msg.outcome == "synced" else []
         return new
 
     repos = ctx.services.repos
@@ -106,7 +123,8 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
         size = gone_size if not applied else applied[0].size if applied[0].kind is ItemKind.FILE else None
         latency = live_latency_ms(ctx, msg.changed_at, now) if event == "synced" and size is not None else None
         repos.record_activity(repos.new_activity(ctx.link.link_id, event, tool=msg.tool, item=msg.procore_id,
-                                                 path=path, detail=msg.reason, size=size, latency_ms=latency))
+                                                 path=path, detail=msg.reason, size=size, latency_ms=latency,
+                                                 change=changes[0] if applied and changes else None))
         log.info("%s %s:%s %s", event, msg.tool.value, msg.procore_id, msg.reason or "",
                  extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
     if ctx.lane is Lane.INITIAL:

@@ -46,7 +46,14 @@ from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.folder_delete import keep_procore_edits_below
 from shared.sync.runners.one_way import delete_withheld
 from shared.sync.runners.planning import conflict_of, copy_beside, policy_for, write_beside
-from shared.sync.runners.record import forget_twin, live_latency_ms, record_conflict, record_result, twin_of
+from shared.sync.runners.record import (
+    change_of,
+    forget_twin,
+    live_latency_ms,
+    record_conflict,
+    record_result,
+    twin_of,
+)
 from shared.sync.runners.tree import tool_root
 from shared.sync.runners.upload_lease import LeaseHeld, lease_upload, release_upload
 from shared.sync.transfer import budget, gate, start
@@ -87,12 +94,14 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
                   sp_item_id=sp.id, sp_parent_id=sp.parent_id, sp_name=sp.name, sp_etag=sp.etag, sp_ctag=sp.ctag,
                   sp_quickxor=quickxor, size=sp.size or 0, updated_at=datetime.now(UTC),
                   previous_ids=previous_ids or [])   # a re-keyed item keeps its old ids
+    before = repos.items.get(ctx.link.link_id, item_key(tool.value, procore_id))
+    change = "updated" if before is None and previous_ids else change_of(before.row if before else None, row)
     repos.items.upsert(row)
     repos.items.delete(ctx.link.link_id, item_key(tool.value, PROVISIONAL + sp.id))  # from_sharepoint plan
     repos.items_by_sp.upsert(ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=sp.id,
                                          item_key=item_key(tool.value, procore_id)))
     repos.record_activity(repos.new_activity(ctx.link.link_id, "synced", tool=tool, item=procore_id,
-                                             path=sp.name, detail="from SharePoint",
+                                             path=sp.name, detail="from SharePoint", change=change,
                                              size=(sp.size or 0) if kind is ItemKind.FILE else None,
                                              latency_ms=live_latency_ms(ctx, sp.last_modified, datetime.now(UTC))
                                              if kind is ItemKind.FILE else None))

@@ -41,6 +41,9 @@ T = TypeVar("T")
 GRAPH_FAST = {"notification_batch_window_s": 0.05, "notification_retry_base_s": 0.2,
               "notification_retry_window_s": 2.0, "notification_timeout_s": 3.0, "validation_timeout_s": 5.0}
 PROCORE_GENEROUS = {"rate_spike_limit": 1_000_000, "rate_hourly_limit": 10_000_000}
+# One local secret key for every host of a session: the modules share one Azurite, so a second module's host
+# must read the service signing key (activity continuations) that the first module's host stored.
+SESSION_SECRET_KEY = Fernet.generate_key().decode()
 
 
 def wait_for(probe: Callable[[], T | None], timeout: float = 15.0, what: str = "") -> T:
@@ -120,7 +123,7 @@ def host(azurite_conn: str, graph_emu: GraphEmulator, procore_emu: RunningEmulat
     settings = work / "local.settings.json"
     settings.write_text(json.dumps({"IsEncrypted": False, "Values": {"FUNCTIONS_WORKER_RUNTIME": "python"}}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PCSYNC_")}
-    env.update({"AzureWebJobsStorage": azurite_conn, "PCSYNC_LOCAL_SECRET_KEY": Fernet.generate_key().decode(),
+    env.update({"AzureWebJobsStorage": azurite_conn, "PCSYNC_LOCAL_SECRET_KEY": SESSION_SECRET_KEY,
                 "PCSYNC_CA_FILE": graph_emu.descriptor()["ca_file"], **queues})
     ready, log_path = work / "ready.json", work / "host.log"
     function_key = uuid.uuid4().hex

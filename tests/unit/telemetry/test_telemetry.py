@@ -125,6 +125,27 @@ def test_log_records_carry_the_bound_ids_and_an_explicit_extra_wins(exported: In
     assert not hasattr(outside, "tenant_id") and not hasattr(outside, "operation_id")
 
 
+def test_a_timer_run_is_a_new_trace_that_the_messages_it_queues_continue(exported: InMemorySpanExporter) -> None:
+    with spans.request_span("POST /api/other", {"traceparent": PARENT}):     # never the parent of a timer run
+        with spans.timer_span("reconcile_links") as run:
+            queued = with_trace(m.ReconcileLink(tenant_id="t1", link_id="l1"))
+    assert isinstance(queued, m.ReconcileLink) and queued.trace is not None
+    run_ctx = run.get_span_context()
+    assert queued.trace.traceparent.split("-")[1:3] == [trace.format_trace_id(run_ctx.trace_id),
+                                                          trace.format_span_id(run_ctx.span_id)]
+    assert queued.trace.origin == spans.TIMER_ORIGIN
+    parsed = m.DETECT.validate_json(queued.model_dump_json())
+    with spans.step_span("live-changes", "ReconcileLink", parsed.trace, tenant_id="t1", link_id="l1"):
+        assert carrier.current_operation_id() == trace.format_trace_id(run_ctx.trace_id)
+    done = {s.name: s for s in exported.get_finished_spans()}
+    timer = done["timer reconcile_links"]
+    assert timer.parent is None and timer.kind is trace.SpanKind.SERVER
+    assert timer.attributes is not None and timer.attributes["faas.trigger"] == "timer"
+    step = done["live-changes ReconcileLink"]
+    assert step.parent is not None and step.parent.span_id == run_ctx.span_id
+    assert carrier.current_origin() is None
+
+
 def test_the_deferral_key_ignores_the_trace() -> None:
     assert deferral_key("q", _change()) == deferral_key("q", _change(trace={"traceparent": PARENT}))
     assert deferral_key("q", _change()) != deferral_key("q", _change(event_type="update"))
