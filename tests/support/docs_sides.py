@@ -18,15 +18,8 @@ from shared.graph.session import GraphSession
 from shared.procore.client import ProcoreClient
 from shared.procore.models import DocumentItem
 from shared.procore.scope import Scope
+from tests.support import trees
 from tests.support.e2e import Onboarded, Running
-from tests.support.trees import (
-    procore_bytes,
-    procore_files,
-    procore_item,
-    procore_versions,
-    recycled_ids,
-    wait_identical,
-)
 
 CLOCK_TIMEOUT_S = 10.0
 
@@ -64,22 +57,22 @@ class DocsSides:
 
     def files(self) -> dict[str, int]:
         """Procore's live files: path as SharePoint shows it below the top ("/Sub/name.txt") -> Procore id."""
-        return procore_files(self.user, self.scope, self.root_id())
+        return trees.procore_files(self.user, self.scope, self.root_id())
 
     def item(self, name: str) -> DocumentItem | None:
         """The live Procore folder or file called `name`."""
-        return procore_item(self.user, self.scope, name)
+        return trees.procore_item(self.user, self.scope, name)
 
     def content(self, file_id: int) -> bytes | None:
         """The Procore file's latest bytes."""
-        return procore_bytes(self.user, self.scope, file_id)
+        return trees.procore_bytes(self.user, self.scope, file_id)
 
     def versions(self, file_id: int) -> list[int]:
-        return procore_versions(self.user, self.scope, file_id)
+        return trees.procore_versions(self.user, self.scope, file_id)
 
     def recycled(self) -> set[int]:
         """Ids in Procore's recycle bin."""
-        return recycled_ids(self.user, self.scope)
+        return trees.recycled_ids(self.user, self.scope)
 
     def upload(self, name: str, data: bytes) -> str:
         """A person's upload of `data` as `name` to Procore: its uuid, for a new file or version."""
@@ -87,7 +80,7 @@ class DocsSides:
 
     def wait_identical(self, timeout: float) -> None:
         """Both trees identical (per the naming map, bytes, each file once) within `timeout` s."""
-        wait_identical(self.run, self.scope, self.root_id(), self.sp_top().id, timeout)
+        trees.wait_identical(self.run, self.scope, self.root_id(), self.sp_top().id, timeout)
 
 
 def after_second(moment: datetime | None) -> None:
