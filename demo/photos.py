@@ -65,8 +65,8 @@ def _suffixed(name: str, image_id: int) -> str:
 
 def check_photos(run: Running, ob: Onboarded, project_id: int) -> PhotoCount:
     """Every live album is a folder of its legal name under `Photos`, album-less images are in
-    `Unclassified`, every image is there exactly once with its size (one name twice in an album: the
-    later as `name (<id>).ext`). DemoFailure listing what differs."""
+    `Unclassified`, every image is there exactly once with its size (one name twice in an album: one of
+    them, the later to arrive, as `name (<its id>).ext`). DemoFailure listing what differs."""
     client = run.procore_client("user")
     graph, drive = run.graph_session("user"), run.site["drive_id"]
     listed = list(client.photos.albums(project_id))
@@ -91,16 +91,18 @@ def check_photos(run: Running, ob: Onboarded, project_id: int) -> PhotoCount:
             continue
         if len(files) != len(images):
             problems.append(f"{folder!r}: {len(images)} images in Procore, {len(files)} files in SharePoint")
-        taken: set[str] = set()    # each image its own file: two of one name are two files
-        for image in sorted(images, key=lambda i: i.id):
-            names = (image.filename or "", _suffixed(image.filename or "", image.id))
-            match = next((n for n in names if n not in taken and n in files and files[n].size == image.size), None)
-            if match is None:
-                problems.append(f"{folder}/{image.filename} ({image.id}) is not in SharePoint")
+        # Each image its own file: of two images of one name, whichever arrived second has `name (<its id>).ext`
+        # (an id's own name, so it is matched first); the other has the plain name.
+        suffixed = {image.id: _suffixed(image.filename or "", image.id) for image in images}
+        taken = {n for i in images if (n := suffixed[i.id]) in files and files[n].size == i.size}
+        twice += sorted(taken)
+        for image in images:
+            if suffixed[image.id] in taken:
                 continue
-            taken.add(match)
-            if match != names[0]:
-                twice.append(match)
+            plain = image.filename or ""
+            if plain in taken or plain not in files or files[plain].size != image.size:
+                problems.append(f"{folder}/{image.filename} ({image.id}) is not in SharePoint")
+            taken.add(plain)
     if problems:
         raise DemoFailure("SharePoint's Photos do not match Procore:\n  " + "\n  ".join(problems[:15]))
     return PhotoCount(albums=len(want), images=sum(len(v) for v in want.values()), mapped=mapped, twice=twice)
