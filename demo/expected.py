@@ -1,7 +1,6 @@
-"""What SharePoint must hold for a Procore project, and the check that it does.
-
-From the Procore tree: each item's expected path below the link folder (names mapped as the product
-maps them), or why it is not synced. Then SharePoint is compared folder by folder, by names and count.
+"""What SharePoint must hold for a Procore Documents tool (a project's or the company's), and the check
+that it does. From the Procore tree: each item's expected path below the link folder (names mapped as the
+product maps them), or why it is not synced. Then SharePoint is compared folder by folder, by names and count.
 """
 
 from __future__ import annotations
@@ -10,9 +9,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from demo.trees import Node, procore_path
+from demo.onboarding import Onboarded
+from demo.stack import Running
+from demo.trees import Node, documents_tree, procore_path, sp_tree
+from demo.waiting import DemoFailure
 from shared.errors import ItemSkipped
+from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
+from shared.procore.scope import Scope
 from shared.sync.naming import MAX_PATH_CHARS, sharepoint_name, unsupported_reason
 
 TOOL_FOLDER = "Documents"
@@ -24,8 +28,9 @@ class Expected:
     skipped: dict[str, str] = field(default_factory=dict)           # procore id -> reason
 
 
-def expected_tree(nodes: dict[str, Node], root_id: str, link_folder: str) -> Expected:
-    """Where each Procore item must be in SharePoint, or why it must not be there."""
+def expected_tree(nodes: dict[str, Node], root_id: str, link_folder: str, top: str = TOOL_FOLDER) -> Expected:
+    """Where each Procore item must be in SharePoint, or why it must not be there. `top`: where the tree
+    starts below the link folder (a project link's `Documents`; "" for the company's, mirrored right there)."""
     out = Expected()
     prefix_len = len(link_folder.strip("/")) + 1
     for node in sorted(nodes.values(), key=lambda n: len(procore_path(nodes, root_id, n))):
@@ -41,7 +46,7 @@ def expected_tree(nodes: dict[str, Node], root_id: str, link_folder: str) -> Exp
         if node.kind == "file" and unsupported_reason(node.name):
             out.skipped[node.id] = str(unsupported_reason(node.name))
             continue
-        parent = out.paths[chain[-2].id] if len(chain) > 1 else PurePosixPath(TOOL_FOLDER)
+        parent = out.paths[chain[-2].id] if len(chain) > 1 else PurePosixPath(top)
         path = parent / name
         if prefix_len + len(str(path)) > MAX_PATH_CHARS:
             out.skipped[node.id] = "path too long"
@@ -72,11 +77,13 @@ class Comparison:
         return lines[:limit] + ([f"... and {len(lines) - limit} more"] if len(lines) > limit else [])
 
 
-def compare(nodes: dict[str, Node], exp: Expected, sp: list[tuple[PurePosixPath, DriveItem]]) -> Comparison:
+def compare(nodes: dict[str, Node], exp: Expected, sp: list[tuple[PurePosixPath, DriveItem]],
+            top: str = TOOL_FOLDER) -> Comparison:
     """Folder by folder: the names SharePoint holds against the names Procore's syncable items map to,
-    and each file's size. `sp` is the tree below the link folder (paths relative to it, leading `/`)."""
+    and each file's size. `sp` is the tree below the link folder (paths relative to it, leading `/`);
+    `top` as for `expected_tree`."""
     want: dict[str, Node] = {str(path): nodes[pid] for pid, path in exp.paths.items()}
-    have: dict[str, DriveItem] = {str(p).lstrip("/"): item for p, item in sp if str(p).lstrip("/") != TOOL_FOLDER}
+    have: dict[str, DriveItem] = {str(p).lstrip("/"): item for p, item in sp if str(p).lstrip("/") != top}
     want_by: dict[str, set[str]] = defaultdict(set)
     have_by: dict[str, set[str]] = defaultdict(set)
     for path in want:
@@ -98,3 +105,22 @@ def compare(nodes: dict[str, Node], exp: Expected, sp: list[tuple[PurePosixPath,
         if item is not None and node.kind == "file" and (item.is_folder or item.size != node.size):
             cmp.wrong_size.append(path)
     return cmp
+
+
+def check_documents(run: Running, ob: Onboarded, scope: Scope,
+                    top: str = TOOL_FOLDER) -> tuple[Comparison, dict[str, Node], str]:
+    """Procore's Documents of `scope` (user identity) against SharePoint (user identity) below the link
+    folder's `top` (other tools' folders aside); DemoFailure listing what differs. Returns the comparison,
+    the Procore nodes and the Procore root folder id."""
+    nodes, root_id = documents_tree(run.procore_client("user"), scope)
+    exp = expected_tree(nodes, root_id, ob.folder_path, top)
+    graph, drive = run.graph_session("user"), run.site["drive_id"]
+    link_root = sp_items.get_by_path(graph, drive, ob.folder_path)
+    if link_root is None:
+        raise DemoFailure(f"the link folder {ob.folder_path!r} is not in SharePoint")
+    below = [(p, i) for p, i in sp_tree(graph, drive, link_root.id)
+             if not top or str(p).lstrip("/").split("/")[0] == top]
+    cmp = compare(nodes, exp, below, top)
+    if not cmp.ok:
+        raise DemoFailure(f"SharePoint's {ob.folder_path!r} does not match Procore:\n  " + "\n  ".join(cmp.problems()))
+    return cmp, nodes, root_id

@@ -1,6 +1,6 @@
-"""The demo's steps on a started stack: onboard, follow the initial sync, check SharePoint against
-Procore, read the email back, make the live edits, check again, and assemble the summary. Every
-check raises DemoFailure naming what did not arrive.
+"""The demo's steps on a started stack: onboard the project and the company's Documents, follow the
+initial sync, check SharePoint against Procore, read the email back, make the live edits, check again,
+and assemble the summary. Every check raises DemoFailure naming what did not arrive.
 """
 
 from __future__ import annotations
@@ -10,18 +10,20 @@ import time
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from demo.company import COMPANY_FOLDER, CompanyEdits, check_company, company_counts
 from demo.edits import ProcoreEdits
 from demo.edits_sp import SharePointEdits
-from demo.expected import TOOL_FOLDER, Comparison, compare, expected_tree
-from demo.onboarding import NOTIFY, Onboarded, link_status, onboard, sign_in_link
-from demo.photos import PhotoEdits, add_duplicate_name, check_photos
+from demo.expected import Comparison, check_documents
+from demo.onboarding import NOTIFY, Onboarded, link_company_documents, link_status, onboard, sign_in_link, wait_regular
+from demo.photos import TWICE, PhotoEdits, add_duplicate_name, check_photos
 from demo.progress import follow_initial_sync
 from demo.records import DEMO_TOOLS, live_rfi_edit, one_pdf_per_tool
 from demo.stack import Running
 from demo.summary import Summary, mb
-from demo.trees import Node, procore_tree, sent_mail, sp_tree
+from demo.trees import Node, procore_tree, sent_mail
 from demo.waiting import DemoFailure, wait_for
 from shared.graph import items as sp_items
+from shared.procore.scope import Scope
 
 
 @dataclass
@@ -38,30 +40,19 @@ def _project_name(run: Running, project_id: int) -> str:
     return names[project_id]
 
 
-def _free_folder(run: Running, name: str) -> str:
-    """`Projects/<name>`, or `Projects/<name> (n)` when a previous run in the same state dir took it."""
+def _free_folder(run: Running, path: str) -> str:
+    """`path` (`Projects/<name>`), or `<path> (n)` when a previous run in the same state dir took it."""
     graph, drive = run.graph_session("user"), run.site["drive_id"]
     for n in range(1, 100):
-        path = f"Projects/{name}" + (f" ({n})" if n > 1 else "")
-        if sp_items.get_by_path(graph, drive, path) is None:
-            return path
-    raise DemoFailure("no free folder name under Projects/ in SharePoint")
+        free = path + (f" ({n})" if n > 1 else "")
+        if sp_items.get_by_path(graph, drive, free) is None:
+            return free
+    raise DemoFailure(f"no free folder name for {path!r} in SharePoint")
 
 
 def check_tree(run: Running, ob: Onboarded, project_id: int) -> tuple[Comparison, dict[str, Node], str]:
-    """Procore (user identity) against SharePoint (user identity) below the link folder."""
-    nodes, root_id = procore_tree(run.procore_client("user"), project_id)
-    exp = expected_tree(nodes, root_id, ob.folder_path)
-    graph, drive = run.graph_session("user"), run.site["drive_id"]
-    link_root = sp_items.get_by_path(graph, drive, ob.folder_path)
-    if link_root is None:
-        raise DemoFailure(f"the link folder {ob.folder_path!r} is not in SharePoint")
-    documents = [(p, i) for p, i in sp_tree(graph, drive, link_root.id)   # Photos and the record tools aside
-                 if str(p).lstrip("/").split("/")[0] == TOOL_FOLDER]
-    cmp = compare(nodes, exp, documents)   # Photos are checked on their own (demo/photos.py)
-    if not cmp.ok:
-        raise DemoFailure("SharePoint does not match Procore:\n  " + "\n  ".join(cmp.problems()))
-    return cmp, nodes, root_id
+    """The project's Documents (Photos and the record tools aside; Photos are checked in demo/photos.py)."""
+    return check_documents(run, ob, Scope.project(project_id))
 
 
 def _email(run: Running, subject: str, timeout: float) -> dict[str, Any]:
@@ -93,21 +84,33 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
     files = [n for n in nodes.values() if n.kind == "file"]
     say(f"Procore project {project_id} {project!r}: {len(files)} files in "
         f"{len(nodes) - len(files)} folders, {mb(sum(n.size for n in files))}")
+    company_files, company_folders = company_counts(run)
+    say(f"Procore company Documents: {company_files} files in {company_folders} folders")
 
     add_duplicate_name(run.procore_client("user"), project_id)   # two phones' IMG_0001.jpg in one album
-    folder = _free_folder(run, project)
+    folder = _free_folder(run, f"Projects/{project}")
     ob = onboard(run, project_id, folder_path=folder, tools={**DEMO_TOOLS, "photos": "two_way"})
     say(f"Onboarded through the API: tenant {ob.tenant_id}, link {ob.link_id} -> SharePoint '{folder}'")
+    company = link_company_documents(run, ob, _free_folder(run, COMPANY_FOLDER))
+    say(f"  and the company's Documents: link {company.link_id} -> SharePoint '{company.folder_path}'")
     photos_total = len(list(run.procore_client("user").photos.albums(project_id))) + \
         len(list(run.procore_client("user").photos.images(project_id)))
     sync = follow_initial_sync(run, ob, len(nodes) + photos_total, timeouts.initial_sync, out)
     _settled(sync.status, "after the initial sync")
+    _settled(wait_regular(run, company, timeouts.initial_sync), "after the company's initial sync")
     initial, _, _ = check_tree(run, ob, project_id)
     say(f"Verified: all {initial.expected_files} syncable files and {initial.expected_folders} folders are in "
         "SharePoint with Procore's names and sizes")
     photos = check_photos(run, ob, project_id)
-    say(f"Verified: all {photos.images} photos in {photos.albums} album folders are in SharePoint "
-        "(album names mapped, one image name twice)")
+    say(f"Verified: all {photos.images} photos in {photos.albums} album folders are in SharePoint")
+    if not photos.mapped or not photos.twice:
+        raise DemoFailure(f"the demo's Photos lack an album name SharePoint forbids ({photos.mapped}) or an image "
+                          f"name twice ({photos.twice})")
+    say("  album names SharePoint forbids, mapped: " + ", ".join(f"{k!r} as {v!r}" for k, v in photos.mapped.items()))
+    say(f"  one image name twice in an album: {TWICE!r}, the later as " + ", ".join(repr(n) for n in photos.twice))
+    company_initial = check_company(run, company)
+    say(f"Verified: all {company_initial.expected_files} company files and {company_initial.expected_folders} "
+        f"folders are in SharePoint '{company.folder_path}'")
     records = one_pdf_per_tool(run, ob)
     say(f"Records: a PDF of each of the {len(records)} one-way tools is in SharePoint")
     subject = f"Two way sync initiated for project {project}"
@@ -127,15 +130,23 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
     say("A live photo each way:")
     in_photos = PhotoEdits(run, ob, project_id, timeouts.live_change, out)
     in_photos.run_all()
-    changes = in_procore.changes + in_sharepoint.changes + in_photos.changes
+    say("A live company document:")
+    in_company = CompanyEdits(run, company, timeouts.live_change, out)
+    in_company.run_all()
+    changes = in_procore.changes + in_sharepoint.changes + in_photos.changes + in_company.changes
     rfi_edit = live_rfi_edit(run, project_id, records["RFIs"], timeouts.live_change)
     say(f"  {rfi_edit:5.1f} s  RFI edited in Procore: a new version of {records['RFIs'].name!r}")
     time.sleep(1.0)  # let the last change's bookkeeping land before the final count
     status = link_status(run, ob)
     _settled(status, "after the live edits")
+    company_status = link_status(run, company)
+    _settled(company_status, "after the live company document")
     final, _, _ = check_tree(run, ob, project_id)
     photos = check_photos(run, ob, project_id)
     say(f"Verified again: {photos.images} photos in {photos.albums} album folders match Procore")
+    company_final = check_company(run, company)
+    say(f"Verified again: {company_final.found_files} company files in {company_final.found_folders} folders "
+        "match Procore")
 
     summary = Summary(
         project=project, comparison=final, initial_seconds=sync.seconds,
@@ -146,7 +157,17 @@ def run_demo(run: Running, project_id: int, timeouts: Timeouts, out: TextIO = sy
         app_ids=(run.doc["procore"]["app"]["client_id"], run.doc["graph"]["app"]["client_id"]),
         dashboard_url=run.doc["functions_url"].rstrip("/") + "/api/dashboard/",
         sign_in_url=sign_in_link(run, ob),
-        tools={tool: s for tool, s in status.get("tool_status", {}).items() if s.get("mode") != "off"},
+        tools=_per_tool(status, company_status),
         records={folder: item.name or "" for folder, item in records.items()}, rfi_edit_seconds=rfi_edit,
+        company=company_final,
     )
     return summary, ob
+
+
+def _per_tool(project: dict[str, Any], company: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each tool that is on, the project link's in its order with the company's Documents after Photos."""
+    on = {tool: s for tool, s in project.get("tool_status", {}).items() if s.get("mode") != "off"}
+    two_way = {tool: s for tool, s in on.items() if tool in ("documents", "photos")}
+    company_docs = {f"company {tool}": s for tool, s in company.get("tool_status", {}).items()
+                    if s.get("mode") != "off"}
+    return two_way | company_docs | {tool: s for tool, s in on.items() if tool not in two_way}

@@ -1,5 +1,6 @@
 """Onboarding through the public API as a customer's admin would (contract §4): POST /api/tenants with
-the operator key, POST /api/tenants/{t}/links with the tenant key; then the link's status.
+the operator key, POST /api/tenants/{t}/links with the tenant key (a project's link, or the company
+Documents link); then the link's status.
 """
 
 from __future__ import annotations
@@ -33,15 +34,12 @@ class Onboarded:
         return f"/api/tenants/{self.tenant_id}/links/{self.link_id}"
 
 
-def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standard",
-            folder_path: str | None = None, notify: list[str] | None = None,
-            settings: dict[str, Any] | None = None, tools: dict[str, str] | None = None) -> Onboarded:
-    """Create a tenant with the stack's `app` credentials and link `project_id` to the first site, with
-    `tools` (default: DOCUMENTS_ONLY)."""
+def create_tenant(run: Running, *, name: str = "Acme Builders", notify: list[str] | None = None,
+                  settings: dict[str, Any] | None = None) -> tuple[str, str]:
+    """A tenant with the stack's `app` credentials (POST /api/tenants, operator key): (tenant id, its API key)."""
     p, g = run.doc["procore"], run.doc["graph"]
-    api = run.api
-    tenant = api.post("/api/tenants", headers={"x-functions-key": run.doc["admin_key"]}, json={
-        "name": "Acme Builders",
+    tenant = run.api.post("/api/tenants", headers={"x-functions-key": run.doc["admin_key"]}, json={
+        "name": name,
         "procore": {"company_id": p["company_id"], "client_id": p["app"]["client_id"],
                     "client_secret": p["app"]["client_secret"], "base_url": p["base_url"],
                     "login_url": p["login_url"]},
@@ -54,16 +52,45 @@ def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standar
     if tenant.status_code != 201:
         raise DemoFailure(f"POST /api/tenants answered {tenant.status_code}: {tenant.text}")
     body = tenant.json()
-    folder = folder_path or f"Projects/Riverside {uuid.uuid4().hex[:6]}"
-    link = api.post(f"/api/tenants/{body['tenant_id']}/links",
-                    headers={"Authorization": f"Bearer {body['api_key']}"},
-                    json={"procore_project_id": project_id, "initial_sync": initial_sync,
-                          "sharepoint": {"site_id": run.site["id"], "drive_id": run.site["drive_id"],
-                                         "folder_path": folder},
-                          "tools": DOCUMENTS_ONLY if tools is None else tools})
+    return str(body["tenant_id"]), str(body["api_key"])
+
+
+def _add_link(run: Running, tenant_id: str, api_key: str, folder: str, request: dict[str, Any]) -> Onboarded:
+    """POST /api/tenants/{t}/links (tenant key) into `folder` of the stack's first site."""
+    link = run.api.post(f"/api/tenants/{tenant_id}/links", headers={"Authorization": f"Bearer {api_key}"},
+                        json={**request, "sharepoint": {"site_id": run.site["id"], "drive_id": run.site["drive_id"],
+                                                        "folder_path": folder}})
     if link.status_code != 202:
         raise DemoFailure(f"POST /api/tenants/.../links answered {link.status_code}: {link.text}")
-    return Onboarded(body["tenant_id"], body["api_key"], link.json()["link_id"], folder)
+    return Onboarded(tenant_id, api_key, link.json()["link_id"], folder)
+
+
+def onboard(run: Running, project_id: int = 101, *, initial_sync: str = "standard",
+            folder_path: str | None = None, notify: list[str] | None = None,
+            settings: dict[str, Any] | None = None, tools: dict[str, str] | None = None) -> Onboarded:
+    """Create a tenant with the stack's `app` credentials and link `project_id` to the first site, with
+    `tools` (default: DOCUMENTS_ONLY)."""
+    tenant_id, api_key = create_tenant(run, notify=notify, settings=settings)
+    folder = folder_path or f"Projects/Riverside {uuid.uuid4().hex[:6]}"
+    return _add_link(run, tenant_id, api_key, folder, {
+        "procore_project_id": project_id, "initial_sync": initial_sync,
+        "tools": DOCUMENTS_ONLY if tools is None else tools})
+
+
+def link_company_documents(run: Running, tenant: Onboarded, folder_path: str, *,
+                           initial_sync: str = "standard") -> Onboarded:
+    """One more link of `tenant`'s: the company's Documents tool (`"procore_company_documents": true`, two-way
+    by default) into `folder_path`; its tree mirrors directly below that folder."""
+    return _add_link(run, tenant.tenant_id, tenant.api_key, folder_path,
+                     {"procore_company_documents": True, "initial_sync": initial_sync})
+
+
+def onboard_company(run: Running, folder_path: str, *, initial_sync: str = "standard",
+                    name: str = "Acme Company Docs") -> Onboarded:
+    """A new tenant (the stack's `app` credentials) whose one link is the company's Documents."""
+    tenant_id, api_key = create_tenant(run, name=name)
+    return _add_link(run, tenant_id, api_key, folder_path,
+                     {"procore_company_documents": True, "initial_sync": initial_sync})
 
 
 def link_status(run: Running, ob: Onboarded) -> dict[str, Any]:

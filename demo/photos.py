@@ -5,17 +5,16 @@ holds every album and image per the mapping, and one live photo in each directio
 
 from __future__ import annotations
 
-import io
 import sys
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import BinaryIO, TextIO
+from typing import TextIO
 
 from demo.arrival import Arrivals
 from demo.onboarding import Onboarded
 from demo.stack import Running
 from demo.trees import quickxor_of
+from demo.uploads import upload_bytes
 from demo.waiting import DemoFailure
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
@@ -38,24 +37,12 @@ def _jpeg(label: str) -> bytes:
     return b"\xff\xd8\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text + b"\xff\xd9"
 
 
-class BytesSource:
-    """Bytes in memory as a Procore upload's source."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> AbstractContextManager[BinaryIO]:
-        return io.BytesIO(self.data)
-
-
 @dataclass
 class PhotoCount:
     albums: int
     images: int
+    mapped: dict[str, str] = field(default_factory=dict)   # album name in Procore -> its legal folder name
+    twice: list[str] = field(default_factory=list)         # the disambiguated file names of a name used twice
 
 
 def add_duplicate_name(client: ProcoreClient, project_id: int) -> None:
@@ -66,8 +53,8 @@ def add_duplicate_name(client: ProcoreClient, project_id: int) -> None:
     scope = Scope.project(project_id)
     for phone in ("phone A", "phone B"):
         data = _jpeg(f"{TWICE} from {phone}")
-        upload = client.uploads.upload(scope, BytesSource(data), filename=TWICE, content_type="image/jpeg")
-        client.photos.create_image(project_id, upload_uuid=upload.uuid, image_name=TWICE, album_id=albums[0].id,
+        uuid = upload_bytes(client, scope, TWICE, data, "image/jpeg")
+        client.photos.create_image(project_id, upload_uuid=uuid, image_name=TWICE, album_id=albums[0].id,
                                    description=f"taken with {phone}")
 
 
@@ -78,11 +65,13 @@ def _suffixed(name: str, image_id: int) -> str:
 
 def check_photos(run: Running, ob: Onboarded, project_id: int) -> PhotoCount:
     """Every live album is a folder of its legal name under `Photos`, album-less images are in
-    `Unclassified`, every image is there exactly once with its size (one name twice in an album: the
-    later as `name (<id>).ext`). DemoFailure listing what differs."""
+    `Unclassified`, every image is there exactly once with its size (one name twice in an album: one of
+    them, the later to arrive, as `name (<its id>).ext`). DemoFailure listing what differs."""
     client = run.procore_client("user")
     graph, drive = run.graph_session("user"), run.site["drive_id"]
-    albums = {a.id: sharepoint_name(a.name, is_folder=True) for a in client.photos.albums(project_id)}
+    listed = list(client.photos.albums(project_id))
+    albums = {a.id: sharepoint_name(a.name, is_folder=True) for a in listed}
+    mapped = {a.name: albums[a.id] for a in listed if albums[a.id] != a.name}
     want: dict[str, list[Image]] = {name: [] for name in albums.values()}
     for image in client.photos.images(project_id):
         folder = albums[image.image_category_id] if image.image_category_id is not None else UNSORTED
@@ -94,6 +83,7 @@ def check_photos(run: Running, ob: Onboarded, project_id: int) -> PhotoCount:
         folder.name or "": {c.name or "": c for c in sp_items.iter_children(graph, drive, folder.id)}
         for folder in sp_items.iter_children(graph, drive, root.id) if folder.is_folder}
     problems: list[str] = []
+    twice: list[str] = []
     for folder in sorted(set(want) | set(have)):
         files, images = have.get(folder), want.get(folder, [])
         if files is None:
@@ -101,13 +91,21 @@ def check_photos(run: Running, ob: Onboarded, project_id: int) -> PhotoCount:
             continue
         if len(files) != len(images):
             problems.append(f"{folder!r}: {len(images)} images in Procore, {len(files)} files in SharePoint")
+        # Each image its own file: of two images of one name, whichever arrived second has `name (<its id>).ext`
+        # (an id's own name, so it is matched first); the other has the plain name.
+        suffixed = {image.id: _suffixed(image.filename or "", image.id) for image in images}
+        taken = {n for i in images if (n := suffixed[i.id]) in files and files[n].size == i.size}
+        twice += sorted(taken)
         for image in images:
-            names = (image.filename or "", _suffixed(image.filename or "", image.id))
-            if not any(n in files and files[n].size == image.size for n in names):
+            if suffixed[image.id] in taken:
+                continue
+            plain = image.filename or ""
+            if plain in taken or plain not in files or files[plain].size != image.size:
                 problems.append(f"{folder}/{image.filename} ({image.id}) is not in SharePoint")
+            taken.add(plain)
     if problems:
         raise DemoFailure("SharePoint's Photos do not match Procore:\n  " + "\n  ".join(problems[:15]))
-    return PhotoCount(albums=len(want), images=sum(len(v) for v in want.values()))
+    return PhotoCount(albums=len(want), images=sum(len(v) for v in want.values()), mapped=mapped, twice=twice)
 
 
 class PhotoEdits(Arrivals):
@@ -126,9 +124,8 @@ class PhotoEdits(Arrivals):
             raise DemoFailure(f"no album {LIVE_ALBUM!r} in the Procore project")
         folder = f"{self.ob.folder_path}/{TOOL_FOLDER}/{sharepoint_name(LIVE_ALBUM, is_folder=True)}"
         data = _jpeg(FROM_PROCORE)
-        upload = self.procore.uploads.upload(Scope.project(self.project_id), BytesSource(data),
-                                             filename=FROM_PROCORE, content_type="image/jpeg")
-        self.procore.photos.create_image(self.project_id, upload_uuid=upload.uuid, image_name=FROM_PROCORE,
+        uuid = upload_bytes(self.procore, Scope.project(self.project_id), FROM_PROCORE, data, "image/jpeg")
+        self.procore.photos.create_image(self.project_id, upload_uuid=uuid, image_name=FROM_PROCORE,
                                          album_id=album.id, description="added in Procore")
         want = quickxor_of(iter([data]))
         self.arrive(f"photo added in Procore: {FROM_PROCORE!r}", "SharePoint",

@@ -1,5 +1,5 @@
-"""The closing summary: what synced (files, folders, bytes, time), the live changes, a PDF of each record
-tool and the live RFI edit, skipped items with
+"""The closing summary: what synced (files, folders, bytes, time; the company's Documents too), the live
+changes, the items per tool, a PDF of each record tool and the live RFI edit, skipped items with
 reasons, the notification email as read back from the mailbox, the product's API calls per endpoint
 from both emulators' `/_emulator/stats`, and the dashboard's URL and a one-time sign-in link for the demo's tenant.
 """
@@ -32,6 +32,7 @@ class Summary:
     tools: dict[str, dict[str, Any]] = field(default_factory=dict)   # the link status's tool_status, tools on
     records: dict[str, str] = field(default_factory=dict)   # record tool folder -> one PDF of it in SharePoint
     rfi_edit_seconds: float | None = None                    # a live RFI edit until its PDF's new version
+    company: Comparison | None = None                        # the company Documents link's tree check
 
 
 def mb(n: int) -> str:
@@ -58,14 +59,20 @@ def write(s: Summary, out: TextIO) -> None:
         f"== Summary: {s.project} ==",
         f"In SharePoint: {c.found_files} files and {c.found_folders} folders "
         f"(expected {c.expected_files} and {c.expected_folders}), {mb(c.bytes)}",
+    ]
+    if s.company is not None:
+        k = s.company
+        lines.append(f"Company docs:  {k.found_files} files and {k.found_folders} folders in SharePoint "
+                     f"(expected {k.expected_files} and {k.expected_folders}), {mb(k.bytes)}")
+    lines += [
         f"Initial sync:  {s.initial_seconds:.1f} s ({rate:.1f} files/s)",
         f"Live changes:  {len(s.changes)} arrived, "
         f"slowest {max((ch.seconds for ch in s.changes), default=0.0):.1f} s",
     ]
     lines += [f"  {ch.seconds:5.1f} s  {ch.what}" for ch in s.changes]
     if s.tools:
-        lines.append("Per tool:")
-        lines += [f"  {tool:<12} {t.get('mode', '?'):<8} " + ", ".join(
+        lines.append("Per tool (items by state):")
+        lines += [f"  {tool:<18} {t.get('mode', '?'):<8} " + ", ".join(
             f"{n} {state}" for state, n in (t.get("counts") or {}).items()) for tool, t in s.tools.items()]
     lines.append(f"Records:       {len(s.records)} one-way tools, one PDF each shown")
     lines += [f"  {folder}: {name}" for folder, name in s.records.items()]

@@ -1,4 +1,4 @@
-"""Both sides read back through the public APIs: a Procore project's Documents (flat index), a
+"""Both sides read back through the public APIs: a Procore project's or company's Documents (flat index), a
 SharePoint folder tree (children, recursively), QuickXorHash of bytes, and the notification
 mailbox's sent items (Graph messages API).
 """
@@ -32,7 +32,11 @@ class Node:
 
 def procore_tree(client: ProcoreClient, project_id: int) -> tuple[dict[str, Node], str]:
     """Every live folder/file of the project's Documents by id, and the root folder id."""
-    scope = Scope.project(project_id)
+    return documents_tree(client, Scope.project(project_id))
+
+
+def documents_tree(client: ProcoreClient, scope: Scope) -> tuple[dict[str, Node], str]:
+    """Every live folder/file of a Documents tool (a project's or the company's) by id, and its root folder id."""
     root = client.documents.root(scope, exclude_files=True)
     nodes: dict[str, Node] = {}
     for item in client.documents.list_documents(scope, sort="created_at"):
