@@ -5,6 +5,7 @@ other side lists it (Procore -> SharePoint and SharePoint -> Procore), and what 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -96,7 +97,7 @@ def latencies(live: LiveLink, direction: str, samples: int, tag: str, timeout: f
     for i in range(samples):
         if not keep_going():
             break
-        name, data = f"Live {tag} {direction} {i:03d}.txt", content(hash(tag) % 997, i)
+        name, data = f"Live {tag} {direction} {i:03d}.txt", content(zlib.crc32(tag.encode()) % 997, i)
         out.append((procore_to_sp if direction == "p2s" else sp_to_procore)(live, name, data, timeout))
         if keep_going():
             settle(live, timeout, quiet=quiet)
