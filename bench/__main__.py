@@ -37,7 +37,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     for name, help_ in (("files", "files added to each compared project"), ("rounds", "interleaved rounds"),
                         ("samples", "live changes timed per direction"), ("big-mib", "the big file's size"),
                         ("other-files", "the other tenant's initial sync during the live timings"),
-                        ("budget-files", "the live link's project, synced at Procore's default limits")):
+                        ("budget-files", "the live link's project: synced at Procore's default limits, and the small "
+                                         "project of the edit-cost comparison")):
         attr = name.replace("-", "_")
         ap.add_argument(f"--{name}", type=int, help=f"{help_} (default {getattr(full, attr)}, "
                                                     f"quick {getattr(QUICK, attr)})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +46,9 @@ def _big_file(dir_: Path, size: int) -> Path:
     return path
 
 
-def _wait(probe: object, timeout: float, what: str) -> None:
+def _wait(probe: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
-    while not probe():  # type: ignore[operator]
+    while not probe():
         if time.monotonic() > deadline:
             raise DemoFailure(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(POLL_S * 4)

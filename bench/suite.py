@@ -31,7 +31,7 @@ class Sizes:
     samples: int = 20            # live changes timed per direction
     big_mib: int = 2048          # the big file, each way
     other_files: int = 2000      # the other tenant's initial sync during the live timings
-    budget_files: int = 10       # the live link's project: its initial sync runs at Procore's default limits
+    budget_files: int = 10       # the live link's project: synced at Procore's default limits; the edit's small one
     timeout: float = 3600.0
 
 
