@@ -37,6 +37,7 @@ KNOWN_S = {
     "e2e/test_office_rewrite.py:live=twice": 70,
     "e2e/test_office_rewrite.py:live=once": 60,
     "e2e/test_demo.py": 55,
+    "e2e/test_bench.py": 210,    # the quick bench: its own stack, about 3.5 min beside the others
 }
 PER_TEST_S = {"e2e": 30.0, "integration": 1.0, "infra": 1.0, "unit": 0.05}
 BROAD_SCOPES = ("session", "package", "module", "class")
