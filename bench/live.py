@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.measure import QUIET_WINDOW_S, Usage, usage
-from bench.populate import BytesSource, Project, content
+from bench.populate import Project, content
 from bench.stack import BenchStack
 from demo.onboarding import Onboarded, link_status
 from demo.quiet import wait_quiet
 from demo.stack import Running
+from demo.uploads import BytesSource
 from demo.waiting import DemoFailure
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items

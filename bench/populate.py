@@ -4,38 +4,18 @@ through the public API as a person (the `user` identity), before any link exists
 
 from __future__ import annotations
 
-import io
 import random
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
 
 from demo.stack import Running
 from demo.trees import procore_tree
+from demo.uploads import BytesSource
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 
 FILES_PER_FOLDER = 50
 FIRST_FILE = "Bench File 00000.txt"
 SMALL_SIZES = (2 * 1024, 6 * 1024, 16 * 1024)   # "small file": a few KiB, as most construction documents' notes
-
-
-class BytesSource:
-    """Upload source over bytes in memory (shared.procore.uploads.UploadSource)."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def open(self) -> AbstractContextManager[BinaryIO]:
-        @contextmanager
-        def _open() -> Iterator[BinaryIO]:
-            yield io.BytesIO(self.data)
-        return _open()
 
 
 def content(seed: int, index: int) -> bytes:

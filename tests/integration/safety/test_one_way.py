@@ -202,13 +202,8 @@ def _person_makes_a_folder_with_files(env: Env, ctx: LinkContext, tmp: Path) -> 
     return str(folder.id), files
 
 
-@pytest.mark.parametrize("first", ["files", "folder"])
-def test_a_folder_deleted_in_sharepoint_is_logged_once_and_comes_back_in_any_order(
-        env: Env, tmp_path: Path, first: str) -> None:
-    """A person deletes a mirrored folder in SharePoint under a one-way link; the delta reports the folder and
-    each file deleted, every report delivered twice, the files' first or the folder's first. A file's restore
-    mirrors its missing parent anew before the folder's own report is seen: the folder's delete is still
-    logged exactly once, the folder comes back with both files, and Procore keeps everything."""
+def _one_way_folder_mirrored(env: Env, tmp_path: Path) -> tuple[LinkContext, str, list[str]]:
+    """A one-way Documents link whose person-made folder of two files is mirrored to SharePoint."""
     ctx = env.live_context(started=True)
     link = ctx.link
     env.repos.links.mutate(link.tenant_id, link.link_id, lambda row: row.model_copy(
@@ -221,19 +216,39 @@ def test_a_folder_deleted_in_sharepoint_is_logged_once_and_comes_back_in_any_ord
                               resource_name=adapter.resource_name(link, kind), resource_id=int(procore_id),
                               event_type="create"))
     _pump(env, link)
+    return ctx, folder_id, file_ids
+
+
+def _synced_row(env: Env, link: LinkRow, procore_id: str) -> ItemRow:
+    stored = env.repos.items.get(link.link_id, item_key("documents", procore_id))
+    assert stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id, stored
+    return stored.row  # type: ignore[no-any-return]
+
+
+def _deleted_in_sharepoint(link: LinkRow, row: ItemRow) -> SpChange:
+    return SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=row.sp_item_id or "",
+                    deleted=True, is_folder=row.kind is ItemKind.FOLDER)
+
+
+@pytest.mark.parametrize("first", ["files", "folder"])
+def test_a_folder_deleted_in_sharepoint_is_logged_once_and_comes_back_in_any_order(
+        env: Env, tmp_path: Path, first: str) -> None:
+    """A person deletes a mirrored folder in SharePoint under a one-way link; the delta reports the folder and
+    each file deleted, every report delivered twice, the files' first or the folder's first. A file's restore
+    mirrors its missing parent anew before the folder's own report is seen: the folder's delete is still
+    logged exactly once, the folder comes back with both files, and Procore keeps everything."""
+    ctx, folder_id, file_ids = _one_way_folder_mirrored(env, tmp_path)
+    link = ctx.link
 
     def twin(procore_id: str) -> ItemRow:
-        stored = env.repos.items.get(link.link_id, item_key("documents", procore_id))
-        assert stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id, stored
-        return stored.row  # type: ignore[no-any-return]
+        return _synced_row(env, link, procore_id)
 
     folder, files = twin(folder_id), [twin(f) for f in file_ids]
     with env.graph_session("user") as person:
         sp_items.delete_item(person, link.drive_id, folder.sp_item_id or "")
 
     def gone(row: ItemRow) -> SpChange:
-        return SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=row.sp_item_id or "",
-                        deleted=True, is_folder=row.kind is ItemKind.FOLDER)
+        return _deleted_in_sharepoint(link, row)
 
     reports = [gone(f) for f in files] + [gone(folder)]
     for report in reports if first == "files" else reversed(reports):
@@ -261,31 +276,18 @@ def test_a_folder_report_overlapping_a_restore_below_it_is_not_logged_twice(
     the reverse index, and before it reads the items row, a file's restore below it finds the folder gone,
     logs the folder's delete and mirrors it anew (a new SharePoint id on the same row). The report then reads
     a synced row of a live twin: its delete is still logged once, and the new twin is left in place."""
-    ctx = env.live_context(started=True)
+    ctx, folder_id, file_ids = _one_way_folder_mirrored(env, tmp_path)
     link = ctx.link
-    env.repos.links.mutate(link.tenant_id, link.link_id, lambda row: row.model_copy(
-        update={"tools": {**row.tools, ToolKey.DOCUMENTS: Mode.ONE_WAY}}))
-    _drain(env)
-    folder_id, file_ids = _person_makes_a_folder_with_files(env, ctx, tmp_path)
-    adapter = ctx.adapter(ToolKey.DOCUMENTS)
-    for procore_id, kind in [(folder_id, ItemKind.FOLDER)] + [(f, ItemKind.FILE) for f in file_ids]:
-        env.run(ProcoreChange(tenant_id=link.tenant_id, link_id=link.link_id, tool=ToolKey.DOCUMENTS,
-                              resource_name=adapter.resource_name(link, kind), resource_id=int(procore_id),
-                              event_type="create"))
-    _pump(env, link)
 
     def row_of(procore_id: str) -> ItemRow:
-        stored = env.repos.items.get(link.link_id, item_key("documents", procore_id))
-        assert stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id, stored
-        return stored.row  # type: ignore[no-any-return]
+        return _synced_row(env, link, procore_id)
 
     folder, files = row_of(folder_id), [row_of(f) for f in file_ids]
     with env.graph_session("user") as person:
         sp_items.delete_item(person, link.drive_id, folder.sp_item_id or "")
 
     def gone(row: ItemRow) -> SpChange:
-        return SpChange(tenant_id=link.tenant_id, link_id=link.link_id, sp_item_id=row.sp_item_id or "",
-                        deleted=True, is_folder=row.kind is ItemKind.FOLDER)
+        return _deleted_in_sharepoint(link, row)
 
     index = env.repos.items_by_sp
     real_get = index.get
