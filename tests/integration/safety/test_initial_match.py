@@ -21,7 +21,7 @@ from shared.models.rows import ItemState, LinkRow
 from shared.onboarding.links import create_link
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
-from shared.store.repositories import item_key
+from shared.store.repositories import ItemBySpRow, item_key
 from shared.sync import dispatch
 from tests.integration.safety.conftest import PROJECT, Env
 
@@ -142,3 +142,27 @@ def test_identical_files_are_matched_by_hash_and_nothing_is_uploaded(env: Env, t
     _fetch(env, again)
     assert env.take(env.services.settings.queue_transfer_initial) == []
     assert sum(n for r, n in _app_calls(env)[1].items() if DOWNLOAD in r) == 0
+
+
+def test_a_file_that_is_another_items_twin_is_not_matched(env: Env, tmp_path: Path) -> None:
+    link = _from_sp_link(env)
+    documents = link.tool_roots[ToolKey.DOCUMENTS].sp_item_id
+    user, graph, drive = env.procore_client("user"), env.graph_session("user"), env.site["drive_id"]
+    name, data = f"taken {link.link_id[:6]}.txt", b"identical bytes, but the SharePoint file is taken\n"
+    root = user.documents.root(SCOPE, exclude_files=True)
+    (tmp_path / "f.txt").write_bytes(data)
+    up = user.uploads.upload(SCOPE, FileSource(tmp_path / "f.txt"), filename=name)
+    procore_id = str(user.documents.create_file(SCOPE, name=name, parent_id=root.id, upload_uuid=up.uuid).id)
+    taken = sp_content.put_new_small(graph, drive, documents, name, data, "fail")
+    user.close()
+    graph.close()
+
+    fetches = _enumerate(env, link)
+    env.repos.items_by_sp.upsert(ItemBySpRow(link_id=link.link_id, sp_item_id=taken.id,
+                                             item_key=item_key("documents", "another item")))
+    _fetch(env, fetches[procore_id])
+
+    row = env.repos.items.get(link.link_id, item_key("documents", procore_id)).row
+    assert row.state is ItemState.PENDING and row.sp_item_id is None and row.upload_lease_until is None
+    sent = [m for m in env.take(env.services.settings.queue_transfer_initial) if m.get("procore_id") == procore_id]
+    assert [m["kind"] for m in sent] == ["upload_file"]    # the transfer path copies it under a name of its own
