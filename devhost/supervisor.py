@@ -76,7 +76,7 @@ class Child:
         log.close()
         self.started_at = time.monotonic()
         deadline = self.started_at + READY_TIMEOUT_S
-        while not self.ready_file.exists():
+        while (descriptor := self._read_ready()) is None:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; "
                                    f"see {self.state_dir / (self.name + '.log')}")
@@ -84,8 +84,17 @@ class Child:
                 self.stop()
                 raise RuntimeError(f"{self.name} was not ready within {READY_TIMEOUT_S:.0f} s")
             time.sleep(0.05)
-        self.descriptor = json.loads(self.ready_file.read_text())
+        self.descriptor = descriptor
         return self.descriptor
+
+    def _read_ready(self) -> dict[str, Any] | None:
+        """The ready file's descriptor, or None while it is absent or still being written (a child that
+        writes it in place is seen with an empty or partial file for a moment)."""
+        try:
+            descriptor = json.loads(self.ready_file.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+        return descriptor if isinstance(descriptor, dict) else None
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
