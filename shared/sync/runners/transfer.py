@@ -288,7 +288,8 @@ def _upload_new(ctx: LinkContext, msg: UploadFile, row: ItemRow, parent_sp: str,
             owner = _owner_of(ctx, existing.id)
             if owner not in (None, own_key):
                 continue  # another item's file: try the disambiguated name
-            if owner is None and _uploading_elsewhere(ctx, msg, row, candidate):
+            if owner is None and _uploading_elsewhere(ctx, msg, row, candidate,
+                                                      recorded_too=written_by_us(ctx, existing)):
                 continue  # another item's copy under the same SharePoint name, not recorded yet: never take it
             if existing.quick_xor_hash == msg.quickxor and existing.size == msg.size:
                 return Transfer(size=msg.size, quick_xor_hash=msg.quickxor, item=existing)  # identical: adopt
@@ -320,16 +321,23 @@ def _onto_unmapped(ctx: LinkContext, msg: UploadFile, row: ItemRow, existing: Dr
     return src.replace(existing.id)
 
 
-def _uploading_elsewhere(ctx: LinkContext, msg: UploadFile, row: ItemRow, candidate: str) -> bool:
+def _uploading_elsewhere(ctx: LinkContext, msg: UploadFile, row: ItemRow, candidate: str, *,
+                         recorded_too: bool = False) -> bool:
     """Is another item of the link being copied to this SharePoint name right now (two Procore names that
-    map to one SharePoint name, Plan.pdf and plan.pdf, copied at once)? Its upload lease is live, it has the
-    same Procore parent and its name maps to this one. The unowned file is then its, not ours to replace."""
+    map to one SharePoint name, Plan.pdf and plan.pdf, or two phones' IMG_0001.jpg, copied at once)? Its
+    upload lease is live, it has the same Procore parent and its name maps to this one. The unowned file is
+    then its, not ours to replace. `recorded_too` (the file is our own write): any such sibling counts, lease
+    or not, since the sibling may have released its lease a moment before its record lands."""
     own = item_key(msg.tool.value, msg.procore_id)
     wanted = candidate.lower()
-    for stored in ctx.services.repos.items.query(ctx.link.link_id, "upload_lease_until gt @now",
-                                                 {"now": datetime.now(UTC)}):
+    query, params = (("procore_parent_id eq @p", {"p": row.procore_parent_id})
+                     if recorded_too and row.procore_parent_id is not None
+                     else ("upload_lease_until gt @now", {"now": datetime.now(UTC)}))
+    for stored in ctx.services.repos.items.query(ctx.link.link_id, query, params):
         other = stored.row
         if item_key(other.tool.value, other.procore_id) == own or other.procore_parent_id != row.procore_parent_id:
+            continue
+        if other.tool is not msg.tool or other.state is ItemState.SKIPPED:
             continue
         try:
             name = sharepoint_name(other.procore_name, is_folder=other.kind is ItemKind.FOLDER)
