@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from shared.graph import items as sp_items
 from shared.models.api import ToolKey
 from shared.procore.models import Image
 from shared.sync.plan.vocabulary import Kind, Side
 from shared.tools.photos import SP_FOLDER, UNSORTED_NAME
-from tests.support.e2e import Onboarded, Running, onboard, quickxor_of, sp_tree
+from tests.support.e2e import Onboarded, Running, onboard, quickxor_of
 from tests.support.scenario import SEP, TAG, Entry, Event, leaf_name, parse_entry
 from tests.support.scenario_stack import Place, _label_of, _sharepoint_event, _upload, content_bytes
 
@@ -58,17 +57,7 @@ class PhotoPlace(Place):
     def sharepoint_lines(self) -> tuple[list[str], dict[str, str]]:
         """The link's Photos folder as tree lines (an empty `Unclassified` folder left out: the product
         keeps the album-less images' folder), and each path's item id."""
-        graph, drive = self.run.graph_session("user"), self.run.site["drive_id"]
-        top = sp_items.get_by_path(graph, drive, self.sp_top_path)
-        if top is None:
-            return [], {}
-        labels = self.labels()
-        lines: list[str] = []
-        ids: dict[str, str] = {}
-        for path, item in sp_tree(graph, drive, top.id):
-            rel = str(path).lstrip("/")
-            ids[rel] = item.id
-            lines.append(rel + "/" if item.is_folder else f"{rel}{SEP}{_label_of(labels, item.quick_xor_hash)}")
+        lines, ids = super().sharepoint_lines()
         if f"{UNSORTED_NAME}/" in lines and not any(line.startswith(f"{UNSORTED_NAME}/") and line != f"{UNSORTED_NAME}/"
                                                      for line in lines):
             lines.remove(f"{UNSORTED_NAME}/")
