@@ -6,8 +6,8 @@ without reading Procore's bytes, and a newer Procore version of the same size is
 
 from __future__ import annotations
 
-import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.sync import dispatch
 from tests.integration.safety.conftest import PROJECT, Env
+from tests.support.docs_sides import after_second
 
 SCOPE = Scope.project(PROJECT)
 DOWNLOAD = "/api/v5/files/"                       # the first hop of every Procore download
@@ -102,7 +103,7 @@ def test_identical_files_are_matched_by_hash_and_nothing_is_uploaded(env: Env, t
     same_sp = sp_content.put_new_small(graph, drive, documents, f"same {tag}.txt", same_bytes, "fail")
     sp_newer = procore_file(f"sp newer {tag}.txt", b"Procore's older copy\n")
     pc_old = sp_content.put_new_small(graph, drive, documents, f"pc newer {tag}.txt", b"A" * 64, "fail")
-    time.sleep(1.1)   # the newer copies below must carry a later modified time (whole seconds on both sides)
+    after_second(datetime.now(UTC))   # the newer copies below carry a later modified time (whole seconds)
     sp_new = sp_content.put_new_small(graph, drive, documents, f"sp newer {tag}.txt", b"SharePoint's newer copy\n",
                                       "fail")
     pc_newer = procore_file(f"pc newer {tag}.txt", b"B" * 64)   # same size, other bytes, newer
