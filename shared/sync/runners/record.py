@@ -52,6 +52,17 @@ def ensure_item_row(ctx: LinkContext, item: SourceItem, *, replan: bool = False)
     return stored
 
 
+_NOT_AGREEMENT = {"updated_at", "upload_lease_until"}
+
+
+def is_replay(before: ItemRow | None, after: ItemRow) -> bool:
+    """Whether recording `after` over `before` agrees nothing new: both synced with the same twin, names,
+    places, versions and hashes. Queues deliver at least once, so the same record can arrive twice; the
+    replay may still release a lease, but it is not a second `synced` event."""
+    return (before is not None and before.state is ItemState.SYNCED and after.state is ItemState.SYNCED
+            and before.model_dump(exclude=_NOT_AGREEMENT) == after.model_dump(exclude=_NOT_AGREEMENT))
+
+
 def change_of(before: ItemRow | None, after: ItemRow) -> str:
     """What a synced record did to its item, for the activity filter: `created` (it had no twin before),
     `updated` (its content), `renamed` or `moved` (only its name or place). An item whose last step failed
@@ -98,6 +109,8 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
                 "sp_parent_id": msg.sp_parent_id, "sp_name": msg.sp_name, "sp_etag": msg.sp_etag,
                 "sp_ctag": msg.sp_ctag, "sp_quickxor": msg.sp_quickxor, "size": msg.size}.items() if v is not None}
         new = current.model_copy(update=update)
+        if is_replay(current, new):   # a duplicate delivery of a record already applied: no second event
+            return new if current.upload_lease_until is not None else None
         applied.append(new)
         changes[:] = [change_of(current, new)] if msg.outcome == "synced" else []
         return new

@@ -49,6 +49,7 @@ from shared.sync.runners.planning import conflict_of, copy_beside, policy_for, w
 from shared.sync.runners.record import (
     change_of,
     forget_twin,
+    is_replay,
     live_latency_ms,
     record_conflict,
     record_result,
@@ -95,6 +96,10 @@ def _record_twin(ctx: LinkContext, tool: ToolKey, procore_id: str, kind: ItemKin
                   sp_quickxor=quickxor, size=sp.size or 0, updated_at=datetime.now(UTC),
                   previous_ids=previous_ids or [])   # a re-keyed item keeps its old ids
     before = repos.items.get(ctx.link.link_id, item_key(tool.value, procore_id))
+    if before is not None and is_replay(before.row, row.model_copy(update={"previous_ids": before.row.previous_ids})):
+        if before.row.upload_lease_until is not None:   # a duplicate delivery of a step already recorded:
+            repos.items.upsert(row)                      # it may release a lease, but it is no second event
+        return
     change = "updated" if before is None and previous_ids else change_of(before.row if before else None, row)
     repos.items.upsert(row)
     repos.items.delete(ctx.link.link_id, item_key(tool.value, PROVISIONAL + sp.id))  # from_sharepoint plan
