@@ -1,7 +1,8 @@
 """Initial sync: set up each tool's root folder, then enumerate the source page by page.
 
-Each page plans its items (a pending row each, then a folder or transfer message on the initial-sync
-queues) and hands the next page to a new message, so a project of any size is enumerated in steps
+Each page plans its items (a pending row each; the step's new folders are then mirrored through $batch,
+20 a call, and only then its files' transfer messages go on the initial-sync queues, so they find their
+parents made) and hands the next page to a new message, so a project of any size is enumerated in steps
 of seconds. Items already known (e.g. a live change got there first) are left to their own steps, unless still
 pending: then the message is sent again, in case the step that planned them died before sending it.
 Never imports azure.functions.
@@ -15,7 +16,7 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import EnumeratePage, FetchFile, MirrorFolder
-from shared.models.rows import ItemKind, ItemState, LinkRow, ToolRootState
+from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow, ToolRootState
 from shared.store.repositories import item_key
 from shared.sync.columns import ensure_titled_columns
 from shared.sync.context import LinkContext, Step
@@ -25,6 +26,7 @@ from shared.sync.privacy import private_skip
 from shared.sync.runners.completion import request_completion_check
 from shared.sync.runners.reconcile import init_watermarks
 from shared.sync.runners.record import pending_row
+from shared.sync.runners.tree import mirror_folders
 from shared.tools import is_available
 from shared.tools.base import SourceItem
 
@@ -68,7 +70,9 @@ def start_initial_sync(ctx: LinkContext) -> None:
         request_completion_check(ctx)
 
 
-def _plan(ctx: LinkContext, item: SourceItem) -> None:
+def _plan(ctx: LinkContext, item: SourceItem) -> FetchFile | ItemRow | None:
+    """Plan one item: its pending row; then the transfer message of a file, the pending row of a folder to
+    mirror, or None (skipped, or already planned and done)."""
     repos = ctx.services.repos
     row = pending_row(ctx, item)
     reason = private_skip(item, ctx.tenant.settings) \
@@ -80,35 +84,51 @@ def _plan(ctx: LinkContext, item: SourceItem) -> None:
     except errors.Conflict:
         known = repos.items.get(ctx.link.link_id, item_key(item.tool.value, item.procore_id))
         if known is None or known.row.state is not ItemState.PENDING:
-            return  # already planned and done (a redelivered page, or a live change got there first)
+            return None  # already planned and done (a redelivered page, or a live change got there first)
+        row = known.row
         # Still pending: the step that planned it may have died between the row and its message (a host
         # crash), so send the message (again); the steps it starts are idempotent.
     if reason:
         repos.record_activity(repos.new_activity(ctx.link.link_id, "skipped", tool=item.tool,
                                                  item=item.procore_id, path=item.name, detail=reason))
-        return
+        return None
+    if item.kind is ItemKind.FOLDER:
+        return row
     common = {"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id, "lane": ctx.lane,
               "tool": item.tool, "procore_id": item.procore_id}
-    if item.kind is ItemKind.FOLDER:
-        ctx.send(Step.METADATA, MirrorFolder(**common))
-    else:
-        ctx.send(Step.TRANSFER, FetchFile(**common, version=item.version or "", download_url=item.download_url,
-                                          size=item.size, modified_at=item.updated_at,
-                                          columns=ctx.adapter(item.tool).sp_columns(item)))
+    return FetchFile(**common, version=item.version or "", download_url=item.download_url, size=item.size,
+                     modified_at=item.updated_at, columns=ctx.adapter(item.tool).sp_columns(item))
+
+
+def _send_planned(ctx: LinkContext, tool: ToolKey, folders: list[ItemRow], files: list[FetchFile]) -> None:
+    """The step's new folders through $batch (any it cannot settle: their own MirrorFolder step), then
+    the files' transfer messages. A crash in between leaves pending rows: the redelivered step sends again."""
+    for procore_id in mirror_folders(ctx, tool, folders):
+        ctx.send(Step.METADATA, MirrorFolder(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=ctx.lane,
+                                             tool=tool, procore_id=procore_id))
+    for message in files:
+        ctx.send(Step.TRANSFER, message)
 
 
 def enumerate_pages(ctx: LinkContext, msg: EnumeratePage) -> None:
     adapter = ctx.adapter(msg.tool)
     page: int | None = msg.page
+    folders: list[ItemRow] = []
+    files: list[FetchFile] = []
     for _ in range(PAGES_PER_STEP):
         assert page is not None
         listing = adapter.list_page(ctx.procore, ctx.link, page)
         for source in listing.items:
             for item in synced_items(adapter, ctx.procore, ctx.link, source):   # a record: its PDF, attachments
-                _plan(ctx, item)
+                planned = _plan(ctx, item)
+                if isinstance(planned, ItemRow):
+                    folders.append(planned)
+                elif planned is not None:
+                    files.append(planned)
         page = listing.next_page
         if page is None:
             break
+    _send_planned(ctx, msg.tool, folders, files)
     if page is not None:
         ctx.send(Step.DETECT, msg.model_copy(update={"page": page}))
         return
