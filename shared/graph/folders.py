@@ -39,16 +39,18 @@ def _url(drive_id: str, folder: NewFolder) -> str:
 
 
 def create_folders(session: GraphSession, drive_id: str, folders: list[NewFolder]) -> dict[str, Created]:
-    """Create up to MAX_BATCH folders in one call, in order (each parent before its children); a failed
-    create answers every later one 424 (Graph's fully sequential batch), so the caller sends those again."""
+    """Create up to MAX_BATCH folders in one call. With a path among them (a folder under another of the
+    call) in order, parents first, and a failed create answers every later one 424 (Graph's fully
+    sequential batch), so the caller sends those again; all directly under existing folders: in parallel."""
     if not folders:
         return {}
     if len(folders) > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} folders per call")
-    requests = sequential([
-        BatchRequest(id=str(i), method="POST", url=_url(drive_id, f),
-                     body={"name": f.name, "folder": {}, CONFLICT_KEY: "fail"})
-        for i, f in enumerate(folders)])
+    requests = [BatchRequest(id=str(i), method="POST", url=_url(drive_id, f),
+                             body={"name": f.name, "folder": {}, CONFLICT_KEY: "fail"})
+                for i, f in enumerate(folders)]
+    if any(f.path for f in folders):
+        requests = sequential(requests)
     answers = run_batch(session, requests)
     out: dict[str, Created] = {}
     for i, f in enumerate(folders):

@@ -14,6 +14,8 @@ import logging
 
 from shared import errors
 from shared.graph import items as sp_items
+from shared.graph.batch import MAX_BATCH
+from shared.graph.folders import Created, NewFolder, create_folders
 from shared.models.api import Mode, ToolKey
 from shared.models.messages import EnumeratePage, FetchFile, MirrorFolder
 from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow, ToolRootState
@@ -45,16 +47,16 @@ def start_initial_sync(ctx: LinkContext) -> None:
         raise errors.InvariantBroken(f"link {link.link_id} has no SharePoint root folder id")
     init_watermarks(ctx)  # the reconcile timer starts from here: changes during the sync, not the whole project
     roots: dict[ToolKey, ToolRootState] = dict(link.tool_roots)
+    wanted: dict[ToolKey, ToolRootState] = {}
     for tool in _active_tools(link):
         if tool in roots:
             continue
         root = ctx.adapter(tool).root(ctx.procore, link)
         if root.sp_columns:    # the library's columns, once here rather than by every upload step at once
             ensure_titled_columns(ctx.graph, link.drive_id, list(root.sp_columns))
-        sp_id = link.root_item_id
-        if root.sp_folder_name:
-            sp_id = sp_items.ensure_folder(ctx.graph, link.drive_id, link.root_item_id, root.sp_folder_name).id
-        roots[tool] = ToolRootState(procore_id=root.procore_id, sp_item_id=sp_id, sp_folder_name=root.sp_folder_name)
+        wanted[tool] = ToolRootState(procore_id=root.procore_id, sp_item_id=link.root_item_id,
+                                     sp_folder_name=root.sp_folder_name)
+    roots.update(_tool_folders(ctx, link.root_item_id, wanted))
 
     def change(current: LinkRow | None) -> LinkRow | None:
         if current is None:
@@ -68,6 +70,24 @@ def start_initial_sync(ctx: LinkContext) -> None:
             ctx.send(Step.DETECT, EnumeratePage(tenant_id=link.tenant_id, link_id=link.link_id, tool=tool, page=1))
     if not _active_tools(link):
         request_completion_check(ctx)
+
+
+def _tool_folders(ctx: LinkContext, root_id: str, wanted: dict[ToolKey, ToolRootState]) -> dict[ToolKey, ToolRootState]:
+    """The tools' folders under the link's folder, made in one $batch (in parallel); one already there (a
+    redelivery) or a failed create is ensured on its own. A tool without a folder name uses the link's."""
+    named = {tool: state for tool, state in wanted.items() if state.sp_folder_name}
+    made: dict[str, Created] = {}
+    for start in range(0, len(named), MAX_BATCH):
+        part = list(named.items())[start:start + MAX_BATCH]
+        made.update(create_folders(ctx.graph, ctx.link.drive_id, [
+            NewFolder(key=tool.value, anchor_id=root_id, name=state.sp_folder_name or "") for tool, state in part]))
+    out = dict(wanted)
+    for tool, state in named.items():
+        item = made[tool.value].item
+        if item is None:
+            item = sp_items.ensure_folder(ctx.graph, ctx.link.drive_id, root_id, state.sp_folder_name or "")
+        out[tool] = state.model_copy(update={"sp_item_id": item.id})
+    return out
 
 
 def _plan(ctx: LinkContext, item: SourceItem) -> FetchFile | ItemRow | None:
