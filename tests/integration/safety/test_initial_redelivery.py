@@ -23,6 +23,13 @@ def _ours(messages: list[dict[str, Any]], link_id: str, kind: str) -> set[str]:
     return {str(m["procore_id"]) for m in messages if m["link_id"] == link_id and m["kind"] == kind}
 
 
+def _files(messages: list[dict[str, Any]], link_id: str) -> set[str]:
+    """The files whose transfer the messages start: one FetchFile each, or small ones in CopyBatch messages."""
+    batched = {str(f["fetch"]["procore_id"]) for m in messages if m["link_id"] == link_id
+               and m["kind"] == "copy_batch" for f in m["files"]}
+    return _ours(messages, link_id, "fetch_file") | batched
+
+
 def _folders(env: Env, link_id: str) -> dict[str, ItemRow]:
     return {s.row.procore_id: s.row for s in env.repos.items.query(link_id) if s.row.kind is ItemKind.FOLDER}
 
@@ -42,7 +49,7 @@ def test_a_redelivered_page_sends_again_what_its_pending_items_wait_for(env: Env
     env.take(settings.queue_metadata_initial)
     env.graph_emulator("/_emulator/reset-stats", {})
     env.run(EnumeratePage.model_validate(pages[0]))
-    files = _ours(env.take(settings.queue_transfer_initial), link.link_id, "fetch_file")
+    files = _files(env.take(settings.queue_transfer_initial), link.link_id)
     assert files
     assert not _ours(env.take(settings.queue_metadata_initial), link.link_id, "mirror_folder")
     folders = _folders(env, link.link_id)
@@ -62,7 +69,7 @@ def test_a_redelivered_page_sends_again_what_its_pending_items_wait_for(env: Env
 
     # The messages above died with the host (taken, never run): the page's redelivery sends them again.
     env.run(EnumeratePage.model_validate(pages[0]))
-    assert _ours(env.take(settings.queue_transfer_initial), link.link_id, "fetch_file") == files
+    assert _files(env.take(settings.queue_transfer_initial), link.link_id) == files
     assert not _ours(env.take(settings.queue_metadata_initial), link.link_id, "mirror_folder")
     env.take(settings.queue_initial_sync)
 
@@ -77,7 +84,7 @@ def test_a_redelivered_page_sends_again_what_its_pending_items_wait_for(env: Env
     env.run(EnumeratePage.model_validate(pages[0]))
     again = env.take(settings.queue_metadata_initial)
     assert _ours(again, link.link_id, "mirror_folder") == {pid}
-    assert _ours(env.take(settings.queue_transfer_initial), link.link_id, "fetch_file") == files
+    assert _files(env.take(settings.queue_transfer_initial), link.link_id) == files
     env.take(settings.queue_initial_sync)
     mirror = next(m for m in again if m["link_id"] == link.link_id and m["kind"] == "mirror_folder")
     body = MirrorFolder.model_validate(mirror).model_dump_json()
