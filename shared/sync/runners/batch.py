@@ -6,7 +6,9 @@ queries, leases the pending ones in one table transaction, downloads each into m
 parent as a new file (conflictBehavior fail), a few at a time so latency overlaps, then records them all at
 once (runners/record.py `record_batch`). Whatever is not plain -- a row no longer pending or leased, a name
 taken (409, also our own file of a replayed batch: the per-file path adopts identical bytes), a download or
-upload that fails -- goes to its own FetchFile, which keeps every guarantee of the per-file path.
+upload that fails -- goes to its own FetchFile, which keeps every guarantee of the per-file path. A file another
+step holds (most often a duplicate delivery of this batch, which queues deliver at least once) goes there
+CONTENDED_DELAY_S later, so its step usually finds it copied rather than downloading it again.
 Never imports azure.functions.
 """
 
@@ -37,6 +39,7 @@ log = logging.getLogger("pcsync.sync")
 MAX_BATCH_FILES = 20
 MAX_BATCH_JSON = 40 * 1024          # raw bytes of one message (64 KiB once base64-encoded, with room)
 BATCH_THREADS = 4
+CONTENDED_DELAY_S = 10.0            # a file another step holds goes to its own step this much later
 KEYS_PER_QUERY = 14                 # Table Storage: at most 15 comparisons a filter, one is the partition
 
 
@@ -86,17 +89,20 @@ def copy_batch(ctx: LinkContext, msg: CopyBatch) -> None:
     rows = _read_rows(ctx, msg)
     now = datetime.now(UTC)
     fallback: list[BatchedFile] = []
+    contended: list[BatchedFile] = []     # another step holds the file: its own step later, likely a no-op then
     todo: list[tuple[BatchedFile, Stored[ItemRow]]] = []
     for file in msg.files:
         stored = rows.get(file.fetch.procore_id)
         if stored is not None and version_already_synced(stored.row, file.fetch.version):
             continue                      # a duplicate delivery (or a live change) copied it already
-        if stored is None or not _plain(stored.row, now):
+        if stored is not None and _leased_elsewhere(stored.row, now):
+            contended.append(file)
+        elif stored is None or not _plain(stored.row, now):
             fallback.append(file)
         else:
             todo.append((file, stored))
     leased = _lease(ctx, todo, now)
-    fallback.extend(file for (file, _), lease in zip(todo, leased, strict=True) if lease is None)
+    contended.extend(file for (file, _), lease in zip(todo, leased, strict=True) if lease is None)
     mine = [(file, lease) for (file, _), lease in zip(todo, leased, strict=True) if lease is not None]
     results = _copy_all(ctx, [(file, lease.row) for file, lease in mine])
     copies: list[BatchCopy] = []
@@ -113,6 +119,13 @@ def copy_batch(ctx: LinkContext, msg: CopyBatch) -> None:
     record_batch(ctx, msg.tool, copies, released)
     for file in fallback:
         ctx.send(Step.TRANSFER, file.fetch)
+    for file in contended:   # a duplicate delivery of this batch, most often: let the holder finish first
+        ctx.send(Step.TRANSFER, file.fetch, delay_s=CONTENDED_DELAY_S)
+
+
+def _leased_elsewhere(row: ItemRow, now: datetime) -> bool:
+    """Another step holds the row's upload lease: it records the file or, failing, its message comes back."""
+    return row.state is ItemState.PENDING and row.upload_lease_until is not None and row.upload_lease_until > now
 
 
 def _plain(row: ItemRow, now: datetime) -> bool:

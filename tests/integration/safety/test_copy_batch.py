@@ -11,6 +11,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from azure.storage.queue import QueueClient
+
 from shared.graph import content as sp_content
 from shared.graph import items as sp_items
 from shared.graph.quickxor import QuickXorHash
@@ -141,8 +143,13 @@ def test_what_is_not_plain_leaves_the_batch_for_its_own_step(env: Env) -> None:
 
     env.graph_emulator("/_emulator/reset-stats", {})
     fell_back = _deliver(env, message)
-    assert sorted(m["procore_id"] for m in fell_back if m["kind"] == "fetch_file") == sorted(
-        [taken["fetch"]["procore_id"], leased["fetch"]["procore_id"]])
+    assert [m["procore_id"] for m in fell_back if m["kind"] == "fetch_file"] == [taken["fetch"]["procore_id"]]
+    queue = QueueClient.from_connection_string(env.services.settings.storage.connection_string or "",
+                                               env.services.settings.queue_transfer_initial)
+    assert queue.get_queue_properties().approximate_message_count == 1   # the leased one's step, delayed
+    queue.clear_messages()                                               # (not the next test's to meet)
+    assert queue.get_queue_properties().approximate_message_count == 0
+    queue.close()
     assert _puts(env) == len(files) - 2               # the live one not uploaded again; the leased one not tried
     after = _rows(env, link)
     assert after[live["fetch"]["procore_id"]] == before[live["fetch"]["procore_id"]]
