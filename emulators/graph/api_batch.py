@@ -2,7 +2,8 @@
 
 Each inner request runs through the full pipeline (auth, throttling, stats) with the outer
 Authorization header, so an inner 429 with Retry-After hides inside the 200 envelope. Responses are
-returned in an arbitrary order; clients correlate by id.
+returned in an arbitrary order; clients correlate by id. As Graph, a batch is fully parallel (no
+dependsOn) or fully sequential (every request after the first has one, on earlier requests only).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from starlette.responses import Response
 
 from emulators.graph import errors
 from emulators.graph.web import Ctx, json_response, route
+
+INNER_CLIENT = ("batch", 0)   # the ASGI client of a request run inside a $batch (stats tell them apart)
 
 
 def _canonical(name: str) -> str:
@@ -44,10 +47,19 @@ def _validate(requests: Any, limit: int) -> list[dict[str, Any]]:
         seen.add(r["id"].lower())
         if "body" in r and not {k.lower() for k in (r.get("headers") or {})} & {"content-type"}:
             raise _bad(f"Write request id : {r['id']} does not contain Content-Type header or body.")
+    earlier: set[str] = set()
     for r in requests:
-        for dep in r.get("dependsOn") or []:
-            if str(dep).lower() not in seen:
-                raise _bad(f"Request id '{r['id']}' depends on unknown request '{dep}'.")
+        deps = r.get("dependsOn") or []
+        if not isinstance(deps, list):
+            raise _bad(f"Request id '{r['id']}': 'dependsOn' must be an array.")
+        for dep in deps:
+            if str(dep).lower() not in earlier:
+                raise _bad(f"Invalid dependency for request Id: {r['id']}. A request can only depend on a "
+                           f"request before it in the batch.")
+        earlier.add(r["id"].lower())
+    with_deps = [bool(r.get("dependsOn")) for r in requests[1:]]
+    if any(with_deps) and not all(with_deps):
+        raise _bad("Batch should be either fully sequential or fully parallel.")
     return requests
 
 
@@ -71,7 +83,7 @@ async def _run_one(ctx: Ctx, spec: dict[str, Any]) -> dict[str, Any]:
     scope = {"type": "http", "method": spec["method"].upper(), "path": "/v1.0" + path,
              "raw_path": ("/v1.0" + path).encode(), "query_string": query.encode(),
              "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
-             "scheme": "http", "server": ctx.request.scope.get("server"), "client": ("batch", 0),
+             "scheme": "http", "server": ctx.request.scope.get("server"), "client": INNER_CLIENT,
              "root_path": "", "http_version": "1.1"}
     sent = False
 

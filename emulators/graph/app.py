@@ -45,7 +45,9 @@ def _finish(rt: Runtime, request: Request, resp: Response, request_id: str, clie
     resp.headers["client-request-id"] = request.headers.get("client-request-id") or request_id
     n_in = int(request.headers.get("content-length") or 0)
     n_out = int(resp.headers.get("content-length") or len(getattr(resp, "body", b"") or b""))
-    rt.faults.count(client_id, request.method, template, n_in, n_out, request.headers.get("user-agent"))
+    inner = tuple(request.scope.get("client") or ()) == api_batch.INNER_CLIENT
+    rt.faults.count(client_id, request.method, template, n_in, n_out, request.headers.get("user-agent"),
+                    batched=inner)
     return resp
 
 

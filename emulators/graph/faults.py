@@ -54,6 +54,7 @@ class Faults:
         self.upload_drops: list[int] = []
         self.download_drops: list[int] = []
         self.calls: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.batched: dict[str, int] = defaultdict(int)      # of calls: requests run inside a $batch
         self.bytes_in: dict[str, int] = defaultdict(int)
         self.bytes_out: dict[str, int] = defaultdict(int)
         self.agents: dict[str, set[str]] = defaultdict(set)
@@ -97,11 +98,15 @@ class Faults:
             return self.download_drops.pop(0) if self.download_drops else None
 
     def count(self, client_id: str, method: str, template: str, n_in: int, n_out: int,
-              user_agent: str | None = None) -> None:
+              user_agent: str | None = None, batched: bool = False) -> None:
+        """One API request; `batched`: it ran inside a $batch (counted like any other, as Graph's limits
+        count it, and also in `batched`, so calls - batched is what was sent over the wire)."""
         with self.lock:
             if user_agent:
                 self.agents[client_id].add(user_agent)
             self.calls[(client_id, method, template)] += 1
+            if batched:
+                self.batched[client_id] += 1
             self.bytes_in[client_id] += n_in
             self.bytes_out[client_id] += n_out
 
@@ -109,11 +114,12 @@ class Faults:
         with self.lock:
             by_client: dict[str, dict[str, object]] = {}
             for (client, method, template), n in sorted(self.calls.items()):
-                entry = by_client.setdefault(client, {"calls": 0, "routes": {}, "bytes_in": 0,
+                entry = by_client.setdefault(client, {"calls": 0, "batched": 0, "routes": {}, "bytes_in": 0,
                                                       "bytes_out": 0, "user_agents": []})
                 entry["calls"] = int(entry["calls"]) + n  # type: ignore[call-overload]
                 entry["routes"][f"{method} {template}"] = n  # type: ignore[index]
             for client, entry in by_client.items():
+                entry["batched"] = self.batched[client]
                 entry["bytes_in"] = self.bytes_in[client]
                 entry["bytes_out"] = self.bytes_out[client]
                 entry["user_agents"] = sorted(self.agents.get(client, ()))
@@ -123,6 +129,7 @@ class Faults:
     def reset_stats(self) -> None:
         with self.lock:
             self.calls.clear()
+            self.batched.clear()
             self.bytes_in.clear()
             self.bytes_out.clear()
             self.agents.clear()

@@ -3,6 +3,8 @@
 The outer answer is 200 even when inner requests fail. Inner requests throttled with Retry-After
 (and those that then failed their dependsOn with 424) are sent again in a new batch after the
 longest Retry-After among them, when that wait is short; otherwise their answers are returned as is.
+Graph takes a batch only fully parallel (no dependsOn) or fully sequential (every request after the
+first depends on earlier ones): `sequential` builds the latter, and a retried remainder stays valid.
 """
 
 from __future__ import annotations
@@ -54,6 +56,24 @@ class BatchResponse(BaseModel):
         return 200 <= self.status < 300
 
 
+def sequential(requests: list[BatchRequest]) -> list[BatchRequest]:
+    """The requests as a chain, each after the one before it (Graph runs them in this order; a failure
+    answers every later one 424). For requests that must run in order, e.g. a folder and then its child."""
+    return [r.model_copy(update={"depends_on": [requests[i - 1].id]}) if i else
+            r.model_copy(update={"depends_on": []}) for i, r in enumerate(requests)]
+
+
+def _valid(requests: list[BatchRequest]) -> list[BatchRequest]:
+    """A retried remainder whose dependencies were partly dropped: chained where it became mixed."""
+    later = requests[1:]
+    if not any(r.depends_on for r in later) or all(r.depends_on for r in later):
+        return requests
+    out = [requests[0]]
+    for r in later:
+        out.append(r if r.depends_on else r.model_copy(update={"depends_on": [out[-1].id]}))
+    return out
+
+
 def _send(session: GraphSession, requests: list[BatchRequest]) -> dict[str, BatchResponse]:
     resp = session.request("POST", "/$batch", json={"requests": [r.wire() for r in requests]},
                            route="/$batch", idempotent=False)
@@ -91,7 +111,7 @@ def _run_chunk(session: GraphSession, chunk: list[BatchRequest]) -> dict[str, Ba
             return results
         again = {r.id for r in throttled}
         again |= {r.id for r in todo if answers[r.id].status == 424 and set(r.depends_on) & again}
-        todo = [r.model_copy(update={"depends_on": [d for d in r.depends_on if d in again]})
-                for r in todo if r.id in again]
+        todo = _valid([r.model_copy(update={"depends_on": [d for d in r.depends_on if d in again]})
+                       for r in todo if r.id in again])
         session.sleep(wait)
     return results

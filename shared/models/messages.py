@@ -105,6 +105,27 @@ class UploadFile(_Message):
     columns: dict[str, str] = {}          # SharePoint column values written after the upload, by title
 
 
+class BatchedFile(BaseModel):
+    """One small file of a CopyBatch: its own FetchFile (sent as it is when the file falls back to the
+    per-file path) and where it goes in SharePoint (the parent folder's id and the legal name, as planned)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fetch: FetchFile
+    sp_parent_id: str
+    sp_name: str
+
+
+class CopyBatch(_Message):
+    """Initial sync: small new files of one tool copied Procore -> SharePoint in one step, each by simple
+    upload into its known parent (transfer-initial queue); a file that is not plain goes to its FetchFile."""
+
+    kind: Literal["copy_batch"] = "copy_batch"
+    lane: Lane = Lane.INITIAL
+    tool: ToolKey
+    files: list[BatchedFile] = Field(min_length=1)
+
+
 class TransferChunk(_Message):
     """One step of a large transfer (transfer queue): the range at `offset` of the transfer's phase.
     Keyed like its progress row (direction, tool, item, source version): a step whose offset is
@@ -297,7 +318,7 @@ DetectMessage = Annotated[
     | ReconcileLink | GraphNotices | CheckLink,
     Field(discriminator="kind"),
 ]
-TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore | TransferChunk | WriteBeside,
+TransferMessage = Annotated[FetchFile | UploadFile | SpToProcore | TransferChunk | WriteBeside | CopyBatch,
                             Field(discriminator="kind")]
 MetadataMessage = Annotated[MirrorFolder | SpMetadata | ProcoreMetadata, Field(discriminator="kind")]
 

@@ -104,6 +104,15 @@ class Repositories:
         self.activity.upsert(row)
         recorded(row.event, row.tool.value if row.tool else None)
 
+    def record_activities(self, rows: list[ActivityRow]) -> None:
+        """`record_activity` of many events: one transaction per partition (link and day) and 100 rows."""
+        operation = current_operation_id()
+        stamped = [row if row.operation_id is not None else row.model_copy(update={"operation_id": operation})
+                   for row in rows]
+        self.activity.upsert_many(stamped)
+        for row in stamped:
+            recorded(row.event, row.tool.value if row.tool else None)
+
     def new_activity(self, link_id: str, event: str, at: datetime | None = None, **fields: object) -> ActivityRow:
         at = at or datetime.now(UTC)
         return ActivityRow.model_validate(

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from shared import errors
 from shared.store.entity import RowT, from_entity, to_entity
 
 DEFAULT_MUTATE_ATTEMPTS = 8
+MAX_TRANSACTION = 100   # Table Storage: at most 100 operations of one partition (and 4 MiB) per transaction
+_LOST_RACE = frozenset({409, 412, 404})   # exists already / changed / gone: that row's race, not the call's
 # Characters Table Storage forbids in PartitionKey/RowKey (plus control characters).
 _FORBIDDEN_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
 _MAX_KEY_BYTES = 1024
@@ -117,6 +119,65 @@ class TableRepository(Generic[RowT]):
         pk, rk = self.keys_of(row)
         meta = self.table.upsert_entity(to_entity(row, pk, rk), mode=UpdateMode.REPLACE)
         return Stored(row, meta["etag"])
+
+    def create_many(self, rows: Sequence[RowT]) -> list[Stored[RowT] | None]:
+        """Insert rows in transactions (one per partition and MAX_TRANSACTION rows): per row its Stored, or
+        None when a row of its keys exists already (that row is left out and the rest sent again)."""
+        return self._transact([(row, ("create", self._entity(row))) for row in rows])
+
+    def replace_many(self, rows: Sequence[tuple[RowT, str]]) -> list[Stored[RowT] | None]:
+        """`replace` of many rows in transactions: per row its Stored, or None when it no longer has its
+        ETag (changed or deleted since it was read: left out, the rest written)."""
+        conditional = {"mode": UpdateMode.REPLACE, "match_condition": MatchConditions.IfNotModified}
+        return self._transact([(row, ("update", self._entity(row), {**conditional, "etag": etag}))
+                               for row, etag in rows])
+
+    def upsert_many(self, rows: Sequence[RowT]) -> list[Stored[RowT] | None]:
+        """`upsert` of many rows in transactions (single-writer rows only, as `upsert`)."""
+        return self._transact([(row, ("upsert", self._entity(row), {"mode": UpdateMode.REPLACE})) for row in rows])
+
+    def _entity(self, row: RowT) -> dict[str, object]:
+        pk, rk = self.keys_of(row)
+        return to_entity(row, pk, rk)
+
+    def _transact(self, ops: list[tuple[RowT, tuple[Any, ...]]]) -> list[Stored[RowT] | None]:
+        """Run the operations a partition and MAX_TRANSACTION at a time. A transaction is all or nothing: one
+        that fails on a row's race (exists, changed, gone) is sent again without the row it names, which is
+        then tried on its own (the service's index of the failed operation is only a hint)."""
+        out: list[Stored[RowT] | None] = [None] * len(ops)
+        by_partition: dict[str, list[int]] = {}
+        for index, (row, _) in enumerate(ops):
+            by_partition.setdefault(self.keys_of(row)[0], []).append(index)
+        for indexes in by_partition.values():
+            keys = [self.keys_of(ops[i][0])[1] for i in indexes]
+            if len(set(keys)) != len(keys):
+                raise errors.InvariantBroken(f"{self._table_name}: one row twice in a transaction")
+            for start in range(0, len(indexes), MAX_TRANSACTION):
+                todo, alone = indexes[start:start + MAX_TRANSACTION], []
+                while todo:
+                    failed = self._submit(ops, todo, out)
+                    if failed is None:
+                        break
+                    alone.append(todo[failed])
+                    todo = todo[:failed] + todo[failed + 1:]
+                for i in alone:
+                    self._submit(ops, [i], out)
+        return out
+
+    def _submit(self, ops: list[tuple[RowT, tuple[Any, ...]]], todo: list[int],
+                out: list[Stored[RowT] | None]) -> int | None:
+        """One transaction of `todo`; None when written (into `out`), else the position in `todo` of the row
+        whose race failed it (a single operation's race: nothing written, its `out` stays None)."""
+        try:
+            answers = self.table.submit_transaction([ops[i][1] for i in todo])
+        except TableTransactionError as exc:
+            failed = exc.index if isinstance(exc.index, int) and 0 <= exc.index < len(todo) else 0
+            if exc.status_code not in _LOST_RACE:
+                raise
+            return None if len(todo) == 1 else failed
+        for i, meta in zip(todo, answers, strict=True):
+            out[i] = Stored(ops[i][0], _etag(meta))
+        return None
 
     def delete(self, partition_key: str, row_key: str, etag: str | None = None) -> None:
         """Delete (conditionally when `etag` is given); deleting a missing row is not an error."""

@@ -34,6 +34,7 @@ from shared.store.queues import HOST_JSON
 from shared.sync.context import LinkContext, load_context
 from shared.sync.deferral import UNBOUND_SCOPE, Deferrals, deferral_key
 from shared.sync.runners import (
+    batch,
     beside,
     check,
     completion,
@@ -95,6 +96,7 @@ RUNNERS: dict[type[BaseModel], Runner] = {
     m.SpMetadata: lambda ctx, msg, _: metadata.sp_metadata(ctx, msg),
     m.FetchFile: lambda ctx, msg, _: initial_match.fetch_file(ctx, msg),
     m.UploadFile: lambda ctx, msg, _: transfer.upload_file(ctx, msg),
+    m.CopyBatch: lambda ctx, msg, _: batch.copy_batch(ctx, msg),
     m.WriteBeside: lambda ctx, msg, _: beside.write_beside_step(ctx, msg),
     m.EnumerateSp: lambda ctx, msg, _: initial_sp.enumerate_sp(ctx, msg),
     m.DriveDelta: lambda ctx, msg, _: delta.drive_delta(ctx, msg),

@@ -158,7 +158,9 @@ def _kill_host_when(stack: StackProcess, run: Running, ob: Onboarded, synced: in
     flight; returns the link's counts at that moment."""
     def ready() -> dict[str, Any] | None:
         s = link_status(run, ob)
-        busy = s["stage"] == "initial_sync" and s["counts"]["synced"] >= synced and _running(stack, function)
+        counts = s["counts"]
+        busy = s["stage"] == "initial_sync" and counts["synced"] >= synced and counts["pending"] > 0 \
+            and _running(stack, function)
         return s if busy else None
 
     mid = wait_for(ready, 240, f"the initial sync past {synced} items with {function} running", interval=0.1)
@@ -182,8 +184,9 @@ def test_host_killed_mid_initial_sync_is_restarted_and_the_sync_completes_exactl
     run.emulator("graph", "/_emulator/faults", {"latency_ms": SLOW_GRAPH_MS})
     ob = onboard(run, PROJECT)
     stack.linked = ob
-    # Twice: while the folders are made, then while files are copied (their upload leases held).
-    first = _kill_host_when(stack, run, ob, 3, "metadata_initial")
+    # Twice: while the tree is enumerated and its folders made (one $batch per step), then while files are
+    # copied (their upload leases held).
+    first = _kill_host_when(stack, run, ob, 0, "detect_initial")
     second = _kill_host_when(stack, run, ob, first["synced"] + len(files) // 2, "transfer_initial")
     run.emulator("graph", "/_emulator/faults", {"latency_ms": 0})
 

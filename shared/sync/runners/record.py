@@ -7,11 +7,12 @@ so at-least-once delivery is harmless. Never imports azure.functions.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shared.graph.models import DriveItem
 from shared.models.api import ToolKey
-from shared.models.messages import Lane, RecordResult
+from shared.models.messages import FetchFile, Lane, RecordResult
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import ItemBySpRow, item_key
 from shared.store.tables import Stored
@@ -141,6 +142,67 @@ def record_result(ctx: LinkContext, msg: RecordResult) -> None:
         log.info("%s %s:%s %s", event, msg.tool.value, msg.procore_id, msg.reason or "",
                  extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
     if ctx.lane is Lane.INITIAL:
+        request_completion_check(ctx)
+
+
+@dataclass(frozen=True)
+class BatchCopy:
+    """One file a batch step copied: its fetch message, its row as leased, and what SharePoint made of it."""
+
+    fetch: FetchFile
+    leased: Stored[ItemRow]
+    item: DriveItem
+    parent_sp: str
+    quickxor: str
+    size: int
+
+
+def _synced(copy: BatchCopy) -> RecordResult:
+    """The record the per-file upload would make of this copy (the server's view of the write)."""
+    msg, row, item = copy.fetch, copy.leased.row, copy.item
+    return RecordResult(
+        tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane, tool=msg.tool, procore_id=msg.procore_id,
+        outcome="synced", version=msg.version, procore_name=row.procore_name,
+        procore_parent_id=row.procore_parent_id, sp_item_id=item.id, sp_parent_id=item.parent_id or copy.parent_sp,
+        sp_name=item.name, sp_etag=item.etag, sp_ctag=item.ctag, sp_quickxor=item.quick_xor_hash or copy.quickxor,
+        size=item.size if item.size is not None else copy.size, changed_at=msg.modified_at)
+
+
+def record_batch(ctx: LinkContext, tool: ToolKey, copies: list[BatchCopy], released: list[Stored[ItemRow]]) -> None:
+    """Record a batch step's copies as record_result would, many rows a call: the items rows (synced, lease
+    let go) and the leases of the files that left the batch in one transaction, each on the ETag its lease
+    left; then the reverse index and the `synced` events. A row changed under the lease (it expired and
+    another step took over) is recorded by record_result on its own, which compares versions."""
+    now = datetime.now(UTC)
+    records = [_synced(copy) for copy in copies]
+    new_rows = [copy.leased.row.model_copy(update={
+        "state": ItemState.SYNCED, "reason": None, "updated_at": now, "upload_lease_until": None,
+        "procore_version": rec.version, "procore_name": rec.procore_name, "procore_parent_id": rec.procore_parent_id,
+        "sp_item_id": rec.sp_item_id, "sp_parent_id": rec.sp_parent_id, "sp_name": rec.sp_name,
+        "sp_etag": rec.sp_etag, "sp_ctag": rec.sp_ctag, "sp_quickxor": rec.sp_quickxor, "size": rec.size})
+        for copy, rec in zip(copies, records, strict=True)]
+    let_go = [stored.row.model_copy(update={"upload_lease_until": None}) for stored in released]
+    repos = ctx.services.repos
+    written = repos.items.replace_many([(row, copy.leased.etag) for row, copy in zip(new_rows, copies, strict=True)]
+                                       + [(row, stored.etag) for row, stored in zip(let_go, released, strict=True)])
+    applied: list[ItemRow] = []
+    for row, rec, done in zip(new_rows, records, written[:len(new_rows)], strict=True):
+        if done is None:
+            record_result(ctx, rec)          # the row moved on under us: the per-file recorder decides
+        else:
+            applied.append(row)
+        ctx.forget_cached(tool, rec.procore_id)
+    for stored in released:
+        ctx.forget_cached(tool, stored.row.procore_id)
+    repos.items_by_sp.upsert_many([ItemBySpRow(link_id=ctx.link.link_id, sp_item_id=row.sp_item_id or "",
+                                               item_key=item_key(tool.value, row.procore_id)) for row in applied])
+    repos.record_activities([repos.new_activity(ctx.link.link_id, "synced", at=now, tool=tool, item=row.procore_id,
+                                                path=row.sp_name or row.procore_name, size=row.size,
+                                                change="created") for row in applied])
+    for row in applied:
+        log.info("synced %s:%s (batch)", tool.value, row.procore_id,
+                 extra={"tenant_id": ctx.tenant.tenant_id, "link_id": ctx.link.link_id})
+    if ctx.lane is Lane.INITIAL and applied:
         request_completion_check(ctx)
 
 

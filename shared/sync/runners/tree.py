@@ -5,7 +5,9 @@ folder on either side does not break anything. A parent not mirrored yet is mirr
 up until a mirrored ancestor or the tool root), which makes the order of queue messages irrelevant.
 A parent whose row says synced while its SharePoint folder is gone (deleted there, the delete not applied
 yet, or kept from Procore by edit beats delete) answers a write with 404: its twin is forgotten and the
-path mirrored anew (`recreate_parent`), never retried into the void. Never imports azure.functions.
+path mirrored anew (`recreate_parent`), never retried into the void. The initial sync mirrors the folders
+of its pages through $batch (`mirror_folders`), 20 a call; whatever that cannot settle goes to the folder's
+own step, which knows every case above. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import PurePosixPath
 
 from shared import errors
 from shared.graph import items as sp_items
+from shared.graph.batch import MAX_BATCH
+from shared.graph.folders import NewFolder, create_folders
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
@@ -170,3 +174,84 @@ def _adopt_unknown_folder(ctx: LinkContext, tool: ToolKey, procore_id: str) -> S
     if current is None:
         raise errors.NotFound(f"parent folder {procore_id} no longer exists in Procore")
     return ensure_item_row(ctx, current)
+
+
+def _placed(ctx: LinkContext, tool: ToolKey, row: ItemRow, made: dict[str, str],
+            chunk: dict[str, NewFolder]) -> tuple[str, list[str]] | None:
+    """(anchor id, path below it) of the row's parent for a batched create: the tool's folder, a folder
+    mirrored already or just now, or one earlier in this chunk (by path under its anchor). None: not yet."""
+    root_id, root_sp = tool_root(ctx, tool)
+    parent = row.procore_parent_id
+    if parent is None or parent == root_id:
+        return root_sp, []
+    if parent in made:
+        return made[parent], []
+    if parent in chunk:
+        above = chunk[parent]
+        return above.anchor_id, [*above.path, above.name]
+    stored = ctx.item(tool, parent)
+    if stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id:
+        return stored.row.sp_item_id, []
+    return None
+
+
+def _parents_first(rows: list[ItemRow]) -> list[ItemRow]:
+    """The rows ordered so that a folder comes after its parent when both are among them."""
+    by_id = {row.procore_id: row for row in rows}
+    out: list[ItemRow] = []
+    seen: set[str] = set()
+    for row in rows:
+        chain: list[ItemRow] = []
+        current: ItemRow | None = row
+        while current is not None and current.procore_id not in seen and len(chain) <= MAX_DEPTH:
+            seen.add(current.procore_id)
+            chain.append(current)
+            current = by_id.get(current.procore_parent_id or "")
+        out.extend(reversed(chain))
+    return out
+
+
+def mirror_folders(ctx: LinkContext, tool: ToolKey, rows: list[ItemRow]) -> list[str]:
+    """Mirror these pending folder rows of the tool through $batch, parents first, up to 20 a call.
+    Returns the ids left to their own step (MirrorFolder): a name taken or too long, a parent not mirrored
+    and not among them, a failed or throttled create. Each folder made is recorded as ensure_folder does."""
+    todo = _parents_first(list({row.procore_id: row for row in rows if row.state is ItemState.PENDING}.values()))
+    left = [row.procore_id for row in rows if row.state is not ItemState.PENDING]
+    made: dict[str, str] = {}
+    while todo:
+        chunk: dict[str, NewFolder] = {}
+        rows_of: dict[str, ItemRow] = {}
+        later: list[ItemRow] = []
+        for row in todo:
+            place = None if len(chunk) == MAX_BATCH else _placed(ctx, tool, row, made, chunk)
+            if place is None:
+                later.append(row)
+                continue
+            try:
+                name = legal_name(ctx, tool, row)
+            except errors.ItemSkipped:
+                left.append(row.procore_id)      # its own step records why
+                continue
+            chunk[row.procore_id] = NewFolder(key=row.procore_id, anchor_id=place[0], path=place[1], name=name)
+            rows_of[row.procore_id] = row
+        if not chunk:                             # the rest wait on parents that are neither here nor mirrored
+            left.extend(row.procore_id for row in later)
+            break
+        try:
+            answers = create_folders(ctx.graph, ctx.drive_id, list(chunk.values()))
+        except errors.TransientError:
+            left.extend([*chunk, *(row.procore_id for row in later)])
+            break
+        retry: list[ItemRow] = []
+        for pid, spec in chunk.items():
+            answer = answers[pid]
+            if answer.item is not None:
+                parent_sp = answer.item.parent_id or made.get(rows_of[pid].procore_parent_id or "", spec.anchor_id)
+                record_folder(ctx, tool, rows_of[pid], answer.item, parent_sp)
+                made[pid] = answer.item.id
+            elif answer.status == 424:
+                retry.append(rows_of[pid])        # an earlier create of the chain failed, not this one
+            else:
+                left.append(pid)
+        todo = [*retry, *later]
+    return left

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 
 from shared.config import load_settings
 from shared.models.api import InitialSync, Mode, TenantSettings, ToolKey
-from shared.models.messages import EnumeratePage, Lane, ProcoreChange, ReconcileLink
+from shared.models.messages import Lane, ProcoreChange, ReconcileLink
 from shared.models.rows import (
     ItemKey,
     ItemRow,
@@ -35,7 +35,6 @@ from shared.sync.decide import ActionKind
 from shared.sync.privacy import PRIVATE_REASON
 from shared.sync.runners import reconcile
 from shared.sync.runners.detect import procore_change
-from shared.sync.runners.initial import enumerate_pages
 from shared.tools.base import ToolAdapter
 from tests.support.queues import drain
 from tests.support.records_tool import RESOURCE, Attachment, OneWayRecords, Record
@@ -155,20 +154,6 @@ def test_a_reply_replaces_only_the_pdf_and_a_deleted_record_recycles_every_part(
     assert _hint(ctx) == [ActionKind.RECYCLE_SP] * 4
     held = {d.row.item_key for d in ctx.services.repos.deletes.query(ctx.link.link_id)}
     assert held == {"rfis:12:pdf", "rfis:12:attachments", "rfis:12:attachment:345", "rfis:12:attachment:346"}
-
-
-def test_the_initial_enumeration_plans_the_parts_of_each_record(ctx: RecordsContext) -> None:
-    ctx.tool.put(Record(13, 13, "Door hardware", "2026-03-01T10:00:00+00:00"))
-    ctx.lane = Lane.INITIAL
-    enumerate_pages(ctx, EnumeratePage(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, tool=ToolKey.RFIS,
-                                       page=1))
-    s = ctx.services.settings
-    sent = _take(ctx.services, s.queue_transfer_initial, s.queue_metadata_initial)
-    assert _by_kind(sent) == {"fetch_file": ["12:attachment:345", "12:attachment:346", "12:pdf", "13:pdf"],
-                              "mirror_folder": ["12:attachments"]}
-    keys = sorted(s.row.key.row_key for s in ctx.services.repos.items.query(ctx.link.link_id))
-    assert keys == ["rfis:12:attachment:345", "rfis:12:attachment:346", "rfis:12:attachments", "rfis:12:pdf",
-                    "rfis:13:pdf"]
 
 
 def _with_settings(ctx: RecordsContext, **settings: Any) -> None:
