@@ -126,6 +126,7 @@ class TokenCache:
         key = (login_url.rstrip("/"), credentials.client_id)
         with self._lock:
             existing = self._providers.get(key)
-            if existing is None or existing._credentials != credentials:
+            # a provider whose client was closed (its owner closed; tests close theirs) cannot fetch again
+            if existing is None or existing._credentials != credentials or existing._http.is_closed:
                 existing = self._providers[key] = TokenProvider(http, login_url, credentials)
             return existing

@@ -98,3 +98,21 @@ def test_company_not_connected_raises_permission_denied(emu: RunningEmulator) ->
 def test_project_the_app_may_not_see_raises_not_found(app_client: ProcoreClient) -> None:
     with pytest.raises(errors.NotFound):
         app_client.documents.root(Scope.project(199))
+
+
+def test_a_client_connected_after_another_was_closed_still_gets_a_token(emu: RunningEmulator) -> None:
+    """The token cache is process-wide by login URL and app: a client connected after another of the same app
+    was closed (a test module's teardown, then a new emulator on a reused port) fetches with its own HTTP
+    client, not the closed one's (CI: "Cannot send a request, as the client has been closed")."""
+    d = emu.descriptor
+    tokens = TokenCache()
+    connection = ProcoreConnection(
+        base_url=d["base_url"], login_url=d["login_url"], company_id=1,
+        credentials=ClientCredentials(client_id=d["app"]["client_id"], client_secret=d["app"]["client_secret"]))
+    first = ProcoreClient.connect(connection, tokens=tokens)
+    first.directory.me()
+    first.close()
+    second = ProcoreClient.connect(connection, tokens=tokens)
+    second.session.tokens.invalidate(second.session.tokens.token())   # a new emulator would refuse the old token
+    assert second.directory.me() is not None
+    second.close()
