@@ -13,6 +13,7 @@ from shared.models.rows import ItemKey, ItemKind, LinkRow
 from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.safety.watermark import Changed
+from shared.sync.context import LinkContext
 from shared.tools.base import (
     Capabilities,
     SourceItem,
@@ -147,3 +148,14 @@ class OneWayRecords(ToolAdapter):
 
     def sp_columns(self, item: SourceItem) -> dict[str, str]:
         return {}
+
+
+@dataclass
+class RecordsContext(LinkContext):
+    """A step's context whose RFIs tool is the in-memory one (the registry's RFIs tool talks to Procore)."""
+
+    tool: OneWayRecords = field(default_factory=OneWayRecords)
+
+    def adapter(self, tool: ToolKey) -> ToolAdapter:
+        assert tool is ToolKey.RFIS
+        return self.tool

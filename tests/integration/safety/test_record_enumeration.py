@@ -5,32 +5,19 @@ The records tool is the in-memory one (tests/support/records_tool.py), so the te
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from shared.graph import items as sp_items
 from shared.models.api import ToolKey
 from shared.models.messages import EnumeratePage, Lane
 from shared.models.rows import ItemState, LinkRow, ToolRootState
-from shared.sync.context import LinkContext, load_context
+from shared.sync.context import load_context
 from shared.sync.runners.initial import enumerate_pages
-from shared.tools.base import ToolAdapter
 from tests.integration.safety.conftest import Env
-from tests.support.records_tool import ROOT_ID, Attachment, OneWayRecords, Record
+from tests.support.records_tool import ROOT_ID, Attachment, OneWayRecords, Record, RecordsContext
 
 RFI = Record(12, 12, "Slab edge detail", "2026-03-01T09:00:00+00:00",
              (Attachment(345, "sketch.pdf", "2026-03-01T08:00:00+00:00"),
               Attachment(346, "photo.jpg", "2026-03-01T08:30:00+00:00")))
 
-
-@dataclass
-class RecordsContext(LinkContext):
-    """A step's context whose RFIs tool is the in-memory one."""
-
-    tool: OneWayRecords = field(default_factory=OneWayRecords)
-
-    def adapter(self, tool: ToolKey) -> ToolAdapter:
-        assert tool is ToolKey.RFIS
-        return self.tool
 
 
 def test_the_initial_enumeration_plans_the_parts_of_each_record_and_makes_their_folders(env: Env) -> None:

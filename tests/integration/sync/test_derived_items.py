@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,14 +30,12 @@ from shared.models.rows import (
 )
 from shared.runtime import Services
 from shared.store.items import parts_of
-from shared.sync.context import LinkContext
 from shared.sync.decide import ActionKind
 from shared.sync.privacy import PRIVATE_REASON
 from shared.sync.runners import reconcile
 from shared.sync.runners.detect import procore_change
-from shared.tools.base import ToolAdapter
 from tests.support.queues import drain
-from tests.support.records_tool import RESOURCE, Attachment, OneWayRecords, Record
+from tests.support.records_tool import RESOURCE, Attachment, OneWayRecords, Record, RecordsContext
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 RFI = Record(12, 12, "Slab edge detail", "2026-03-01T09:00:00+00:00",
@@ -45,16 +43,6 @@ RFI = Record(12, 12, "Slab edge detail", "2026-03-01T09:00:00+00:00",
               Attachment(346, "photo.jpg", "2026-03-01T08:30:00+00:00")))
 SOURCE = ItemKey(tool=ToolKey.RFIS, source_id="12")
 
-
-@dataclass
-class RecordsContext(LinkContext):
-    """A step's context whose RFIs tool is the in-memory one (the registry's RFIs tool cannot sync yet)."""
-
-    tool: OneWayRecords = field(default_factory=OneWayRecords)
-
-    def adapter(self, tool: ToolKey) -> ToolAdapter:
-        assert tool is ToolKey.RFIS
-        return self.tool
 
 
 @pytest.fixture(scope="module")
