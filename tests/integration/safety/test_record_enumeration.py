@@ -19,7 +19,6 @@ RFI = Record(12, 12, "Slab edge detail", "2026-03-01T09:00:00+00:00",
               Attachment(346, "photo.jpg", "2026-03-01T08:30:00+00:00")))
 
 
-
 def test_the_initial_enumeration_plans_the_parts_of_each_record_and_makes_their_folders(env: Env) -> None:
     link = env.new_link(rfis="one_way")
     env.take(env.services.settings.queue_initial_sync)

@@ -44,7 +44,6 @@ RFI = Record(12, 12, "Slab edge detail", "2026-03-01T09:00:00+00:00",
 SOURCE = ItemKey(tool=ToolKey.RFIS, source_id="12")
 
 
-
 @pytest.fixture(scope="module")
 def services(azurite_conn: str) -> Services:
     suffix = uuid.uuid4().hex[:8]
