@@ -9,7 +9,6 @@ from shared.models.api import ToolKey
 from shared.models.messages import Lane, RecordResult
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
-from shared.sync.context import load_context
 from shared.sync.runners.record import record_result
 from tests.integration.safety.conftest import Env
 
@@ -21,10 +20,8 @@ def _synced_events(env: Env, link_id: str, item: str) -> list[str | None]:
 
 
 def test_a_record_delivered_twice_is_one_event_and_still_frees_the_lease(env: Env) -> None:
-    link = env.new_link()
-    env.take()
-    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
-    assert ctx is not None
+    ctx = env.live_context()
+    link = ctx.link
     now = datetime.now(UTC)
     key = item_key(ToolKey.DOCUMENTS.value, "42")
     env.repos.items.upsert(ItemRow(link_id=link.link_id, tool=ToolKey.DOCUMENTS, procore_id="42", kind=ItemKind.FILE,
