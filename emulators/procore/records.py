@@ -42,13 +42,17 @@ def fillable_pdf(ctx: Ctx, pid: int, p: dict[str, Any]) -> str | None:
 
 
 def record_pdf(st: State, rec: Record) -> str:
-    """The blob key of a PDF rendering of the record (cached per version)."""
-    cache: dict[tuple[int, float], str] = st.extra.setdefault("pdf_cache", {})
-    key = (rec.id, rec.updated_at)
+    """The blob key of a PDF rendering of the record, cached by what it shows. Like Procore's, an RFI's PDF
+    shows its replies: a reply posted within the second of an edit still changes the PDF's bytes."""
+    title = str(rec.fields.get("subject") or rec.fields.get("title") or rec.fields.get("name") or rec.id)
+    lines = [f"{k}: {v}" for k, v in sorted(rec.fields.items()) if not isinstance(v, (dict, list))]
+    lines += [f"Updated: {iso(rec.updated_at)}"] + [f"Attachment: {a.filename}" for a in rec.attachments]
+    if rec.tool == "rfis":
+        lines += [f"Reply: {r.fields.get('body', '')}" for r in sorted(
+            (r for r in st.records.values() if r.tool == "rfi_replies" and r.parent_id == rec.id), key=lambda r: r.id)]
+    cache: dict[tuple[int, str, tuple[str, ...]], str] = st.extra.setdefault("pdf_cache", {})
+    key = (rec.id, title, tuple(lines))
     if key not in cache:
-        title = str(rec.fields.get("subject") or rec.fields.get("title") or rec.fields.get("name") or rec.id)
-        lines = [f"{k}: {v}" for k, v in sorted(rec.fields.items()) if not isinstance(v, (dict, list))]
-        lines += [f"Updated: {iso(rec.updated_at)}"] + [f"Attachment: {a.filename}" for a in rec.attachments]
         cache[key] = st.blobs.put_bytes(make_pdf(f"{rec.tool} #{rec.id} - {title}", lines),
                                         "application/pdf", f"{rec.tool}-{rec.id}.pdf").key
     return cache[key]

@@ -64,6 +64,11 @@ def test_rfi_replies_and_drawings(api: httpx.Client) -> None:
     assert reply.json()["id"] in {r["id"] for r in replies}
     shown = api.get(f"/rest/v1.0/projects/101/rfis/{rfi['id']}").json()
     assert shown["questions"][0]["answers"] and shown["updated_at"] >= rfi["updated_at"]
+    pdf = api.get(f"/rest/v1.0/projects/101/rfis/{rfi['id']}.pdf", follow_redirects=True)
+    assert pdf.status_code == 200 and b"(Reply: Answered.) Tj" in pdf.content   # Procore's RFI PDF shows replies:
+    api.post(f"/rest/v1.0/projects/101/rfis/{rfi['id']}/replies", json={"reply": {"body": "Second."}})
+    again = api.get(f"/rest/v1.0/projects/101/rfis/{rfi['id']}.pdf", follow_redirects=True).content
+    assert b"(Reply: Second.) Tj" in again                                   # a new one, even within the second
     areas = api.get("/rest/v1.1/projects/101/drawing_areas").json()
     drawings = api.get(f"/rest/v1.1/drawing_areas/{areas[0]['id']}/drawings", params={"project_id": 101}).json()
     assert drawings and drawings[0]["current_revision"]["pdf_url"]
