@@ -9,6 +9,12 @@ taken (409, also our own file of a replayed batch: the per-file path adopts iden
 upload that fails -- goes to its own FetchFile, which keeps every guarantee of the per-file path. A file another
 step holds (most often a duplicate delivery of this batch, which queues deliver at least once) goes there
 CONTENDED_DELAY_S later, so its step usually finds it copied rather than downloading it again.
+
+At a from-SharePoint initial sync the batch first looks up each file's SharePoint path (one Graph $batch for
+the step): a file with nothing there is copied as above; one whose SharePoint file has the same size is
+downloaded and, when the hashes agree, recorded as agreed with that file (nothing uploaded, as
+runners/initial_match.py would); any other meeting (another size, other bytes, a folder, a file taken by
+another item) goes to its own step, where the planner decides which side wins.
 Never imports azure.functions.
 """
 
@@ -21,15 +27,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from shared.graph.content import SIMPLE_UPLOAD_MAX, put_new_small
+from shared.graph.items import find_children
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.api import InitialSync, Mode
 from shared.models.messages import BatchedFile, CopyBatch, FetchFile, Lane
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import version_already_synced
+from shared.sync.runners.initial_match import claimed_elsewhere, matching
 from shared.sync.runners.record import BatchCopy, record_batch
 from shared.sync.runners.upload_lease import UPLOAD_LEASE
 from shared.tools import TOOLS
@@ -46,12 +53,10 @@ KEYS_PER_QUERY = 14                 # Table Storage: at most 15 comparisons a fi
 def batchable(ctx: LinkContext, msg: FetchFile) -> bool:
     """Can this planned file go in a batch: an initial-sync copy of a listed file small enough for one simple
     upload, with no per-file work at upload (SharePoint columns: Photos, the record tools and Drawings keep
-    their own step) and no match against SharePoint first (a from-SharePoint link's two-way tools)?"""
+    their own step)?"""
     adapter = TOOLS[msg.tool]
-    matching = ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT and ctx.modes.get(msg.tool) is Mode.TWO_WAY \
-        and adapter.capabilities.from_sharepoint
     return ctx.lane is Lane.INITIAL and msg.download_url is not None and msg.size is not None \
-        and msg.size <= SIMPLE_UPLOAD_MAX and not msg.columns and not column_specs(adapter) and not matching
+        and msg.size <= SIMPLE_UPLOAD_MAX and not msg.columns and not column_specs(adapter)
 
 
 def batch_messages(ctx: LinkContext, files: list[BatchedFile]) -> list[CopyBatch]:
@@ -84,8 +89,13 @@ class _Copied:
     size: int
 
 
+class _Differs(Exception):
+    """The SharePoint file of the path holds other bytes: its own step plans which side wins."""
+
+
 def copy_batch(ctx: LinkContext, msg: CopyBatch) -> None:
-    """Copy the batch's plain files and record them; every other file goes to its own FetchFile step."""
+    """Copy the batch's plain files (or match them, at a from-SharePoint sync) and record them; every other
+    file goes to its own FetchFile step."""
     rows = _read_rows(ctx, msg)
     now = datetime.now(UTC)
     fallback: list[BatchedFile] = []
@@ -101,13 +111,25 @@ def copy_batch(ctx: LinkContext, msg: CopyBatch) -> None:
             fallback.append(file)
         else:
             todo.append((file, stored))
+    met = _meet(ctx, todo) if matching(ctx, msg.tool) else {}
+    fallback.extend(file for file, _ in todo if met.get(file.fetch.procore_id) is False)
+    todo = [(file, stored) for file, stored in todo if met.get(file.fetch.procore_id) is not False]
     leased = _lease(ctx, todo, now)
     contended.extend(file for (file, _), lease in zip(todo, leased, strict=True) if lease is None)
-    mine = [(file, lease) for (file, _), lease in zip(todo, leased, strict=True) if lease is not None]
-    results = _copy_all(ctx, [(file, lease.row) for file, lease in mine])
-    copies: list[BatchCopy] = []
+    mine: list[tuple[BatchedFile, Stored[ItemRow], DriveItem | None]] = []
     released: list[Stored[ItemRow]] = []
-    for (file, lease), result in zip(mine, results, strict=True):
+    for (file, _), lease in zip(todo, leased, strict=True):
+        theirs = met.get(file.fetch.procore_id)
+        if lease is None:
+            continue
+        if isinstance(theirs, DriveItem) and claimed_elsewhere(ctx, lease.row, theirs, file.sp_name):
+            fallback.append(file)         # another item's twin, or about to be: its own step names this one
+            released.append(lease)
+        else:
+            mine.append((file, lease, theirs if isinstance(theirs, DriveItem) else None))
+    results = _copy_all(ctx, [(file, lease.row, theirs) for file, lease, theirs in mine])
+    copies: list[BatchCopy] = []
+    for (file, lease, _), result in zip(mine, results, strict=True):
         if isinstance(result, _Copied):
             copies.append(BatchCopy(fetch=file.fetch, leased=lease, item=result.item, parent_sp=file.sp_parent_id,
                                     quickxor=result.quickxor, size=result.size))
@@ -156,17 +178,40 @@ def _lease(ctx: LinkContext, todo: list[tuple[BatchedFile, Stored[ItemRow]]],
         [(stored.row.model_copy(update={"upload_lease_until": until}), stored.etag) for _, stored in todo])
 
 
-def _copy_all(ctx: LinkContext, files: list[tuple[BatchedFile, ItemRow]]) -> list[_Copied | Exception]:
-    """Each file downloaded and uploaded, BATCH_THREADS at a time (each in the step's trace and log context)."""
+def _meet(ctx: LinkContext, todo: list[tuple[BatchedFile, Stored[ItemRow]]]) -> dict[str, DriveItem | None | bool]:
+    """A from-SharePoint sync: what SharePoint has at each file's path, by Procore id: None (nothing: a plain
+    copy), the file to match by hash (same size), or False (its own step: another size, a folder, a lookup
+    that was not answered)."""
+    answers = find_children(ctx.graph, ctx.drive_id, [(file.sp_parent_id, file.sp_name) for file, _ in todo])
+    out: dict[str, DriveItem | None | bool] = {}
+    for i, (file, _) in enumerate(todo):
+        pid = file.fetch.procore_id
+        if i not in answers:
+            out[pid] = False
+        elif (theirs := answers[i]) is None:
+            out[pid] = None
+        else:
+            same = not theirs.is_folder and not theirs.is_deleted and theirs.size == file.fetch.size \
+                and theirs.quick_xor_hash is not None
+            out[pid] = theirs if same else False
+    return out
+
+
+def _copy_all(ctx: LinkContext,
+              files: list[tuple[BatchedFile, ItemRow, DriveItem | None]]) -> list[_Copied | Exception]:
+    """Each file downloaded and uploaded (or matched), BATCH_THREADS at a time (each in the step's trace and
+    log context)."""
     if not files:
         return []
     with ThreadPoolExecutor(max_workers=min(BATCH_THREADS, len(files)), thread_name_prefix="batch") as pool:
-        futures = [pool.submit(contextvars.copy_context().run, _copy_one, ctx, file, row) for file, row in files]
+        futures = [pool.submit(contextvars.copy_context().run, _copy_one, ctx, file, row, theirs)
+                   for file, row, theirs in files]
         return [future.result() for future in futures]
 
 
-def _copy_one(ctx: LinkContext, file: BatchedFile, row: ItemRow) -> _Copied | Exception:
-    """Procore's bytes into memory (hashed), then one PUT as a new file; any failure is this file's answer."""
+def _copy_one(ctx: LinkContext, file: BatchedFile, row: ItemRow, theirs: DriveItem | None) -> _Copied | Exception:
+    """Procore's bytes into memory (hashed), then one PUT as a new file, or, when SharePoint has a file of the
+    same size at the path (`theirs`), that file when the hashes agree; any failure is this file's answer."""
     msg = file.fetch
     source = SourceItem(tool=msg.tool, procore_id=msg.procore_id, kind=ItemKind.FILE, name=row.procore_name,
                         parent_id=row.procore_parent_id, version=msg.version, size=msg.size,
@@ -175,8 +220,12 @@ def _copy_one(ctx: LinkContext, file: BatchedFile, row: ItemRow) -> _Copied | Ex
         data = b"".join(TOOLS[msg.tool].fetch(ctx.procore, ctx.link, source))
         if len(data) > SIMPLE_UPLOAD_MAX:
             return ValueError(f"{len(data)} bytes: more than one simple upload")
+        quickxor = QuickXorHash(data).b64digest()
+        if theirs is not None:
+            if quickxor != theirs.quick_xor_hash:
+                return _Differs("SharePoint's file of the path holds other bytes")
+            return _Copied(item=theirs, quickxor=quickxor, size=len(data))   # identical: nothing uploaded
         item = put_new_small(ctx.graph, ctx.drive_id, file.sp_parent_id, file.sp_name, data, "fail")
     except Exception as exc:   # noqa: BLE001 - per file: its own step handles (and records) whatever it was
         return exc
-    return _Copied(item=item, quickxor=QuickXorHash(data).b64digest(), size=len(data))
-
+    return _Copied(item=item, quickxor=quickxor, size=len(data))

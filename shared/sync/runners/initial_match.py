@@ -14,7 +14,7 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.api import InitialSync, Mode
+from shared.models.api import InitialSync, Mode, ToolKey
 from shared.models.messages import FetchFile, Lane, RecordResult, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
@@ -44,11 +44,17 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
         transfer.fetch_file(ctx, msg)
 
 
-def _matching(ctx: LinkContext, msg: FetchFile) -> bool:
-    """A listed, one-step file of a two-way tool in the initial lane of a from-SharePoint link."""
+def matching(ctx: LinkContext, tool: ToolKey) -> bool:
+    """Does the tool's initial sync meet SharePoint's files first: the initial lane of a from-SharePoint
+    link, a two-way tool that takes part in one?"""
     return ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT \
-        and ctx.modes.get(msg.tool) is Mode.TWO_WAY and TOOLS[msg.tool].capabilities.from_sharepoint \
-        and msg.download_url is not None and msg.size is not None and not budget.is_large(msg.size)
+        and ctx.modes.get(tool) is Mode.TWO_WAY and TOOLS[tool].capabilities.from_sharepoint
+
+
+def _matching(ctx: LinkContext, msg: FetchFile) -> bool:
+    """A listed, one-step file of a tool that meets SharePoint first."""
+    return matching(ctx, msg.tool) and msg.download_url is not None and msg.size is not None \
+        and not budget.is_large(msg.size)
 
 
 def _matched(ctx: LinkContext, msg: FetchFile) -> bool:
@@ -80,7 +86,7 @@ def _matched(ctx: LinkContext, msg: FetchFile) -> bool:
 
 def _decide(ctx: LinkContext, msg: FetchFile, row: ItemRow, existing: DriveItem, parent_sp: str, name: str) -> bool:
     """Plan the pair as the upload step would on meeting the file (True: decided here, the lease with it)."""
-    if _claimed_elsewhere(ctx, row, existing, name):
+    if claimed_elsewhere(ctx, row, existing, name):
         return False
     source = SourceItem(tool=msg.tool, procore_id=msg.procore_id, kind=ItemKind.FILE, name=row.procore_name,
                         parent_id=row.procore_parent_id, version=msg.version, size=msg.size,
@@ -123,7 +129,7 @@ def _download(ctx: LinkContext, source: SourceItem) -> tuple[list[bytes], str]:
     return chunks, hashing.b64digest()
 
 
-def _claimed_elsewhere(ctx: LinkContext, row: ItemRow, existing: DriveItem, name: str) -> bool:
+def claimed_elsewhere(ctx: LinkContext, row: ItemRow, existing: DriveItem, name: str) -> bool:
     """Is the SharePoint file another item's twin, or about to be (another item of the same Procore folder,
     whose name maps to this one, is being copied right now: Plan.pdf and plan.pdf)? Then it is not ours to
     match (the transfer path gives this item a name of its own)."""

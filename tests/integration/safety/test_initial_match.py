@@ -1,7 +1,9 @@
 """A from-SharePoint initial sync meets SharePoint's file of the same path before anything is uploaded
-(shared/sync/runners/initial_match.py), against Azurite and both emulators over real HTTP: identical bytes
-are recorded as agreed with nothing sent either way, a newer SharePoint copy of another size is adopted
-without reading Procore's bytes, and a newer Procore version of the same size is read once and handed on.
+(shared/sync/runners/initial_match.py, and the batched copy of runners/batch.py), against Azurite and both
+emulators over real HTTP: identical bytes are recorded as agreed with nothing sent either way, a newer
+SharePoint copy of another size is adopted without reading Procore's bytes, and a newer Procore version of
+the same size is read once and handed on. The batch decides only the plain meetings (nothing there, or the
+same bytes) and sends every other file to the per-file step.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import httpx
 from shared.graph import content as sp_content
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import CreateLinkRequest, ToolKey
-from shared.models.messages import TRANSFER, EnumeratePage, FetchFile, StartInitialSync
+from shared.models.messages import TRANSFER, CopyBatch, EnumeratePage, FetchFile, StartInitialSync
 from shared.models.rows import ItemState, LinkRow
 from shared.onboarding.links import create_link
 from shared.procore.scope import Scope
@@ -50,20 +52,26 @@ def _from_sp_link(env: Env) -> LinkRow:
     return env.link(link_id)
 
 
-def _enumerate(env: Env, link: LinkRow) -> dict[str, dict[str, Any]]:
-    """Every Procore item of the link planned (pending rows), its files' fetch messages by Procore id."""
+def _enumerate(env: Env, link: LinkRow) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """Every Procore item of the link planned (pending rows): each file's fetch message by Procore id (a
+    batched file's own, which its step falls back to), and the batch messages."""
     settings = env.services.settings
     fetches: dict[str, dict[str, Any]] = {}
+    batches: list[dict[str, Any]] = []
     pages = [m for m in env.take(settings.queue_initial_sync) if m["link_id"] == link.link_id]
     while pages:
         for page in pages:
             if page["kind"] == "enumerate_page":
                 env.run(EnumeratePage.model_validate(page))
-        fetches |= {m["procore_id"]: m for m in env.take(settings.queue_transfer_initial)
-                    if m["link_id"] == link.link_id and m["kind"] == "fetch_file"}
+        for m in env.take(settings.queue_transfer_initial):
+            if m["link_id"] == link.link_id and m["kind"] == "fetch_file":
+                fetches[m["procore_id"]] = m
+            elif m["link_id"] == link.link_id and m["kind"] == "copy_batch":
+                batches.append(m)
+                fetches |= {f["fetch"]["procore_id"]: f["fetch"] for f in m["files"]}
         pages = [m for m in env.take(settings.queue_initial_sync) if m["link_id"] == link.link_id]
     env.take(settings.queue_metadata_initial)
-    return fetches
+    return fetches, batches
 
 
 def _fetch(env: Env, message: dict[str, Any]) -> None:
@@ -110,7 +118,7 @@ def test_identical_files_are_matched_by_hash_and_nothing_is_uploaded(env: Env, t
     user.close()
     graph.close()
 
-    fetches = _enumerate(env, link)
+    fetches, _ = _enumerate(env, link)
     assert {same, sp_newer, pc_newer} <= set(fetches)
     _reset_stats(env)
     for procore_id in (same, sp_newer, pc_newer):
@@ -158,7 +166,7 @@ def test_a_file_that_is_another_items_twin_is_not_matched(env: Env, tmp_path: Pa
     user.close()
     graph.close()
 
-    fetches = _enumerate(env, link)
+    fetches, _ = _enumerate(env, link)
     env.repos.items_by_sp.upsert(ItemBySpRow(link_id=link.link_id, sp_item_id=taken.id,
                                              item_key=item_key("documents", "another item")))
     _fetch(env, fetches[procore_id])
@@ -167,3 +175,67 @@ def test_a_file_that_is_another_items_twin_is_not_matched(env: Env, tmp_path: Pa
     assert row.state is ItemState.PENDING and row.sp_item_id is None and row.upload_lease_until is None
     sent = [m for m in env.take(env.services.settings.queue_transfer_initial) if m.get("procore_id") == procore_id]
     assert [m["kind"] for m in sent] == ["upload_file"]    # the transfer path copies it under a name of its own
+
+
+def _deliver_batch(env: Env, message: dict[str, Any]) -> list[dict[str, Any]]:
+    queue = env.services.settings.queue_transfer_initial
+    dispatch.handle(env.services, queue, CopyBatch.model_validate(message).model_dump_json(), TRANSFER,
+                    delivery_id=uuid.uuid4().hex)
+    return env.take(queue)
+
+
+def test_the_batched_copy_matches_identical_files_and_leaves_every_other_meeting_to_its_own_step(
+        env: Env, tmp_path: Path) -> None:
+    link = _from_sp_link(env)
+    documents = link.tool_roots[ToolKey.DOCUMENTS].sp_item_id
+    user, graph, drive = env.procore_client("user"), env.graph_session("user"), env.site["drive_id"]
+    tag = link.link_id[:6]
+    root = user.documents.root(SCOPE, exclude_files=True)
+
+    def procore_file(name: str, data: bytes) -> str:
+        (tmp_path / name).write_bytes(data)
+        up = user.uploads.upload(SCOPE, FileSource(tmp_path / name), filename=name)
+        return str(user.documents.create_file(SCOPE, name=name, parent_id=root.id, upload_uuid=up.uuid).id)
+
+    same_bytes = b"identical on both sides\n" * 30
+    same = procore_file(f"same {tag}.txt", same_bytes)
+    same_sp = sp_content.put_new_small(graph, drive, documents, f"same {tag}.txt", same_bytes, "fail")
+    sized = procore_file(f"sized {tag}.txt", b"Procore's copy\n")
+    sp_content.put_new_small(graph, drive, documents, f"sized {tag}.txt", b"SharePoint's longer copy\n", "fail")
+    other = procore_file(f"other {tag}.txt", b"A" * 64)
+    sp_content.put_new_small(graph, drive, documents, f"other {tag}.txt", b"B" * 64, "fail")   # same size
+    taken_bytes = b"identical, but another item's twin\n"
+    taken = procore_file(f"taken {tag}.txt", taken_bytes)
+    taken_sp = sp_content.put_new_small(graph, drive, documents, f"taken {tag}.txt", taken_bytes, "fail")
+    user.close()
+    graph.close()
+
+    fetches, batches = _enumerate(env, link)
+    ours = {same, sized, other, taken}
+    batched = {f["fetch"]["procore_id"] for m in batches for f in m["files"]}
+    documents_files = {pid for pid, m in fetches.items() if m["tool"] == "documents"}
+    assert ours <= batched and batched == documents_files    # every Documents file of the small project
+    env.repos.items_by_sp.upsert(ItemBySpRow(link_id=link.link_id, sp_item_id=taken_sp.id,
+                                             item_key=item_key("documents", "another item")))
+    _reset_stats(env)
+    sent = [m for message in batches for m in _deliver_batch(env, message)]
+    graph_calls, procore_calls = _app_calls(env)
+
+    assert sorted(m["procore_id"] for m in sent) == sorted([sized, other, taken])   # each to its own step
+    assert all(m["kind"] == "fetch_file" for m in sent)
+    rows = {pid: env.repos.items.get(link.link_id, item_key("documents", pid)).row for pid in batched}
+    row = rows[same]                                           # identical: agreed with SharePoint's own file
+    assert row.state is ItemState.SYNCED and row.sp_item_id == same_sp.id
+    assert row.sp_quickxor == same_sp.quick_xor_hash == _quickxor(same_bytes)
+    assert env.repos.items_by_sp.get(link.link_id, same_sp.id).row.item_key == item_key("documents", same)
+    for pid in (sized, other, taken):                          # undecided here, nothing written, lease let go
+        assert rows[pid].state is ItemState.PENDING and rows[pid].sp_item_id is None
+        assert rows[pid].upload_lease_until is None
+    plain = batched - ours                                     # nothing in SharePoint: copied as at any sync
+    assert all(rows[pid].state is ItemState.SYNCED for pid in plain)
+    puts = sum(n for r, n in graph_calls.items() if r.startswith(UPLOADS[0]) or UPLOADS[1] in r)
+    assert puts == len(plain), graph_calls
+    assert graph_calls.get("POST /$batch") == len(batches), graph_calls   # one lookup a batch, not one a file
+    # Downloads: the plain files, the identical one and the same-size one (read to compare); not `sized`,
+    # whose sizes already differ, nor `taken`.
+    assert sum(n for r, n in procore_calls.items() if DOWNLOAD in r) == len(plain) + 2, procore_calls

@@ -42,6 +42,7 @@ def test_a_small_listed_documents_file_at_a_standard_initial_sync_is_batchable()
     assert batchable(_ctx(), _fetch())
     assert batchable(_ctx(), _fetch(size=SIMPLE_UPLOAD_MAX))
     assert batchable(_ctx(), _fetch(size=0))
+    assert batchable(_ctx(initial=InitialSync.FROM_SHAREPOINT), _fetch())   # the batch meets SharePoint first
 
 
 @pytest.mark.parametrize(("ctx", "fetch", "why"), [
@@ -51,7 +52,6 @@ def test_a_small_listed_documents_file_at_a_standard_initial_sync_is_batchable()
     (_ctx(Lane.LIVE), _fetch(lane=Lane.LIVE), "a live change"),
     (_ctx(), _fetch(columns={"Number": "12"}), "columns written at upload"),
     (_ctx(), _fetch(tool=ToolKey.PHOTOS), "a tool with declared columns"),
-    (_ctx(initial=InitialSync.FROM_SHAREPOINT), _fetch(), "matched against SharePoint first"),
 ])
 def test_files_needing_their_own_step_are_not_batchable(ctx: LinkContext, fetch: FetchFile, why: str) -> None:
     assert not batchable(ctx, fetch), why
