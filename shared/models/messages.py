@@ -199,6 +199,7 @@ class DriveDelta(_Message):
     """Read the link's drive changes since the stored delta cursor (coalesced: one run at a time)."""
 
     kind: Literal["drive_delta"] = "drive_delta"
+    lease_holder: str | None = None    # a paced run's next step: the drive's lease was passed to it
 
 
 class SpChange(_Message):

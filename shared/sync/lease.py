@@ -5,7 +5,9 @@ A request while the lease is held only marks it `again`, so the holder runs once
 the mark never extends the lease. Only the holder does, at the end of each round, so a lease left behind
 by a crash, or by a release racing a request, expires by itself after `ttl` and the next request takes it
 over. (The lease this replaces was refreshed by every request, so a busy drive kept an orphaned lease
-alive for good.) The transitions are pure functions of the row; RunLease applies them ETag-conditionally.
+alive for good.) A holder may pass the lease on to a step it sends for later (`hand_over`; that step
+`resume`s it, once however often its message is delivered): a busy job then runs at a steady pace rather
+than round after round. The transitions are pure functions of the row; RunLease applies them ETag-conditionally.
 Never imports azure.functions.
 """
 
@@ -45,6 +47,25 @@ def on_round_end(current: LeaseRow | None, holder: str, now: datetime, ttl: time
     return current.model_copy(update={"holder": None, "expires_at": None})
 
 
+def on_hand_over(current: LeaseRow | None, holder: str, successor: str, now: datetime, pause: timedelta,
+                 ttl: timedelta) -> LeaseRow | None:
+    """The holder, marked to run again, passes the lease to a step that starts after `pause` (a paced run):
+    held for it until `pause` plus `ttl` from now, so requests meanwhile only mark it. None when `holder`
+    does not hold it."""
+    if current is None or current.holder != holder:
+        return None
+    return current.model_copy(update={"holder": successor, "expires_at": now + pause + ttl, "again": False})
+
+
+def on_resume(current: LeaseRow | None, successor: str, holder: str, now: datetime,
+              ttl: timedelta) -> LeaseRow | None:
+    """The step the lease was passed to (`successor`) takes it as run `holder`, so a second delivery of
+    that step finds it taken. None when the lease is not waiting for `successor` (any more)."""
+    if current is None or current.holder != successor or not is_held(current, now):
+        return None
+    return current.model_copy(update={"holder": holder, "expires_at": now + ttl, "again": False})
+
+
 def on_release(current: LeaseRow | None, holder: str) -> LeaseRow | None:
     """The holder lets go whatever came in (its message is retried, or it hands on to a fresh step that
     reads anyway). None when `holder` does not hold it: a late release frees nobody else's lease."""
@@ -60,6 +81,13 @@ class RunLease:
         self._table, self._scope, self._name, self._ttl = table, scope, name, ttl
         self.holder = uuid.uuid4().hex
 
+    def resume(self, successor: str, now: datetime) -> bool:
+        """Take the lease a run passed to the step `successor` (True), unless another delivery of that step
+        took it first or it expired (False: then ask with `request` as any run)."""
+        stored = self._table.mutate(self._scope, self._name, lambda current: on_resume(
+            current, successor, self.holder, now, self._ttl))
+        return stored is not None and stored.row.holder == self.holder
+
     def request(self, now: datetime) -> bool:
         """Ask for a run: True when this run now holds the lease, False when the holder will run again."""
         stored = self._table.mutate(self._scope, self._name, lambda current: on_request(
@@ -71,6 +99,12 @@ class RunLease:
         stored = self._table.mutate(self._scope, self._name,
                                     lambda current: on_round_end(current, self.holder, now, self._ttl))
         return stored is not None and stored.row.holder == self.holder
+
+    def hand_over(self, successor: str, now: datetime, pause: timedelta) -> bool:
+        """Pass the lease to the step `successor` that starts after `pause`; False when it is not ours."""
+        stored = self._table.mutate(self._scope, self._name, lambda current: on_hand_over(
+            current, self.holder, successor, now, pause, self._ttl))
+        return stored is not None and stored.row.holder == successor
 
     def release(self) -> None:
         """Let go (a failed run, or a hand-off to a fresh step); a no-op when the lease is another's."""

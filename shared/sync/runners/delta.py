@@ -8,6 +8,11 @@ the running step then reads once more before it lets go, and a lease whose run d
 Only items under a link (known by id, or whose parent is a known folder or another item of the batch
 under the link) are handed on, one SpChange each; the cursor is saved only after they are enqueued.
 
+A busy drive is read at a steady pace: when notifications came in during a round that took less than
+ROUND_INTERVAL, the run passes its lease to a step sent ROUND_INTERVAL later rather than reading again at
+once, so the changes of that second (most often our own uploads' echoes) cost one read, not one each.
+An idle drive's first notification is read at once.
+
 A link starts with its own cursor (token=latest, taken when it registered, before its initial sync).
 The first run that sees the link reads once from that cursor for it alone, then drops it: from then on
 the drive's cursor serves it. So a link created while a run was going loses nothing. The first link
@@ -17,6 +22,7 @@ of a drive lends its cursor to the drive. Never imports azure.functions.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from shared import errors
@@ -37,6 +43,7 @@ CURSOR = "graph_delta"
 LEASE = "graph_delta"                # the leases row of the drive's run
 LEASE_TTL = timedelta(minutes=5)     # renewed at each round; a run that dies frees the drive after this
 MAX_ROUNDS = 10
+ROUND_INTERVAL = timedelta(seconds=1)   # a busy drive's rounds start at least this far apart
 MAX_DEPTH = 200
 
 
@@ -249,13 +256,18 @@ def drive_lease(ctx: LinkContext) -> RunLease:
 def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
     """Read and hand on the drive's changes; returns how many SpChange messages were sent."""
     lease = drive_lease(ctx)
-    if not lease.request(datetime.now(UTC)):
+    resumed = msg.lease_holder is not None and lease.resume(msg.lease_holder, datetime.now(UTC))   # paced
+    if not resumed and not lease.request(datetime.now(UTC)):
         return 0  # another run is going; it was told to read once more
     sent = 0
     try:
         for _ in range(MAX_ROUNDS):
+            started = datetime.now(UTC)
             sent += _one_round(ctx, msg)
             if not lease.end_round(datetime.now(UTC)):
+                return sent
+            if datetime.now(UTC) - started < ROUND_INTERVAL:
+                _pace(ctx, msg, lease)
                 return sent
     except BaseException:
         lease.release()  # the host retries this message, which reads again
@@ -263,5 +275,16 @@ def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
     # Still busy after MAX_ROUNDS: let go first, then continue in a fresh step (which takes the lease
     # or marks the run that took it meanwhile), so no request can be left with no run to serve it.
     lease.release()
-    ctx.send(Step.DETECT, msg)
+    ctx.send(Step.DETECT, msg.model_copy(update={"lease_holder": None}))
     return sent
+
+
+def _pace(ctx: LinkContext, msg: DriveDelta, lease: RunLease) -> None:
+    """Marked again right after a short round: the next round goes to a step sent ROUND_INTERVAL later, the
+    lease passed to it. The step is sent first: a crash in between leaves our own lease, which expires,
+    never a lease waiting for a step nobody sent; and a step whose lease was not passed (it expired and
+    another run took it) asks for it as any run would."""
+    successor = uuid.uuid4().hex
+    ctx.send(Step.DETECT, msg.model_copy(update={"lease_holder": successor}),
+             delay_s=ROUND_INTERVAL.total_seconds())
+    lease.hand_over(successor, datetime.now(UTC), ROUND_INTERVAL)

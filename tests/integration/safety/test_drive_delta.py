@@ -227,10 +227,47 @@ def test_a_storm_of_notifications_leaves_the_drive_to_the_next_one(env: Env) -> 
         list(pool.map(notify, range(240)))
     for message in failed:                          # the host's retries
         env.run(message)
-    while continuations := [m for m in env.take() if m["kind"] == "drive_delta"]:
-        for _ in continuations:                     # hand-offs of runs that reached MAX_ROUNDS
-            env.run(note)
+    while True:                                     # the continuations: paced steps (sent a second later,
+        continuations = [m for m in env.take() if m["kind"] == "drive_delta"]   # the lease passed to them)
+        if not continuations and not env.invisible():                          # and hand-offs after MAX_ROUNDS
+            break
+        for message in continuations:
+            env.run(DriveDelta.model_validate(message))
+        time.sleep(0.2)
     assert not is_held(_lease(env, link), datetime.now(UTC))
     _put(env, docs, "After the storm.txt")
     env.run(note)
     assert _changes(env.take()) == {"After the storm.txt": link.link_id}
+
+
+def test_a_busy_drive_is_read_at_a_steady_pace_by_a_step_the_lease_is_passed_to(env: Env) -> None:
+    """Notifications keep coming while a round runs (our own uploads' echoes at an initial sync): rather than
+    read again at once, the run passes its lease to a DriveDelta step sent ROUND_INTERVAL later, which takes
+    it (once) and reads what came in meanwhile."""
+    link, docs = _linked(env)
+    env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    env.take()
+    note = DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id)
+    _put(env, docs, "Busy.txt")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        run = pool.submit(env.run, note)
+        while not run.done():                       # a notification after another during the round
+            env.run(note)
+        run.result()
+    sent = env.take_until(lambda found: any(m["kind"] == "drive_delta" for m in found))
+    assert _changes(sent) == {"Busy.txt": link.link_id}
+    paced = [m for m in sent if m["kind"] == "drive_delta"]
+    assert len(paced) == 1 and paced[0]["lease_holder"]
+    lease = _lease(env, link)
+    assert lease.holder == paced[0]["lease_holder"] and is_held(lease, datetime.now(UTC))
+    for _ in range(3):                              # requests meanwhile leave it to that step
+        env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
+    assert _changes(env.take()) == {}
+
+    _put(env, docs, "Meanwhile, paced.txt")
+    env.run(DriveDelta.model_validate(paced[0]))    # the paced step takes the lease and reads
+    assert _changes(env.take()) == {"Meanwhile, paced.txt": link.link_id}
+    assert not is_held(_lease(env, link), datetime.now(UTC))
+    env.run(DriveDelta.model_validate(paced[0]))    # a second delivery of it: an ordinary request, nothing new
+    assert _changes(env.take()) == {}
+    assert not is_held(_lease(env, link), datetime.now(UTC))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.models.rows import LeaseRow
-from shared.sync.lease import is_held, on_release, on_request, on_round_end
+from shared.sync.lease import is_held, on_hand_over, on_release, on_request, on_resume, on_round_end
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=5)
@@ -67,3 +67,29 @@ def test_a_release_drops_the_mark_and_frees_the_lease() -> None:
     assert (released.holder, released.expires_at, released.again) == (None, None, False)
     taken = on_request(released, "drive|t|d", "graph_delta", "next", NOW, TTL)
     assert taken is not None and taken.holder == "next"
+
+
+def test_a_holder_passes_the_lease_to_a_later_step_which_takes_it_once() -> None:
+    """A busy drive's paced run: the lease waits for the step sent a second later, requests meanwhile only
+    mark it, and of two deliveries of that step only the first takes it."""
+    pause = timedelta(seconds=1)
+    passed = on_hand_over(_held(again=True), "run-a", "step-2", NOW, pause, TTL)
+    assert passed is not None
+    assert (passed.holder, passed.expires_at, passed.again) == ("step-2", NOW + pause + TTL, False)
+    assert on_hand_over(passed, "run-a", "step-3", NOW, pause, TTL) is None        # no longer run-a's to pass
+    marked = on_request(passed, "drive|t|d", "graph_delta", "notice", NOW, TTL)
+    assert marked is not None and marked.holder == "step-2" and marked.again      # only marked meanwhile
+    later = NOW + pause
+    taken = on_resume(marked, "step-2", "run-b", later, TTL)
+    assert taken is not None and (taken.holder, taken.expires_at, taken.again) == ("run-b", later + TTL, False)
+    assert on_resume(taken, "step-2", "run-c", later, TTL) is None                # the second delivery: taken
+
+
+def test_a_passed_lease_whose_step_never_came_expires_and_cannot_be_resumed() -> None:
+    pause = timedelta(seconds=1)
+    passed = on_hand_over(_held(), "run-a", "step-2", NOW, pause, TTL)
+    assert passed is not None
+    gone = NOW + pause + TTL
+    assert on_resume(passed, "step-2", "run-b", gone, TTL) is None
+    taken = on_request(passed, "drive|t|d", "graph_delta", "notice", gone, TTL)
+    assert taken is not None and taken.holder == "notice"
