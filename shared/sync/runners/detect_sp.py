@@ -2,7 +2,8 @@
 
 The decision is the pure `decide_sp_to_procore`; our own writes (lastModifiedBy = our app) and
 states already agreed (same eTag) are no-ops, which is what keeps the two directions from echoing.
-A file's copy waits for the tenant's quiet period (shared/sync/quiet.py), so rapid saves coalesce.
+A file's first save after a quiet spell is copied at once; the saves that follow it wait for the tenant's
+quiet period (shared/sync/quiet.py, leading-edge), so rapid saves coalesce.
 The change belongs to the two-way tool whose SharePoint folder holds it (`sp_tool`); every follow-up
 names that tool. Under a one-way tool (the link's mode or the tenant's direction) runners/one_way.py
 takes it: logged once, never sent to Procore; a one-way tool's derived item (a record's PDF, attachment
@@ -22,7 +23,7 @@ from shared.models.rows import ItemKey, ItemRow
 from shared.store.items import parts_of
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import ActionKind, SpView, decide_sp_to_procore
-from shared.sync.quiet import quiet_delay
+from shared.sync.quiet import copy_delay
 from shared.sync.runners.breaker import register_delete
 from shared.sync.runners.one_way import sp_change_one_way
 from shared.sync.runners.record import forget_twin, twin_of
@@ -106,7 +107,8 @@ def sp_change(ctx: LinkContext, msg: SpChange) -> list[str]:
         log.info("%s %s: %s", action.kind.value, msg.sp_item_id, action.reason,
                  extra={"tenant_id": msg.tenant_id, "link_id": msg.link_id})
         if action.kind is ActionKind.COPY_TO_PROCORE:
-            wait = quiet_delay(msg.modified_at, datetime.now(UTC), ctx.tenant.settings.quiet_period_s)
+            wait = copy_delay(msg.etag, base.sp_etag if base else None, base.updated_at if base else None,
+                              msg.modified_at, datetime.now(UTC), ctx.tenant.settings.quiet_period_s)
             ctx.send(Step.TRANSFER, SpToProcore(**common, seen_etag=msg.etag), delay_s=wait)
         elif action.kind is ActionKind.MIRROR_FOLDER_PROCORE:
             ctx.send(Step.METADATA, ProcoreMetadata(**common, action="mirror_folder"))
