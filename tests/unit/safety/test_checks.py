@@ -128,7 +128,7 @@ def test_the_old_quarter_hour_reconcile_alone_would_not_keep_the_promise() -> No
 
 def test_queue_pickup_fits_in_the_step_time() -> None:
     host = json.loads((ROOT / "host.json").read_text())
-    h, m, s = (int(p) for p in host["extensions"]["queues"]["maxPollingInterval"].split(":"))
+    h, m, s = (float(p) for p in host["extensions"]["queues"]["maxPollingInterval"].split(":"))
     assert timedelta(hours=h, minutes=m, seconds=s) * 2 <= STEP_TIME
 
 
