@@ -1,6 +1,8 @@
 """Invoking a user function the way the Python worker does: arguments by binding name, `func.Out`
 objects for output bindings, `$return`, an injected `context`, async functions on the host's event
-loop and plain ones in a thread pool. Queue outputs are flushed after the function returns.
+loop and plain ones in a thread pool. Queue outputs are flushed after the function returns. The pools
+follow Flex Consumption's per-function scaling: the HTTP functions share one, every other function
+has its own (a busy initial-sync queue never makes a live queue's function wait for a thread).
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from typing import Any, TypeVar
 import azure.functions as func
 from azure.functions import _abc
 
-from devhost.catalog import RETURN, FunctionSpec
+from devhost.catalog import RETURN, FunctionSpec, HttpTriggerSpec
 from devhost.storage import QueueStore, output_payloads
 
 log = logging.getLogger("devhost")
 R = TypeVar("R")
+SCALE_GROUP_HTTP = "http"
 
 
 class FunctionFailed(Exception):
@@ -119,8 +122,21 @@ class Invoker:
         self.function_timeout = function_timeout
         self._root = script_root
         self._encoding = message_encoding
-        self._functions = ThreadPoolExecutor(max_workers=worker_threads, thread_name_prefix="devhost-fn")
+        self._worker_threads = worker_threads
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._pools_lock = threading.Lock()
         self._io = ThreadPoolExecutor(max_workers=32, thread_name_prefix="devhost-io")
+
+    def _pool(self, spec: FunctionSpec) -> ThreadPoolExecutor:
+        """The worker pool of the function's scale group (Flex Consumption: HTTP functions scale together,
+        every other trigger per function, each group on its own instances with the worker's thread count)."""
+        group = SCALE_GROUP_HTTP if isinstance(spec.trigger, HttpTriggerSpec) else spec.name
+        with self._pools_lock:
+            pool = self._pools.get(group)
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=self._worker_threads, thread_name_prefix=f"devhost-fn-{group}")
+                self._pools[group] = pool
+            return pool
 
     async def io(self, fn: functools.partial[R]) -> R:
         """Run a blocking storage call off the event loop (its own pool, so busy functions cannot starve it)."""
@@ -140,7 +156,7 @@ class Invoker:
                 running: asyncio.Future[Any] = asyncio.ensure_future(spec.fn(**kwargs))
             else:
                 call = functools.partial(_call_in_thread, spec.fn, kwargs, ctx)
-                running = asyncio.get_running_loop().run_in_executor(self._functions, call)
+                running = asyncio.get_running_loop().run_in_executor(self._pool(spec), call)
             result = await self._within_timeout(spec, ctx, running, started)
         except FunctionTimedOut:
             raise
@@ -183,7 +199,10 @@ class Invoker:
                                                 self._encoding))
 
     def shutdown(self, wait: bool) -> None:
-        self._functions.shutdown(wait=wait, cancel_futures=True)
+        with self._pools_lock:
+            pools = list(self._pools.values())
+        for pool in pools:
+            pool.shutdown(wait=wait, cancel_futures=True)
         self._io.shutdown(wait=wait, cancel_futures=True)
 
 
