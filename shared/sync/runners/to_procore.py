@@ -9,7 +9,9 @@ Identity checks use the servers' hashes only: SharePoint's quickXorHash, read fr
 keeps no content hash, and a Procore file is never downloaded just to hash it: a Procore version made
 since the agreed state counts as a change (the conflict policy decides; if Procore wins, its copy to
 SharePoint is compared there with SharePoint's quickXorHash and only recorded when identical).
-Files above the step budget move in steps (shared/sync/transfer). Never imports azure.functions.
+Files above the step budget move in steps (shared/sync/transfer). A live change's small file is uploaded in
+the step that fetched it (a failure retries the fetch); an initial sync's goes on as its own message.
+Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -187,9 +189,13 @@ def fetch_from_sp(ctx: LinkContext, msg: SpToProcore) -> None:
     staged = ctx.services.staging.put(f"{msg.link_id}/sp/{msg.sp_item_id}/{version}",
                                       _hashed(ranges.iter_from(ctx.graph, ctx.drive_id, msg.sp_item_id, 0, None),
                                               hashing))
-    ctx.send(Step.TRANSFER, msg.model_copy(update={
+    upload = msg.model_copy(update={
         "phase": "upload", "staged_blob": staged.name, "quickxor": hashing.b64digest(),
-        "sp_quickxor": item.quick_xor_hash, "etag": item.etag, "size": staged.size}))
+        "sp_quickxor": item.quick_xor_hash, "etag": item.etag, "size": staged.size})
+    if msg.lane is Lane.LIVE:
+        upload_to_procore(ctx, upload)   # a live change goes on at once: no queue hop between the two phases
+    else:
+        ctx.send(Step.TRANSFER, upload)
 
 
 def _hashed(chunks: Iterator[bytes], hashing: QuickXorHash) -> Iterator[bytes]:
