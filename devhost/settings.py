@@ -27,9 +27,11 @@ MIN_POLLING_INTERVAL = 0.1
 ENCODINGS = ("base64", "none")
 
 # App settings override host.json as `AzureFunctionsJobHost__<path>` (the real host's configuration
-# binding, e.g. AzureFunctionsJobHost__functionTimeout=00:01:00); only functionTimeout is read here.
+# binding, e.g. AzureFunctionsJobHost__functionTimeout=00:01:00); functionTimeout and the queues'
+# maxPollingInterval are read here.
 HOST_JSON_OVERRIDE_PREFIX = "AzureFunctionsJobHost__"
 FUNCTION_TIMEOUT = "functionTimeout"
+MAX_POLLING_OVERRIDE = HOST_JSON_OVERRIDE_PREFIX + "extensions__queues__maxPollingInterval"
 
 _TIMESPAN = re.compile(r"^\s*(-)?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?\s*$")
 _SETTING_REF = re.compile(r"%([^%]+)%")
@@ -130,7 +132,8 @@ def _function_timeout(data: Mapping[str, object], environ: Mapping[str, str]) ->
 def parse_host_json(data: Mapping[str, object], cpu_count: int | None = None,
                     environ: Mapping[str, str] | None = None) -> HostConfig:
     """Build a HostConfig from host.json content; invalid values raise ConfigError, as the host refuses to start.
-    `environ` (default: none) may override functionTimeout as the real host's app settings do."""
+    `environ` (default: none) may override functionTimeout and the queues' maxPollingInterval as the real
+    host's app settings do."""
     extensions = _section(data, "extensions")
     http = _section(extensions, "http")
     prefix = _get(http, "routePrefix")
@@ -145,7 +148,7 @@ def parse_host_json(data: Mapping[str, object], cpu_count: int | None = None,
     if threshold == -1:  # the extension's "unset": (batchSize / 2) * processorCount
         threshold = (batch // 2) * processors
     visibility = _get(q, "visibilityTimeout")
-    polling = _get(q, "maxPollingInterval")
+    polling = (environ or {}).get(MAX_POLLING_OVERRIDE) or _get(q, "maxPollingInterval")
     max_polling = LOCAL_MAX_POLLING_INTERVAL if polling is None else parse_timespan(polling)  # type: ignore[arg-type]
     if max_polling < MIN_POLLING_INTERVAL:
         raise ConfigError(f"host.json: queues.maxPollingInterval must be at least {MIN_POLLING_INTERVAL} s")

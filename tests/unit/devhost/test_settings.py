@@ -122,3 +122,13 @@ def test_function_timeout_comes_from_host_json_or_its_app_setting_override() -> 
     assert parse_host_json({"functionTimeout": "00:10:00"}, environ=override).function_timeout == 60.0
     with pytest.raises(ConfigError):
         parse_host_json({"functionTimeout": "00:00:00"})
+
+
+def test_max_polling_interval_comes_from_host_json_or_its_app_setting_override() -> None:
+    host_json = {"extensions": {"queues": {"maxPollingInterval": "00:00:00.5"}}}
+    assert parse_host_json(host_json).queues.max_polling_interval == 0.5
+    override = {"AzureFunctionsJobHost__extensions__queues__maxPollingInterval": "00:00:02"}
+    assert parse_host_json(host_json, environ=override).queues.max_polling_interval == 2.0
+    with pytest.raises(ConfigError):
+        parse_host_json(host_json, environ={"AzureFunctionsJobHost__extensions__queues__maxPollingInterval":
+                                            "00:00:00.01"})
