@@ -130,8 +130,9 @@ class TenantSettings(Strict):
         "deletes detected less than this apart are one burst: a release of held deletes applies the rest of "
         "its burst too; a later burst, after such a quiet gap, trips again"))
     quiet_period_s: StrictNumber = Field(5.0, ge=0, le=300, description=(
-        "a SharePoint file is copied to Procore once it has not been saved for this long "
-        "(rapid autosaves coalesce); 0 copies at once"))
+        "saves of a SharePoint file that follow a save within this long are copied to Procore once it has "
+        "not been saved for this long (rapid autosaves coalesce; a quiet file's first save goes at once); "
+        "0 copies every save at once"))
     mail_from: str | None = Field(None, description="mailbox (UPN or user id) notifications are sent from; "
                                   "default: the deployment's PCSYNC_MAIL_SENDER")
     weekly_digest: StrictFlag = Field(True, description=(
