@@ -54,8 +54,8 @@ def queue(storage: str) -> Iterator[QueueClient]:
 
 
 def test_an_idle_pipeline_is_quiet_after_the_window(run: Running, queue: QueueClient) -> None:
-    took = wait_quiet(run, window=1.0, timeout=20)
-    assert 1.0 <= took < 10
+    took = wait_quiet(run, window=1.0, timeout=20)   # raises when it is never quiet
+    assert took >= 1.0                                # quiet for the whole window, not a glimpse
 
 
 def test_a_queued_message_keeps_it_waiting_until_it_is_gone(run: Running, queue: QueueClient) -> None:

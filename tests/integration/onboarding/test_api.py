@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -277,9 +276,7 @@ def test_activity_continuation_is_signed_and_bound_to_its_link(
             (url, payload + "." + mac[::-1], tenant.auth),
             (url, payload, tenant.auth),
             (other_url, token, other.auth)):                                    # another tenant's link
-        started = time.monotonic()
         r = host.http.get(bad_url, params={"continuation": bad_token}, headers=auth)
-        assert time.monotonic() - started < 5.0
         assert r.status_code == 400, r.text
         assert r.json()["problems"][0]["field"] == "continuation" and "continuation" in r.json()["message"]
         assert r.headers["x-content-type-options"] == "nosniff"
