@@ -4,10 +4,18 @@ arrive when every webhook and notification is lost, and what the checks cost in 
 One run sends one DriveDelta per (tenant, drive) with a link in regular sync that follows SharePoint
 (the drive's delta run serves all its links), and one CheckLink per link in regular sync with a
 Procore change feed. Paused links and links in their initial sync get neither. No I/O, no clock.
+
+The checks of one Procore company (a tenant's app and company share one rate budget) may use
+CHECK_SHARE of its hourly budget: beyond that its links take turns, each checked every `stride` runs
+(shifted by a hash of the link id, so the turns spread over the runs). Webhooks stay the fast path;
+the rest of the budget is kept for live changes and initial syncs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +29,9 @@ FAN_OUT_PER_SECOND = 20                  # messages a timer run releases per sec
 PIPELINE_STEPS = 6                       # check/delta -> detect -> fetch -> upload -> record (+ one deferral)
 STEP_TIME = timedelta(seconds=10)        # one step, queue pickup included (architecture: steps take seconds)
 PROCORE_HOURLY_LIMIT = 3600              # requests per hour per app and company (reference §2)
+CHECK_GAP = timedelta(minutes=2)         # the default PCSYNC_CHECK_SCHEDULE's gap between runs
+CHECK_SHARE = 0.25                       # of a company's hourly Procore budget the checks may use
+CALLS_PER_FED_TOOL = 2                   # a watermark pass: the changed items, then the recycle bin
 
 
 @dataclass(frozen=True)
@@ -50,10 +61,34 @@ def drive_carriers(links: Iterable[LinkRow]) -> list[LinkRow]:
     return out
 
 
-def plan_checks(links: Iterable[LinkRow]) -> CheckPlan:
-    """What one check timer run sends."""
+def check_calls(link: LinkRow) -> int:
+    """Procore calls one CheckLink of the link costs when nothing changed."""
+    return CALLS_PER_FED_TOOL * len(fed_tools(link.tools))
+
+
+def company_stride(links: Iterable[LinkRow], check_gap: timedelta = CHECK_GAP, share: float = CHECK_SHARE,
+                   limit: int = PROCORE_HOURLY_LIMIT) -> int:
+    """Every how many runs each of one company's links is checked, so its checks stay within `share` of the
+    company's hourly budget (1: every run)."""
+    demand = calls_per_hour(check_gap, sum(check_calls(link) for link in links))
+    return max(1, math.ceil(demand / (share * limit)))
+
+
+def _turn(link_id: str) -> int:
+    return int(hashlib.sha256(link_id.encode()).hexdigest()[:8], 16)
+
+
+def plan_checks(links: Iterable[LinkRow], run_index: int = 0, check_gap: timedelta = CHECK_GAP) -> CheckPlan:
+    """What the check timer's run number `run_index` sends (its links' turns: company_stride)."""
     regular = [link for link in links if link.stage is Stage.REGULAR]
-    return CheckPlan(drives=drive_carriers(regular), links=[link for link in regular if has_feed(link)])
+    fed = [link for link in regular if has_feed(link)]
+    companies: dict[tuple[str, int], list[LinkRow]] = defaultdict(list)
+    for link in fed:
+        companies[(link.tenant_id, link.procore_company_id)].append(link)
+    strides = {key: company_stride(group, check_gap) for key, group in companies.items()}
+    due = [link for link in fed
+           if (run_index + _turn(link.link_id)) % strides[(link.tenant_id, link.procore_company_id)] == 0]
+    return CheckPlan(drives=drive_carriers(regular), links=due)
 
 
 def fan_out_spread(messages: int, per_second: int = FAN_OUT_PER_SECOND) -> timedelta:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from shared.models.messages import CheckLink, DriveDelta, ReconcileLink, RenewLink
 from shared.models.rows import LinkRow, Stage
 from shared.runtime import Services
-from shared.safety.checks import FAN_OUT_PER_SECOND, drive_carriers, plan_checks
+from shared.safety.checks import CHECK_GAP, FAN_OUT_PER_SECOND, drive_carriers, plan_checks
 from shared.store.repositories import TENANT_PARTITION
 from shared.sync.context import ACTIVE_STAGES
 
@@ -51,10 +52,12 @@ def fan_out_reconciles(services: Services) -> int:
     return sent
 
 
-def fan_out_checks(services: Services) -> int:
+def fan_out_checks(services: Services, now: datetime | None = None) -> int:
     """The cheap checks: one DriveDelta per drive with a link in regular sync, one CheckLink per such link
-    with a Procore change feed (shared.safety.checks.plan_checks)."""
-    plan = plan_checks(all_links(services))
+    with a Procore change feed whose turn it is (shared.safety.checks.plan_checks; runs are numbered by the
+    time, CHECK_GAP apart)."""
+    at = now or datetime.now(UTC)
+    plan = plan_checks(all_links(services), int(at.timestamp() // CHECK_GAP.total_seconds()))
     messages: list[BaseModel] = [DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id) for link in plan.drives]
     messages += [CheckLink(tenant_id=link.tenant_id, link_id=link.link_id) for link in plan.links]
     sent = _release(services, messages)

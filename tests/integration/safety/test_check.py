@@ -6,16 +6,19 @@ a quiet check costs in API calls, counted by the emulators' /_emulator/stats (th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from shared.models.api import Mode, ToolKey
 from shared.models.messages import CheckLink, DriveDelta, StartInitialSync
 from shared.models.rows import LinkRow, Stage
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from shared.safety import fanout
+from shared.safety.checks import CHECK_GAP, company_stride, has_feed
 from shared.safety.watermark import Watermark
 from tests.integration.safety.conftest import PROJECT, Env
 
@@ -108,13 +111,24 @@ def test_the_timer_sends_one_delta_per_drive_and_one_check_per_regular_link(env:
     initial = env.new_link()
     paused = _regular(env)
     env.repos.links.mutate(paused.tenant_id, paused.link_id, lambda r: r.model_copy(update={"stage": Stage.PAUSED}))
+    every_tool = {tool: Mode.ONE_WAY for tool in ToolKey} | {ToolKey.DOCUMENTS: Mode.TWO_WAY}
+    for link in (first, second):                         # two projects with every tool on: more than the
+        env.repos.links.mutate(link.tenant_id, link.link_id,   # company's check share every run
+                               lambda r: r.model_copy(update={"tools": every_tool}))
     env.take()
-    total = fanout.fan_out_checks(env.services)          # every tenant in this storage account, other modules' too
-    sent = env.take_until(lambda taken: len(taken) >= total)
-    ours = [m for m in sent if m["tenant_id"] == first.tenant_id]
-    deltas = [m for m in ours if m["kind"] == "drive_delta"]
-    checks = sorted(m["link_id"] for m in ours if m["kind"] == "check_link")
-    assert len(deltas) == 1 and deltas[0]["link_id"] in checks   # this module's links share one drive
+    regular = [s.row for s in env.repos.links.query(first.tenant_id) if s.row.stage is Stage.REGULAR]
+    stride = company_stride([link for link in regular if has_feed(link)])   # this tenant's links take turns
+    assert stride > 1
+    start = datetime.now(UTC)
+    checks: list[str] = []
+    for run in range(stride):                            # one run after another (the timer's run numbers)
+        total = fanout.fan_out_checks(env.services, start + run * CHECK_GAP)   # every tenant's, other modules' too
+        sent = env.take_until(lambda taken, total=total: len(taken) >= total)
+        ours = [m for m in sent if m["tenant_id"] == first.tenant_id]
+        deltas = [m for m in ours if m["kind"] == "drive_delta"]
+        assert len(deltas) == 1                          # this module's links share one drive
+        checks += [m["link_id"] for m in ours if m["kind"] == "check_link"]
+    assert sorted(checks) == sorted(link.link_id for link in regular if has_feed(link))   # each once a turn
     assert {first.link_id, second.link_id} <= set(checks)
     assert initial.link_id not in checks and paused.link_id not in checks
     assert all(env.link(link_id).stage is Stage.REGULAR for link_id in checks)
@@ -124,6 +138,7 @@ def test_the_timer_sends_one_delta_per_drive_and_one_check_per_regular_link(env:
     all_paused = [s.row.link_id for s in env.repos.links.query(first.tenant_id) if s.row.stage is Stage.PAUSED]
     assert paused.link_id in all_paused
     assert sorted(m["link_id"] for m in reconciles) == sorted([*checks, *all_paused])   # + their resume checks
+    # (the reconcile is the whole safety net: every regular link, whatever the checks' turns)
     assert sum(1 for m in reconciles if m["graph"]) == 1
 
 

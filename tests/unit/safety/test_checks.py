@@ -16,10 +16,14 @@ from shared import config
 from shared.models.api import InitialSync, Mode, TenantSettings, ToolKey
 from shared.models.rows import ItemKind, LinkRow, Stage
 from shared.safety.checks import (
+    CHECK_SHARE,
     FAN_OUT_PER_SECOND,
+    PROCORE_HOURLY_LIMIT,
     STEP_TIME,
     TARGET,
     calls_per_hour,
+    check_calls,
+    company_stride,
     drive_carriers,
     fan_out_spread,
     max_messages_within,
@@ -138,6 +142,41 @@ def test_the_api_budget_arithmetic() -> None:
     assert calls_per_hour(two_min, 1) == 30                  # Graph: one delta page per drive per check
     assert procore_share(two_min, 2, 30) == pytest.approx(0.5)
     assert procore_share(timedelta(minutes=1), 2, 30) == pytest.approx(1.0)
+
+
+ALL_TOOLS = {tool: Mode.TWO_WAY if tool in (ToolKey.DOCUMENTS, ToolKey.PHOTOS) else Mode.ONE_WAY for tool in ToolKey}
+
+
+def test_a_company_s_checks_stay_within_their_share_of_its_procore_budget() -> None:
+    """A company with twenty projects, every tool on: its links take turns, each checked every `stride` runs,
+    so its checks cost at most CHECK_SHARE of the hourly budget; one such project is checked every run."""
+    gap = timedelta(minutes=2)
+    one = [_link(1, tools=ALL_TOOLS)]
+    assert company_stride(one, gap) == 1
+    assert calls_per_hour(gap, check_calls(one[0])) <= CHECK_SHARE * PROCORE_HOURLY_LIMIT
+    twenty = [_link(n, tools=ALL_TOOLS) for n in range(20)]
+    stride = company_stride(twenty, gap)
+    assert stride > 1
+    checked: dict[str, int] = {}
+    hour = int(timedelta(hours=1) / gap)
+    for run in range(hour):
+        for link in plan_checks(twenty, run, gap).links:
+            checked[link.link_id] = checked.get(link.link_id, 0) + 1
+    assert sorted(checked) == sorted(link.link_id for link in twenty)      # every link has its turns
+    calls = sum(n * check_calls(twenty[0]) for n in checked.values())
+    assert calls <= CHECK_SHARE * PROCORE_HOURLY_LIMIT * 1.05, calls        # within the share (turns round up)
+    for start in range(stride):                                             # each link once in any `stride` runs
+        window_runs = [link.link_id for run in range(start, start + stride)
+                       for link in plan_checks(twenty, run, gap).links]
+        assert sorted(window_runs) == sorted(link.link_id for link in twenty)
+
+
+def test_companies_take_turns_on_their_own_budgets() -> None:
+    """Another tenant's (or company's) links neither slow a small company's checks nor share its budget."""
+    big = [_link(n, tools=ALL_TOOLS, tenant="big") for n in range(20)]
+    small = [_link(100 + n, tools=ALL_TOOLS, tenant="small") for n in range(1)]
+    for run in range(5):
+        assert _ids([link for link in plan_checks(big + small, run).links if link.tenant_id == "small"]) == ["l100"]
 
 
 def _changed(pid: int, at: datetime) -> Changed:
