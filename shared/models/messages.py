@@ -254,6 +254,7 @@ class ReconcileLink(_Message):
 
     kind: Literal["reconcile_link"] = "reconcile_link"
     graph: bool = True        # False on a continuation that only reads more Procore changes
+    procore: bool = True      # False when it is not the link's turn for the Procore pass (its company's budget)
     privacy: tuple[ToolKey, ...] = ()   # a privacy pass instead (include_private changed): these tools, in turn
 
 

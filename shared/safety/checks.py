@@ -6,9 +6,10 @@ One run sends one DriveDelta per (tenant, drive) with a link in regular sync tha
 Procore change feed. Paused links and links in their initial sync get neither. No I/O, no clock.
 
 The checks of one Procore company (a tenant's app and company share one rate budget) may use
-CHECK_SHARE of its hourly budget: beyond that its links take turns, each checked every `stride` runs
-(shifted by a hash of the link id, so the turns spread over the runs). Webhooks stay the fast path;
-the rest of the budget is kept for live changes and initial syncs.
+CHECK_SHARE of its hourly budget, the reconciliation's Procore passes RECONCILE_SHARE: beyond that its
+links take turns, each passed every `stride` runs (shifted by a hash of the link id, so the turns spread
+over the runs). Webhooks stay the fast path; the rest of the budget is kept for live changes and
+initial syncs.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ STEP_TIME = timedelta(seconds=10)        # one step, queue pickup included (arch
 PROCORE_HOURLY_LIMIT = 3600              # requests per hour per app and company (reference §2)
 CHECK_GAP = timedelta(minutes=2)         # the default PCSYNC_CHECK_SCHEDULE's gap between runs
 CHECK_SHARE = 0.25                       # of a company's hourly Procore budget the checks may use
+RECONCILE_GAP = timedelta(minutes=15)    # the default PCSYNC_RECONCILE_SCHEDULE's gap
+RECONCILE_SHARE = 0.1                    # ... and the reconciliation's Procore passes
 CALLS_PER_FED_TOOL = 2                   # a watermark pass: the changed items, then the recycle bin
 
 
@@ -78,17 +81,25 @@ def _turn(link_id: str) -> int:
     return int(hashlib.sha256(link_id.encode()).hexdigest()[:8], 16)
 
 
+def turns(links: Iterable[LinkRow], run_index: int, gap: timedelta, share: float) -> set[str]:
+    """The ids of the `links` (with a Procore feed) whose turn run `run_index` is: every link of a company
+    whose passes every `gap` fit in `share` of its budget, else each link every company_stride runs."""
+    companies: dict[tuple[str, int], list[LinkRow]] = defaultdict(list)
+    for link in links:
+        if has_feed(link):
+            companies[(link.tenant_id, link.procore_company_id)].append(link)
+    due: set[str] = set()
+    for group in companies.values():
+        stride = company_stride(group, gap, share)
+        due |= {link.link_id for link in group if (run_index + _turn(link.link_id)) % stride == 0}
+    return due
+
+
 def plan_checks(links: Iterable[LinkRow], run_index: int = 0, check_gap: timedelta = CHECK_GAP) -> CheckPlan:
     """What the check timer's run number `run_index` sends (its links' turns: company_stride)."""
     regular = [link for link in links if link.stage is Stage.REGULAR]
-    fed = [link for link in regular if has_feed(link)]
-    companies: dict[tuple[str, int], list[LinkRow]] = defaultdict(list)
-    for link in fed:
-        companies[(link.tenant_id, link.procore_company_id)].append(link)
-    strides = {key: company_stride(group, check_gap) for key, group in companies.items()}
-    due = [link for link in fed
-           if (run_index + _turn(link.link_id)) % strides[(link.tenant_id, link.procore_company_id)] == 0]
-    return CheckPlan(drives=drive_carriers(regular), links=due)
+    due = turns(regular, run_index, check_gap, CHECK_SHARE)
+    return CheckPlan(drives=drive_carriers(regular), links=[link for link in regular if link.link_id in due])
 
 
 def fan_out_spread(messages: int, per_second: int = FAN_OUT_PER_SECOND) -> timedelta:

@@ -18,7 +18,15 @@ from pydantic import BaseModel
 from shared.models.messages import CheckLink, DriveDelta, ReconcileLink, RenewLink
 from shared.models.rows import LinkRow, Stage
 from shared.runtime import Services
-from shared.safety.checks import CHECK_GAP, FAN_OUT_PER_SECOND, drive_carriers, plan_checks
+from shared.safety.checks import (
+    CHECK_GAP,
+    FAN_OUT_PER_SECOND,
+    RECONCILE_GAP,
+    RECONCILE_SHARE,
+    drive_carriers,
+    plan_checks,
+    turns,
+)
 from shared.store.repositories import TENANT_PARTITION
 from shared.sync.context import ACTIVE_STAGES
 
@@ -41,13 +49,18 @@ def fan_out_renewals(services: Services) -> int:
     return sent
 
 
-def fan_out_reconciles(services: Services) -> int:
+def fan_out_reconciles(services: Services, now: datetime | None = None) -> int:
     """One ReconcileLink per link in regular sync (only the first of each drive asks for the drive's
-    delta run: it serves every link on the drive), and one per paused link (its check for resuming)."""
+    delta run: it serves every link on the drive; the Procore pass on the link's turn), and one per paused
+    link (its check for resuming)."""
+    at = now or datetime.now(UTC)
     links = [link for link in all_links(services) if link.stage in (Stage.REGULAR, Stage.PAUSED)]
-    carriers = {link.link_id for link in drive_carriers([link for link in links if link.stage is Stage.REGULAR])}
+    regular = [link for link in links if link.stage is Stage.REGULAR]
+    carriers = {link.link_id for link in drive_carriers(regular)}
+    due = turns(regular, int(at.timestamp() // RECONCILE_GAP.total_seconds()), RECONCILE_GAP, RECONCILE_SHARE)
     sent = _release(services, [ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id,
-                                             graph=link.link_id in carriers) for link in links])
+                                             graph=link.link_id in carriers, procore=link.link_id in due)
+                               for link in links])
     log.info("reconcile timer: %d links", sent)
     return sent
 

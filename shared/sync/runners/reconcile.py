@@ -8,7 +8,9 @@ tool with a change feed (its adapter's `changes`): the items changed since the t
 the hints are enqueued, ETag-conditionally. A link without a watermark gets one at "now" (the
 initial sync sets it when it starts, so the first pass never re-plans the whole project).
 Each pass also forgets the link's delete rows too old to count toward the mass-delete breaker. The
-cheap check (check.py, every couple of minutes) runs the same Procore pass without the rest. On a
+cheap check (check.py, every couple of minutes) runs the same Procore pass without the rest. A link of a
+company whose passes would cost more than RECONCILE_SHARE of its Procore budget gets the pass on its turns
+only (`procore` false otherwise: shared/safety/checks.py, as the cheap checks). On a
 paused link the pass is the periodic health check instead (runners/pause.py: resume once the cause is fixed).
 Privacy (shared/sync/privacy.py): while the tenant includes private items, each pass also hints the items
 still skipped as private; a message with `privacy` tools (the tenant's include_private changed) is a
@@ -69,7 +71,7 @@ def reconcile_link(ctx: LinkContext, msg: ReconcileLink) -> int:
     forget_old_deletes(ctx, datetime.now(UTC))
     if msg.graph and needs_graph(ctx.link.tools):
         ctx.send(Step.DETECT, DriveDelta(tenant_id=msg.tenant_id, link_id=msg.link_id, lane=msg.lane))
-    hinted, more = procore_passes(ctx, msg, "reconcile")
+    hinted, more = procore_passes(ctx, msg, "reconcile") if msg.procore else (0, False)
     if more:
         ctx.send(Step.DETECT, msg.model_copy(update={"graph": False}))
     return hinted + hint_released(ctx, msg)

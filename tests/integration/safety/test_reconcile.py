@@ -27,8 +27,8 @@ def _stage(env: Env, link: LinkRow, stage: Stage) -> LinkRow:
     return env.link(link.link_id)
 
 
-def _reconcile(env: Env, link: LinkRow) -> list[dict[str, Any]]:
-    env.run(ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id))
+def _reconcile(env: Env, link: LinkRow, *, procore: bool = True) -> list[dict[str, Any]]:
+    env.run(ReconcileLink(tenant_id=link.tenant_id, link_id=link.link_id, procore=procore))
     return env.take()
 
 
@@ -74,6 +74,9 @@ def test_procore_changes_since_the_watermark_become_hints_once(env: Env, tmp_pat
     finally:
         user.close()
 
+    before = _mark(env, link)
+    off_turn = _reconcile(env, link, procore=False)      # not the link's turn for the Procore pass
+    assert [m["kind"] for m in off_turn] == ["drive_delta"] and _mark(env, link) == before
     sent = _reconcile(env, link)
     assert sent[0]["kind"] == "drive_delta"
     hints = _hints(sent)

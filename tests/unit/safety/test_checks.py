@@ -19,6 +19,7 @@ from shared.safety.checks import (
     CHECK_SHARE,
     FAN_OUT_PER_SECOND,
     PROCORE_HOURLY_LIMIT,
+    RECONCILE_SHARE,
     STEP_TIME,
     TARGET,
     calls_per_hour,
@@ -29,6 +30,7 @@ from shared.safety.checks import (
     max_messages_within,
     plan_checks,
     procore_share,
+    turns,
     worst_case_arrival,
 )
 from shared.safety.watermark import Changed, Watermark, plan_pass, window
@@ -169,6 +171,22 @@ def test_a_company_s_checks_stay_within_their_share_of_its_procore_budget() -> N
         window_runs = [link.link_id for run in range(start, start + stride)
                        for link in plan_checks(twenty, run, gap).links]
         assert sorted(window_runs) == sorted(link.link_id for link in twenty)
+
+
+def test_the_reconciliation_s_procore_passes_take_turns_on_their_own_share() -> None:
+    """Every 15 minutes the reconciliation repeats the checks' Procore pass: within RECONCILE_SHARE of the
+    company's budget too, so a big company's safety net keeps most of its budget for live work."""
+    gap = timedelta(minutes=15)
+    one = [_link(1, tools=ALL_TOOLS)]
+    assert turns(one, 0, gap, RECONCILE_SHARE) == {"l1"}
+    twenty = [_link(n, tools=ALL_TOOLS) for n in range(20)]
+    stride = company_stride(twenty, gap, RECONCILE_SHARE)
+    assert stride > 1
+    passes = [pid for run in range(stride) for pid in turns(twenty, run, gap, RECONCILE_SHARE)]
+    assert sorted(passes) == sorted(link.link_id for link in twenty)      # each once in `stride` runs
+    per_hour = len(passes) * check_calls(twenty[0]) * (timedelta(hours=1) / gap) / stride
+    checks = CHECK_SHARE * PROCORE_HOURLY_LIMIT
+    assert per_hour + checks <= 0.4 * PROCORE_HOURLY_LIMIT, per_hour     # both safety nets: at most 40 %
 
 
 def test_companies_take_turns_on_their_own_budgets() -> None:
