@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import TypeAdapter
 
+from shared import memory
 from shared.graph.models import DriveItem
 from shared.models import messages as m
 from shared.models.rows import ItemRow
@@ -58,6 +59,8 @@ def run_chunk(ctx: LinkContext, msg: m.TransferChunk, finish_to_sp: FinishToSp,
     except BaseException:
         progress.release(ctx, row)
         raise
+    finally:
+        memory.give_back()   # the step's tens of MiB of buffers go back to the OS, not to the heap's peak
 
 
 def _run(ctx: LinkContext, row: TransferRow, finish_to_sp: FinishToSp, finish_to_procore: FinishToProcore) -> None:
