@@ -29,6 +29,8 @@ from tests.support.e2e import (
     sent_mail,
     sp_tree,
     start_stack,
+    wait_for,
+    wait_quiet,
     wait_regular,
 )
 
@@ -162,8 +164,11 @@ def test_seeded_project_syncs_completely(variant: tuple[str, Running], tmp_path:
     assert "lock file" in reasons["~$Budget Tracker.xlsx"]
     assert "400" in reasons[next(n for n in reasons if n.startswith("Very Long Nested"))]
 
-    # The email, exactly once, with the exact subject, to the notify addresses.
+    # The email (its own step after the switch to regular, retried through the faults), exactly once, with
+    # the exact subject, to the notify addresses.
     subject = "Two way sync initiated for project Riverside Medical Center"
+    wait_for(lambda: [m for m in sent_mail(run) if m.get("subject") == subject], 120, "the completion email")
+    wait_quiet(run)                                   # then nothing more: no second email on its way
     mails = [m for m in sent_mail(run) if m.get("subject") == subject]
     assert len(mails) == 1, [m.get("subject") for m in sent_mail(run)]
     assert sorted(r["emailAddress"]["address"] for r in mails[0]["toRecipients"]) == sorted(NOTIFY)

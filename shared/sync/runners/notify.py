@@ -2,7 +2,9 @@
 
 Queue delivery is at-least-once, so each notification is claimed in a table row before sending:
 a second delivery of the same notification sees the claim and does nothing, while a retry of the
-claiming delivery (same queue message) or a claim abandoned for CLAIM_TIMEOUT sends it.
+claiming delivery (same queue message) or a claim abandoned for CLAIM_TIMEOUT sends it. A send that
+fails lets go of its claim first: the retry is a new message (the dispatcher's deferred copy), which
+must be able to claim it, or a transient Graph error would lose the mail.
 No sender mailbox is a deployment error (the health endpoint reports it), not the tenant's: the mail
 is recorded as not sent (`email_not_sent` activity, an error log) and the link goes on. The weekly digest
 is one of them, its text made at send time (runners/digest.py).
@@ -56,12 +58,27 @@ def send_notification(ctx: LinkContext, msg: SendNotification, delivery_id: str)
         paths = held_paths(ctx)
         body += (f"\n\nHeld deletes ({len(paths)}):\n" + "\n".join(f"- {p}" for p in paths) if paths else
                  "\n\nAn operator has already released or discarded them.")
-    send_mail(ctx.graph, sender, subject, body, list(ctx.tenant.notify))
+    try:
+        send_mail(ctx.graph, sender, subject, body, list(ctx.tenant.notify))
+    except BaseException:
+        _let_go(ctx, msg, delivery_id)
+        raise
     ctx.services.repos.notifications.upsert(NotificationRow(
         link_id=ctx.link.link_id, notification_id=msg.notification_id, owner=delivery_id, state="sent",
         claimed_at=datetime.now(UTC)))
     repos = ctx.services.repos
     repos.record_activity(repos.new_activity(ctx.link.link_id, "email_sent", detail=subject))
+
+
+def _let_go(ctx: LinkContext, msg: SendNotification, owner: str) -> None:
+    """Give up `owner`'s claim (its send failed): any delivery of the notification may claim it now."""
+
+    def change(current: NotificationRow | None) -> NotificationRow | None:
+        if current is None or current.owner != owner or current.state != "sending":
+            return None
+        return current.model_copy(update={"claimed_at": current.claimed_at - CLAIM_TIMEOUT})
+
+    ctx.services.repos.notifications.mutate(ctx.link.link_id, msg.notification_id, change)
 
 
 def _record_unsent(ctx: LinkContext, msg: SendNotification, delivery_id: str) -> None:

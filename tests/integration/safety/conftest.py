@@ -127,11 +127,13 @@ class Env:
         assert ctx is not None
         return ctx
 
-    def take_until(self, wanted: Callable[[list[dict[str, Any]]], bool], timeout: float = 20.0) -> list[dict[str, Any]]:
-        """Messages taken off the live queue until `wanted(all taken so far)` (delayed ones included)."""
+    def take_until(self, wanted: Callable[[list[dict[str, Any]]], bool], timeout: float = 20.0,
+                   queue: str | None = None) -> list[dict[str, Any]]:
+        """Messages taken off `queue` (the live queue by default) until `wanted(all taken so far)` (delayed
+        ones included)."""
         found: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
-        while not wanted(found := found + self.take()):
+        while not wanted(found := found + self.take(queue)):
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out; taken so far: {found}")
             time.sleep(0.5)

@@ -57,11 +57,12 @@ def _procore_files(ctx: LinkContext, name: str) -> list[str]:
 
 def test_a_record_that_fails_after_the_create_is_retried_without_a_second_file(
         env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An initial sync's upload is its own message: the upload step fails after the create and is retried."""
     ctx = env.live_context(started=True)
     name = f"retry-{uuid.uuid4().hex[:6]}.txt"
     item = _sp_file(env, ctx, name, b"made in SharePoint\n" * 100)
     to_procore.fetch_from_sp(ctx, SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id,
-                                              lane=Lane.LIVE, tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
+                                              lane=Lane.INITIAL, tool=ToolKey.DOCUMENTS, sp_item_id=item.id))
     [sent] = [m for m in env.take(env.services.settings.queue_transfer) if m["kind"] == "sp_to_procore"]
     upload = SpToProcore.model_validate(sent)
     assert upload.phase == "upload" and upload.staged_blob
@@ -77,6 +78,30 @@ def test_a_record_that_fails_after_the_create_is_retried_without_a_second_file(
     assert twin is not None and twin.sp_quickxor == item.quick_xor_hash
     assert _procore_files(ctx, name) == [twin.procore_id]
     to_procore.upload_to_procore(ctx, upload)              # a late duplicate changes nothing
+    assert _procore_files(ctx, name) == [twin.procore_id]
+
+
+def test_a_live_change_whose_record_fails_after_the_create_is_fetched_again_without_a_second_file(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live change is uploaded in the step that fetched it: that step fails after the create, and its
+    retry fetches again and adopts the file the creation claim names."""
+    ctx = env.live_context(started=True)
+    name = f"retry-live-{uuid.uuid4().hex[:6]}.txt"
+    item = _sp_file(env, ctx, name, b"made in SharePoint, live\n" * 100)
+    change = SpToProcore(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, lane=Lane.LIVE,
+                         tool=ToolKey.DOCUMENTS, sp_item_id=item.id)
+    calls = _fail_once(monkeypatch, ctx.services.repos.items, "upsert")
+    with pytest.raises(errors.Unavailable):
+        to_procore.fetch_from_sp(ctx, change)              # fetched, created in Procore, then the record failed
+    assert calls and len(_procore_files(ctx, name)) == 1
+    assert twin_of(ctx, item.id) is None
+    assert not [m for m in env.take(env.services.settings.queue_transfer) if m["kind"] == "sp_to_procore"]
+
+    to_procore.fetch_from_sp(ctx, change)                  # the host's retry of the same message
+    twin = twin_of(ctx, item.id)
+    assert twin is not None and twin.sp_quickxor == item.quick_xor_hash
+    assert _procore_files(ctx, name) == [twin.procore_id]
+    to_procore.fetch_from_sp(ctx, change)                  # a late duplicate changes nothing
     assert _procore_files(ctx, name) == [twin.procore_id]
 
 
