@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from azure.data.tables import TableServiceClient
 
+from demo.waiting import DemoFailure
 from shared.graph import items as sp_items
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
@@ -74,12 +75,18 @@ def _breaker_mail(run: Running) -> list[dict[str, object]]:
     return [m for m in sent_mail(run) if m.get("subject") == SUBJECT]
 
 
-def _last_detection(run: Running, ob: Onboarded) -> datetime | None:
+def _deletes(run: Running, ob: Onboarded) -> list[tuple[datetime, str, str]]:
+    """The link's delete rows: (detected at, state, path), in detection order."""
     tables = TableServiceClient.from_connection_string(run.doc["storage_connection_string"])
     try:
-        return max((d.row.detected_at for d in Repositories(tables).deletes.query(ob.link_id)), default=None)
+        return sorted((d.row.detected_at, d.row.state, d.row.path or "")
+                      for d in Repositories(tables).deletes.query(ob.link_id))
     finally:
         tables.close()
+
+
+def _last_detection(run: Running, ob: Onboarded) -> datetime | None:
+    return max((at for at, _, _ in _deletes(run, ob)), default=None)
 
 
 def _release(run: Running, ob: Onboarded) -> int:
@@ -123,6 +130,10 @@ def test_one_release_applies_the_whole_burst_and_a_later_burst_trips_again(
              "a quiet gap after the burst")
     for _, item in later:                           # a new burst: 20 of the 30 files left
         sp_items.delete_item(graph, drive, item.id)
-    wait_for(lambda: link_status(run, ob)["deletes_held"], 90, "the breaker to trip on the new burst")
+    try:
+        wait_for(lambda: link_status(run, ob)["deletes_held"], 90, "the breaker to trip on the new burst")
+    except DemoFailure as exc:                      # which deletes arrived, when, and what became of them
+        raise AssertionError(f"{exc}; last detection of the first burst {last}; deletes since: "
+                             f"{[d for d in _deletes(run, ob) if d[0] > last - timedelta(seconds=30)]}") from exc
     wait_for(lambda: len(_breaker_mail(run)) == 2, 60, "the second burst's email")
     assert len(_live_procore_files(run)) > FILES - len(doomed) - len(later), "the new burst must be held"
