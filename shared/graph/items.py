@@ -12,7 +12,7 @@ from typing import Any
 from shared import errors
 from shared.graph.batch import BatchRequest, run_batch
 from shared.graph.models import DriveItem
-from shared.graph.paths import by_path, child_path, item_path
+from shared.graph.paths import by_path, child_path, encode_path, item_path
 from shared.graph.session import GraphSession
 
 CHILDREN_PAGE_SIZE = 200
@@ -41,13 +41,13 @@ def get_child(session: GraphSession, drive_id: str, parent_id: str, name: str) -
     return None if resp.status_code == 404 else DriveItem.model_validate(resp.json())
 
 
-def find_children(session: GraphSession, drive_id: str,
-                  wanted: list[tuple[str, str]]) -> dict[int, DriveItem | None]:
-    """What is at each (parent id, name) of `wanted`, through $batch (20 lookups a request, not one each):
-    by index, the item or None (nothing there). A lookup answered with anything else (throttled past the
-    batch's retries, an error) has no entry: the caller must not take it as absent."""
-    requests = [BatchRequest(id=str(i), method="GET", url=child_path(drive_id, parent_id, name))
-                for i, (parent_id, name) in enumerate(wanted)]
+def find_at(session: GraphSession, drive_id: str, wanted: list[tuple[str, list[str]]]) -> dict[int, DriveItem | None]:
+    """What is at each (folder id, names below it) of `wanted`, through $batch (20 lookups a request, not
+    one each): by index, the item or None (nothing there). A lookup answered with anything else (throttled
+    past the batch's retries, an error) has no entry: the caller must not take it as absent."""
+    requests = [BatchRequest(id=str(i), method="GET",
+                             url=f"{item_path(drive_id, anchor)}:/{encode_path('/'.join(names))}:")
+                for i, (anchor, names) in enumerate(wanted)]
     out: dict[int, DriveItem | None] = {}
     for key, answer in run_batch(session, requests).items():
         if answer.status == 404:

@@ -13,7 +13,7 @@ from functools import cached_property
 from pydantic import BaseModel
 
 from shared.graph.session import GraphSession
-from shared.models.api import Mode, ToolKey, effective_tools
+from shared.models.api import InitialSync, Mode, ToolKey, effective_tools
 from shared.models.messages import Lane
 from shared.models.rows import ItemRow, LinkRow, Stage, TenantRow
 from shared.procore.client import ProcoreClient
@@ -58,6 +58,12 @@ class LinkContext:
 
     def adapter(self, tool: ToolKey) -> ToolAdapter:
         return TOOLS[tool]
+
+    def meets_sharepoint_first(self, tool: ToolKey) -> bool:
+        """Does the tool's initial sync meet SharePoint's items of the same path before it writes (the
+        initial lane of a from-SharePoint link, a two-way tool that takes part in one)?"""
+        return self.lane is Lane.INITIAL and self.link.initial_sync is InitialSync.FROM_SHAREPOINT \
+            and self.modes.get(tool) is Mode.TWO_WAY and TOOLS[tool].capabilities.from_sharepoint
 
     @property
     def modes(self) -> dict[ToolKey, Mode]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from shared.graph.content import SIMPLE_UPLOAD_MAX, put_new_small
-from shared.graph.items import find_children
+from shared.graph.items import find_at
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
 from shared.models.messages import BatchedFile, CopyBatch, FetchFile, Lane
@@ -36,7 +36,7 @@ from shared.store.repositories import item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import version_already_synced
-from shared.sync.runners.initial_match import claimed_elsewhere, matching
+from shared.sync.runners.initial_match import claimed_elsewhere
 from shared.sync.runners.record import BatchCopy, record_batch
 from shared.sync.runners.upload_lease import UPLOAD_LEASE
 from shared.tools import TOOLS
@@ -111,7 +111,7 @@ def copy_batch(ctx: LinkContext, msg: CopyBatch) -> None:
             fallback.append(file)
         else:
             todo.append((file, stored))
-    met = _meet(ctx, todo) if matching(ctx, msg.tool) else {}
+    met = _meet(ctx, todo) if ctx.meets_sharepoint_first(msg.tool) else {}
     fallback.extend(file for file, _ in todo if met.get(file.fetch.procore_id) is False)
     todo = [(file, stored) for file, stored in todo if met.get(file.fetch.procore_id) is not False]
     leased = _lease(ctx, todo, now)
@@ -182,7 +182,7 @@ def _meet(ctx: LinkContext, todo: list[tuple[BatchedFile, Stored[ItemRow]]]) -> 
     """A from-SharePoint sync: what SharePoint has at each file's path, by Procore id: None (nothing: a plain
     copy), the file to match by hash (same size), or False (its own step: another size, a folder, a lookup
     that was not answered)."""
-    answers = find_children(ctx.graph, ctx.drive_id, [(file.sp_parent_id, file.sp_name) for file, _ in todo])
+    answers = find_at(ctx.graph, ctx.drive_id, [(file.sp_parent_id, [file.sp_name]) for file, _ in todo])
     out: dict[str, DriveItem | None | bool] = {}
     for i, (file, _) in enumerate(todo):
         pid = file.fetch.procore_id

@@ -14,8 +14,8 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.graph.quickxor import QuickXorHash
-from shared.models.api import InitialSync, Mode, ToolKey
-from shared.models.messages import FetchFile, Lane, RecordResult, UploadFile
+from shared.models.api import InitialSync
+from shared.models.messages import FetchFile, RecordResult, UploadFile
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
 from shared.sync.columns import write_columns, write_titled_columns
@@ -31,7 +31,6 @@ from shared.sync.runners.record import record_result
 from shared.sync.runners.tree import ensure_parent, legal_name
 from shared.sync.runners.upload_lease import lease_upload, release_upload
 from shared.sync.transfer import budget
-from shared.tools import TOOLS
 from shared.tools.base import SourceItem
 
 log = logging.getLogger("pcsync.sync")
@@ -44,16 +43,9 @@ def fetch_file(ctx: LinkContext, msg: FetchFile) -> None:
         transfer.fetch_file(ctx, msg)
 
 
-def matching(ctx: LinkContext, tool: ToolKey) -> bool:
-    """Does the tool's initial sync meet SharePoint's files first: the initial lane of a from-SharePoint
-    link, a two-way tool that takes part in one?"""
-    return ctx.lane is Lane.INITIAL and ctx.link.initial_sync is InitialSync.FROM_SHAREPOINT \
-        and ctx.modes.get(tool) is Mode.TWO_WAY and TOOLS[tool].capabilities.from_sharepoint
-
-
 def _matching(ctx: LinkContext, msg: FetchFile) -> bool:
     """A listed, one-step file of a tool that meets SharePoint first."""
-    return matching(ctx, msg.tool) and msg.download_url is not None and msg.size is not None \
+    return ctx.meets_sharepoint_first(msg.tool) and msg.download_url is not None and msg.size is not None \
         and not budget.is_large(msg.size)
 
 

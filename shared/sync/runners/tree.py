@@ -7,7 +7,9 @@ A parent whose row says synced while its SharePoint folder is gone (deleted ther
 yet, or kept from Procore by edit beats delete) answers a write with 404: its twin is forgotten and the
 path mirrored anew (`recreate_parent`), never retried into the void. The initial sync mirrors the folders
 of its pages through $batch (`mirror_folders`), 20 a call; whatever that cannot settle goes to the folder's
-own step, which knows every case above. Never imports azure.functions.
+own step, which knows every case above. At a from-SharePoint initial sync the folders SharePoint has
+already are looked up first (one $batch of lookups by path) and adopted, so the files inside them can
+be batched at once. Never imports azure.functions.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from shared import errors
 from shared.graph import items as sp_items
 from shared.graph.batch import MAX_BATCH
 from shared.graph.folders import NewFolder, create_folders
+from shared.graph.items import find_at
+from shared.graph.models import DriveItem
 from shared.models.api import ToolKey
 from shared.models.rows import ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
@@ -195,6 +199,14 @@ def _placed(ctx: LinkContext, tool: ToolKey, row: ItemRow, made: dict[str, str],
     return None
 
 
+def _existing(ctx: LinkContext, chunk: dict[str, NewFolder]) -> dict[str, DriveItem]:
+    """The chunk's folders that SharePoint has already (one $batch of lookups by path), by Procore id."""
+    keys = list(chunk)
+    answers = find_at(ctx.graph, ctx.drive_id, [(chunk[k].anchor_id, [*chunk[k].path, chunk[k].name]) for k in keys])
+    return {keys[i]: item for i, item in answers.items() if item is not None and item.is_folder
+            and not item.is_deleted}
+
+
 def _parents_first(rows: list[ItemRow]) -> list[ItemRow]:
     """The rows ordered so that a folder comes after its parent when both are among them."""
     by_id = {row.procore_id: row for row in rows}
@@ -237,6 +249,15 @@ def mirror_folders(ctx: LinkContext, tool: ToolKey, rows: list[ItemRow]) -> list
         if not chunk:                             # the rest wait on parents that are neither here nor mirrored
             left.extend(row.procore_id for row in later)
             break
+        if ctx.meets_sharepoint_first(tool):      # from SharePoint: a folder of the path there is its twin
+            for pid, found in _existing(ctx, chunk).items():
+                record_folder(ctx, tool, rows_of[pid], found, made.get(rows_of[pid].procore_parent_id or "")
+                              or found.parent_id or chunk[pid].anchor_id)
+                made[pid] = found.id
+                del chunk[pid]
+            if not chunk:
+                todo = later
+                continue
         try:
             answers = create_folders(ctx.graph, ctx.drive_id, list(chunk.values()))
         except errors.TransientError:

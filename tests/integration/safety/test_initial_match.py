@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from shared.graph import content as sp_content
+from shared.graph import items as sp_items
 from shared.graph.quickxor import QuickXorHash
 from shared.models.api import CreateLinkRequest, ToolKey
 from shared.models.messages import TRANSFER, CopyBatch, EnumeratePage, FetchFile, StartInitialSync
@@ -239,3 +240,39 @@ def test_the_batched_copy_matches_identical_files_and_leaves_every_other_meeting
     # Downloads: the plain files, the identical one and the same-size one (read to compare); not `sized`,
     # whose sizes already differ, nor `taken`.
     assert sum(n for r, n in procore_calls.items() if DOWNLOAD in r) == len(plain) + 2, procore_calls
+
+
+def test_folders_sharepoint_has_already_are_adopted_at_enumeration_and_their_files_batched(
+        env: Env, tmp_path: Path) -> None:
+    link = _from_sp_link(env)
+    documents = link.tool_roots[ToolKey.DOCUMENTS].sp_item_id
+    user, graph, drive = env.procore_client("user"), env.graph_session("user"), env.site["drive_id"]
+    tag = link.link_id[:6]
+    root = user.documents.root(SCOPE, exclude_files=True)
+    outer = user.documents.create_folder(SCOPE, f"Outer {tag}", parent_id=root.id)
+    inner = user.documents.create_folder(SCOPE, "Inner", parent_id=outer.id)
+    fresh = user.documents.create_folder(SCOPE, "Only in Procore", parent_id=outer.id)
+    data = b"the same memo on both sides\n" * 20
+    (tmp_path / "memo.txt").write_bytes(data)
+    up = user.uploads.upload(SCOPE, FileSource(tmp_path / "memo.txt"), filename="memo.txt")
+    memo = str(user.documents.create_file(SCOPE, name="memo.txt", parent_id=inner.id, upload_uuid=up.uuid).id)
+    sp_outer = sp_items.create_folder(graph, drive, documents, f"Outer {tag}", "fail")
+    sp_inner = sp_items.create_folder(graph, drive, sp_outer.id, "Inner", "fail")
+    sp_memo = sp_content.put_new_small(graph, drive, sp_inner.id, "memo.txt", data, "fail")
+    user.close()
+    graph.close()
+
+    fetches, batches = _enumerate(env, link)
+    rows = {pid: env.repos.items.get(link.link_id, item_key("documents", pid)).row
+            for pid in (str(outer.id), str(inner.id), str(fresh.id))}
+    assert rows[str(outer.id)].state is ItemState.SYNCED and rows[str(outer.id)].sp_item_id == sp_outer.id
+    assert rows[str(inner.id)].state is ItemState.SYNCED and rows[str(inner.id)].sp_item_id == sp_inner.id
+    made = rows[str(fresh.id)]                                  # the one SharePoint lacked: created there
+    assert made.state is ItemState.SYNCED and made.sp_item_id and made.sp_parent_id == sp_outer.id
+    assert memo in {f["fetch"]["procore_id"] for m in batches for f in m["files"]}   # batched at once
+    for message in batches:
+        _deliver_batch(env, message)
+    row = env.repos.items.get(link.link_id, item_key("documents", memo)).row
+    assert row.state is ItemState.SYNCED and row.sp_item_id == sp_memo.id               # matched, not copied
+    with env.graph_session("app") as app:
+        assert [c.name for c in sp_items.iter_children(app, drive, sp_outer.id)].count("Inner") == 1
