@@ -9,8 +9,10 @@ Never imports azure.functions.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from shared import errors
@@ -27,6 +29,7 @@ from shared.tools import TOOLS, is_available
 
 log = logging.getLogger("pcsync.sync")
 PROVISIONAL = "sp:"
+WALK_THREADS = 4
 
 
 def provisional_id(sp_item_id: str) -> str:
@@ -34,10 +37,22 @@ def provisional_id(sp_item_id: str) -> str:
 
 
 def _walk(ctx: LinkContext, folder_id: str) -> Iterator[DriveItem]:
-    for child in sp_items.iter_children(ctx.graph, ctx.drive_id, folder_id):
-        yield child
-        if child.is_folder:
-            yield from _walk(ctx, child.id)
+    """Every item under the folder, a level at a time (parents before their children), each level's folders
+    listed WALK_THREADS at a time: a deep tree costs its depth in round trips, not its folder count."""
+    level = [folder_id]
+    with ThreadPoolExecutor(max_workers=WALK_THREADS, thread_name_prefix="walk") as pool:
+        while level:
+            listed = [pool.submit(contextvars.copy_context().run, _children, ctx, folder) for folder in level]
+            level = []
+            for future in listed:
+                for child in future.result():
+                    yield child
+                    if child.is_folder:
+                        level.append(child.id)
+
+
+def _children(ctx: LinkContext, folder_id: str) -> list[DriveItem]:
+    return list(sp_items.iter_children(ctx.graph, ctx.drive_id, folder_id))
 
 
 def _mapped_sp_ids(ctx: LinkContext) -> set[str]:
