@@ -20,6 +20,7 @@ class NaiveResult:
     seconds: float
     files: int
     skipped: int
+    skipped_names: tuple[str, ...] = ()   # files it could not put in SharePoint (their names, as in Procore)
 
 
 class _Bytes:
@@ -52,6 +53,7 @@ def copy_project(run: Running, project_id: int, drive_id: str, folder_path: str)
     sp_of: dict[int, str] = {root.id: target}
     by_id = {d.id: d for d in items}
     copied = skipped = 0
+    skipped_names: list[str] = []
 
     def folder(fid: int) -> str | None:
         if fid in sp_of:
@@ -74,6 +76,7 @@ def copy_project(run: Running, project_id: int, drive_id: str, folder_path: str)
         parent = folder(item.parent_id) if item.parent_id is not None else target
         if parent is None:
             skipped += 1
+            skipped_names.append(item.name)
             continue
         data = b"".join(procore.downloads.iter_bytes(item.file.current_version.url))
         try:
@@ -81,4 +84,5 @@ def copy_project(run: Running, project_id: int, drive_id: str, folder_path: str)
             copied += 1
         except errors.ItemSkipped:
             skipped += 1
-    return NaiveResult(time.monotonic() - started, copied, skipped)
+            skipped_names.append(item.name)
+    return NaiveResult(time.monotonic() - started, copied, skipped, tuple(skipped_names))
