@@ -25,6 +25,9 @@ WINDOW = timedelta(hours=24)
 # What counts toward the limits: deletes not yet decided, applied or held, detected since the last
 # release. Deletes an operator released (and the rest of their burst) do not count: they were approved.
 ACTIVE = ("pending", "applied", "held")
+# A delete row in one of these states is still this delete's: a second detection must not move its time
+# (that could chain a later burst to one an operator released) nor undo an operator's release.
+STILL_OPEN = ("pending", "held", "released")
 FORGET_AFTER = 2 * WINDOW  # a delete older than this no longer counts toward the breaker's window
 
 
@@ -38,8 +41,15 @@ def register_delete(ctx: LinkContext, row: ItemRow, direction: str, message: Bas
                                                  item=row.procore_id, path=path, detail="delete sync is off"))
         return False
     key = item_key(row.tool.value, row.procore_id)
-    repos.deletes.upsert(DeleteRow(link_id=ctx.link.link_id, item_key=key, direction=direction,
-                                   sp_item_id=row.sp_item_id, path=path, detected_at=datetime.now(UTC)))
+    detected = DeleteRow(link_id=ctx.link.link_id, item_key=key, direction=direction, sp_item_id=row.sp_item_id,
+                         path=path, detected_at=datetime.now(UTC))
+
+    def change(current: DeleteRow | None) -> DeleteRow | None:
+        if current is not None and current.state in STILL_OPEN:
+            return None   # the same delete detected again (a duplicate delivery): its time and state stay
+        return detected   # new, or a new delete of an item whose last one was applied or discarded
+
+    repos.deletes.mutate(ctx.link.link_id, key, change)
     ctx.send(Step.METADATA, message, delay_s=DELETE_SETTLE_S)
     return True
 

@@ -136,3 +136,29 @@ def test_a_delete_decided_during_the_release_takes_it_and_trips_nothing(env: Env
     assert admit_delete(racing, burst[-1]) is True and racing.released
     assert _states(env, link, burst) == {"released"}
     assert not env.link(link.link_id).deletes_held and _trips(env, link) == 1
+
+
+def test_a_delete_detected_again_keeps_its_time_and_its_state(env: Env) -> None:
+    """A duplicate delivery detects the same delete twice: the second detection neither moves its time (which
+    could chain a later burst to a released one) nor undoes the operator's release."""
+    link = env.new_link()
+    now = datetime.now(UTC)
+    rows = [ItemRow(link_id=link.link_id, tool=ToolKey.DOCUMENTS, procore_id=str(9100 + i), kind=ItemKind.FILE,
+                    state=ItemState.SYNCED, procore_name=f"g{i}.pdf", sp_name=f"g{i}.pdf", sp_item_id=f"SPD{i}",
+                    updated_at=now) for i in range(ITEMS)]
+    for row in rows:
+        env.repos.items.upsert(row)
+    ctx = _context(env, link)
+    burst = rows[:20]
+    _register(ctx, burst)
+    assert [admit_delete(ctx, r) for r in burst] == [False] * len(burst)        # tripped and held
+    first = {r.procore_id: env.repos.deletes.get(link.link_id, item_key("documents", r.procore_id)).row
+             for r in burst}
+    _register(ctx, burst[:5])                                                  # detected again while held
+    assert _states(env, link, burst) == {"held"}
+    assert decide_held(env.services, env.link(link.link_id), "release") == len(burst)
+    _register(ctx, burst[5:10])                                                # and again after the release
+    assert _states(env, link, burst) == {"released"}
+    for r in burst:
+        again = env.repos.deletes.get(link.link_id, item_key("documents", r.procore_id)).row
+        assert again.detected_at == first[r.procore_id].detected_at
