@@ -92,13 +92,22 @@ def _tool_folders(ctx: LinkContext, root_id: str, wanted: dict[ToolKey, ToolRoot
     return out
 
 
+def _deleted_since(ctx: LinkContext) -> set[str]:
+    """Items rows keys of the link's deletes (detected on either side) that were not discarded. A page
+    listed before such a delete (a slow or redelivered step) still names the item, whose row is gone by now."""
+    return {d.row.item_key for d in ctx.services.repos.deletes.query(ctx.link.link_id) if d.row.state != "discarded"}
+
+
 def _plan(ctx: LinkContext, items: list[SourceItem]) -> tuple[list[ItemRow], list[tuple[ItemRow, FetchFile]]]:
     """Plan a step's items: their pending rows (created in table transactions, not one call each); then the
     pending rows of the folders to mirror and the files' rows with their transfer messages. An item skipped
     (its reason recorded) or already planned and done is left out."""
     repos = ctx.services.repos
     planned: dict[str, tuple[SourceItem, ItemRow, str | None]] = {}
+    gone = _deleted_since(ctx)
     for item in items:
+        if item_key(item.tool.value, item.procore_id) in gone:
+            continue   # synced, then deleted after this page was listed: a stale listing must not bring it back
         row = pending_row(ctx, item)
         reason = private_skip(item, ctx.tenant.settings) \
             or (unsupported_reason(item.name) if item.kind is ItemKind.FILE else None)

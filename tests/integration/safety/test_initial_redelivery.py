@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.graph import items as sp_items
 from shared.graph.batch import MAX_BATCH
 from shared.models.messages import METADATA, EnumeratePage, MirrorFolder, StartInitialSync
-from shared.models.rows import ItemKind, ItemRow, ItemState
+from shared.models.rows import DeleteRow, ItemKind, ItemRow, ItemState
 from shared.store.repositories import item_key
 from shared.sync import dispatch
 from tests.integration.safety.conftest import Env
@@ -91,3 +92,30 @@ def test_a_redelivered_page_sends_again_what_its_pending_items_wait_for(env: Env
     dispatch.handle(env.services, settings.queue_metadata_initial, body, METADATA, delivery_id=uuid.uuid4().hex)
     found = env.repos.items.get(link.link_id, key)
     assert found is not None and found.row.state is ItemState.SYNCED and found.row.sp_item_id == made
+
+
+def test_a_page_listed_before_a_delete_does_not_bring_the_deleted_item_back(env: Env) -> None:
+    """A page step listed a file, then waited (a redelivered step, or one held back by the rate budget) while
+    the file was synced and deleted: its row is gone, its delete recorded. Planning that page now must not
+    make the row again, nor copy the file back to SharePoint from the old listing."""
+    settings = env.services.settings
+    link = env.new_link()
+    env.take(settings.queue_initial_sync)
+    env.run(StartInitialSync(tenant_id=link.tenant_id, link_id=link.link_id))
+    [page] = [m for m in env.take(settings.queue_initial_sync) if m["link_id"] == link.link_id
+              and m["kind"] == "enumerate_page"]
+    env.take(settings.queue_metadata_initial)
+    env.run(EnumeratePage.model_validate(page))
+    files = sorted(_files(env.take(settings.queue_transfer_initial), link.link_id))
+    deleted, pending = files[0], files[1]
+    key = item_key("documents", deleted)
+    env.repos.deletes.upsert(DeleteRow(link_id=link.link_id, item_key=key, direction="to_procore",
+                                       sp_item_id="SP-GONE", path="gone.pdf", state="applied",
+                                       detected_at=datetime.now(UTC)))
+    env.repos.items.delete(link.link_id, key)            # recorded as deleted (the listing still names it)
+    env.repos.items.delete(link.link_id, item_key("documents", pending))   # never planned: no delete of it
+
+    env.run(EnumeratePage.model_validate(page))          # the old listing, planned again
+    again = _files(env.take(settings.queue_transfer_initial), link.link_id)
+    assert deleted not in again and env.repos.items.get(link.link_id, key) is None
+    assert pending in again                              # an item without a delete is planned as before
