@@ -37,6 +37,14 @@ def on_request(current: LeaseRow | None, scope: str, name: str, holder: str, now
     return current.model_copy(update={"again": True})
 
 
+def on_take(current: LeaseRow | None, scope: str, name: str, holder: str, now: datetime,
+            ttl: timedelta) -> LeaseRow | None:
+    """Take a free or expired lease; a held one is left as it is (no mark)."""
+    if current is None or not is_held(current, now):
+        return LeaseRow(scope=scope, name=name, holder=holder, expires_at=now + ttl, again=False)
+    return None
+
+
 def on_round_end(current: LeaseRow | None, holder: str, now: datetime, ttl: timedelta) -> LeaseRow | None:
     """The holder finished a round: renewed for one more when a request came in meanwhile, else free.
     None when `holder` no longer holds it (it expired and another run took it: that run reads on)."""
@@ -91,6 +99,12 @@ class RunLease:
     def request(self, now: datetime) -> bool:
         """Ask for a run: True when this run now holds the lease, False when the holder will run again."""
         stored = self._table.mutate(self._scope, self._name, lambda current: on_request(
+            current, self._scope, self._name, self.holder, now, self._ttl))
+        return stored is not None and stored.row.holder == self.holder
+
+    def take_if_free(self, now: datetime) -> bool:
+        """Take the lease if nobody holds it (True); never mark a held one."""
+        stored = self._table.mutate(self._scope, self._name, lambda current: on_take(
             current, self._scope, self._name, self.holder, now, self._ttl))
         return stored is not None and stored.row.holder == self.holder
 

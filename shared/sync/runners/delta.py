@@ -11,7 +11,9 @@ under the link) are handed on, one SpChange each; the cursor is saved only after
 A busy drive is read at a steady pace: when notifications came in during a round that took less than
 ROUND_INTERVAL, the run passes its lease to a step sent ROUND_INTERVAL later rather than reading again at
 once, so the changes of that second (most often our own uploads' echoes) cost one read, not one each.
-An idle drive's first notification is read at once.
+An idle drive's first notification is read at once. A second delivery of a paced step neither reads nor
+marks the lease: the delivery that took it reads after every mark made so far (a mark there would pace
+the drive again and again, a read a second for good, under duplicate delivery).
 
 A link starts with its own cursor (token=latest, taken when it registered, before its initial sync).
 The first run that sees the link reads once from that cursor for it alone, then drops it: from then on
@@ -256,8 +258,10 @@ def drive_lease(ctx: LinkContext) -> RunLease:
 def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:
     """Read and hand on the drive's changes; returns how many SpChange messages were sent."""
     lease = drive_lease(ctx)
-    resumed = msg.lease_holder is not None and lease.resume(msg.lease_holder, datetime.now(UTC))   # paced
-    if not resumed and not lease.request(datetime.now(UTC)):
+    if msg.lease_holder is not None:   # a paced step: take the lease passed to it (or a free one)
+        if not lease.resume(msg.lease_holder, datetime.now(UTC)) and not lease.take_if_free(datetime.now(UTC)):
+            return 0  # another delivery of this step took it: it reads after every mark, so none is added
+    elif not lease.request(datetime.now(UTC)):
         return 0  # another run is going; it was told to read once more
     sent = 0
     try:

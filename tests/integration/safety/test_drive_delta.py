@@ -264,8 +264,18 @@ def test_a_busy_drive_is_read_at_a_steady_pace_by_a_step_the_lease_is_passed_to(
         env.run(DriveDelta(tenant_id=link.tenant_id, link_id=link.link_id))
     assert _changes(env.take()) == {}
 
+    ctx = load_context(env.services, link.tenant_id, link.link_id, Lane.LIVE)
+    assert ctx is not None
+    first = drive_lease(ctx)                        # one delivery of the paced step has taken the lease ...
+    assert first.resume(paced[0]["lease_holder"], datetime.now(UTC))
+    env.run(DriveDelta.model_validate(paced[0]))    # ... and its duplicate neither reads nor marks it
+    assert _changes(env.take()) == {}
+    lease = _lease(env, link)
+    assert lease.holder == first.holder and not lease.again
+    first.release()
+
     _put(env, docs, "Meanwhile, paced.txt")
-    env.run(DriveDelta.model_validate(paced[0]))    # the paced step takes the lease and reads
+    env.run(DriveDelta.model_validate(paced[0]))    # the paced step (its lease free now) takes it and reads
     assert _changes(env.take()) == {"Meanwhile, paced.txt": link.link_id}
     assert not is_held(_lease(env, link), datetime.now(UTC))
     env.run(DriveDelta.model_validate(paced[0]))    # a second delivery of it: an ordinary request, nothing new

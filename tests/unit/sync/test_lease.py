@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.models.rows import LeaseRow
-from shared.sync.lease import is_held, on_hand_over, on_release, on_request, on_resume, on_round_end
+from shared.sync.lease import is_held, on_hand_over, on_release, on_request, on_resume, on_round_end, on_take
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=5)
@@ -93,3 +93,11 @@ def test_a_passed_lease_whose_step_never_came_expires_and_cannot_be_resumed() ->
     assert on_resume(passed, "step-2", "run-b", gone, TTL) is None
     taken = on_request(passed, "drive|t|d", "graph_delta", "notice", gone, TTL)
     assert taken is not None and taken.holder == "notice"
+
+
+def test_taking_a_free_lease_never_marks_a_held_one() -> None:
+    """A duplicate of a paced step: it takes a free lease, but leaves a held one unmarked."""
+    assert on_take(_held(), "drive|t|d", "graph_delta", "dup", NOW, TTL) is None
+    taken = on_take(_held(expires=timedelta(seconds=-1)), "drive|t|d", "graph_delta", "dup", NOW, TTL)
+    assert taken is not None and (taken.holder, taken.again) == ("dup", False)
+    assert on_take(None, "drive|t|d", "graph_delta", "dup", NOW, TTL) is not None
