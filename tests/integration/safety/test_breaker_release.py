@@ -29,6 +29,17 @@ def _context(env: Env, link: LinkRow) -> LinkContext:
     return ctx
 
 
+def _synced_rows(env: Env, link: LinkRow, first_id: int) -> list[ItemRow]:
+    """ITEMS synced files of the link (their rows only: the breaker counts rows, it reads no file)."""
+    now = datetime.now(UTC)
+    rows = [ItemRow(link_id=link.link_id, tool=ToolKey.DOCUMENTS, procore_id=str(first_id + i), kind=ItemKind.FILE,
+                    state=ItemState.SYNCED, procore_name=f"f{first_id + i}.pdf", sp_name=f"f{first_id + i}.pdf",
+                    sp_item_id=f"SP{first_id + i}", updated_at=now) for i in range(ITEMS)]
+    for row in rows:
+        env.repos.items.upsert(row)
+    return rows
+
+
 def _register(ctx: LinkContext, rows: list[ItemRow]) -> None:
     for row in rows:
         message = ProcoreMetadata(tenant_id=ctx.link.tenant_id, link_id=ctx.link.link_id, tool=row.tool,
@@ -53,12 +64,7 @@ def _trips(env: Env, link: LinkRow) -> int:
 
 def test_a_release_applies_the_rest_of_its_burst_and_a_later_burst_trips_again(env: Env) -> None:
     link = env.new_link()
-    now = datetime.now(UTC)
-    rows = [ItemRow(link_id=link.link_id, tool=ToolKey.DOCUMENTS, procore_id=str(9000 + i), kind=ItemKind.FILE,
-                    state=ItemState.SYNCED, procore_name=f"f{i}.pdf", sp_name=f"f{i}.pdf", sp_item_id=f"SPB{i}",
-                    updated_at=now) for i in range(ITEMS)]
-    for row in rows:
-        env.repos.items.upsert(row)
+    rows = _synced_rows(env, link, 9000)
     ctx = _context(env, link)
     assert decide_held(env.services, link, "release") == 0   # nothing held: a release approves nothing
     assert env.link(link.link_id).deletes_released_at is None
@@ -142,12 +148,7 @@ def test_a_delete_detected_again_keeps_its_time_and_its_state(env: Env) -> None:
     """A duplicate delivery detects the same delete twice: the second detection neither moves its time (which
     could chain a later burst to a released one) nor undoes the operator's release."""
     link = env.new_link()
-    now = datetime.now(UTC)
-    rows = [ItemRow(link_id=link.link_id, tool=ToolKey.DOCUMENTS, procore_id=str(9100 + i), kind=ItemKind.FILE,
-                    state=ItemState.SYNCED, procore_name=f"g{i}.pdf", sp_name=f"g{i}.pdf", sp_item_id=f"SPD{i}",
-                    updated_at=now) for i in range(ITEMS)]
-    for row in rows:
-        env.repos.items.upsert(row)
+    rows = _synced_rows(env, link, 9100)
     ctx = _context(env, link)
     burst = rows[:20]
     _register(ctx, burst)

@@ -22,6 +22,7 @@ from shared.models.api import CreateLinkRequest, ToolKey
 from shared.models.messages import TRANSFER, CopyBatch, EnumeratePage, FetchFile, StartInitialSync
 from shared.models.rows import ItemState, LinkRow
 from shared.onboarding.links import create_link
+from shared.procore.client import ProcoreClient
 from shared.procore.scope import Scope
 from shared.procore.uploads import FileSource
 from shared.store.repositories import ItemBySpRow, item_key
@@ -95,6 +96,13 @@ def _reset_stats(env: Env) -> None:
     httpx.post(env.procore_emu.base_url + "/_emulator/reset-stats", timeout=30).raise_for_status()
 
 
+def _procore_file(user: ProcoreClient, tmp_path: Path, parent_id: int, name: str, data: bytes) -> str:
+    """A person's new file in the project's Documents folder `parent_id`: its Procore id."""
+    (tmp_path / name).write_bytes(data)
+    up = user.uploads.upload(SCOPE, FileSource(tmp_path / name), filename=name)
+    return str(user.documents.create_file(SCOPE, name=name, parent_id=parent_id, upload_uuid=up.uuid).id)
+
+
 def test_identical_files_are_matched_by_hash_and_nothing_is_uploaded(env: Env, tmp_path: Path) -> None:
     link = _from_sp_link(env)
     documents = link.tool_roots[ToolKey.DOCUMENTS].sp_item_id
@@ -102,20 +110,15 @@ def test_identical_files_are_matched_by_hash_and_nothing_is_uploaded(env: Env, t
     tag = link.link_id[:6]
     root = user.documents.root(SCOPE, exclude_files=True)
 
-    def procore_file(name: str, data: bytes) -> str:
-        (tmp_path / name).write_bytes(data)
-        up = user.uploads.upload(SCOPE, FileSource(tmp_path / name), filename=name)
-        return str(user.documents.create_file(SCOPE, name=name, parent_id=root.id, upload_uuid=up.uuid).id)
-
     same_bytes = b"the same bytes on both sides\n" * 40
-    same = procore_file(f"same {tag}.txt", same_bytes)
+    same = _procore_file(user, tmp_path, root.id, f"same {tag}.txt", same_bytes)
     same_sp = sp_content.put_new_small(graph, drive, documents, f"same {tag}.txt", same_bytes, "fail")
-    sp_newer = procore_file(f"sp newer {tag}.txt", b"Procore's older copy\n")
+    sp_newer = _procore_file(user, tmp_path, root.id, f"sp newer {tag}.txt", b"Procore's older copy\n")
     pc_old = sp_content.put_new_small(graph, drive, documents, f"pc newer {tag}.txt", b"A" * 64, "fail")
     after_second(datetime.now(UTC))   # the newer copies below carry a later modified time (whole seconds)
     sp_new = sp_content.put_new_small(graph, drive, documents, f"sp newer {tag}.txt", b"SharePoint's newer copy\n",
                                       "fail")
-    pc_newer = procore_file(f"pc newer {tag}.txt", b"B" * 64)   # same size, other bytes, newer
+    pc_newer = _procore_file(user, tmp_path, root.id, f"pc newer {tag}.txt", b"B" * 64)   # same size, newer
     user.close()
     graph.close()
 
@@ -160,9 +163,7 @@ def test_a_file_that_is_another_items_twin_is_not_matched(env: Env, tmp_path: Pa
     user, graph, drive = env.procore_client("user"), env.graph_session("user"), env.site["drive_id"]
     name, data = f"taken {link.link_id[:6]}.txt", b"identical bytes, but the SharePoint file is taken\n"
     root = user.documents.root(SCOPE, exclude_files=True)
-    (tmp_path / "f.txt").write_bytes(data)
-    up = user.uploads.upload(SCOPE, FileSource(tmp_path / "f.txt"), filename=name)
-    procore_id = str(user.documents.create_file(SCOPE, name=name, parent_id=root.id, upload_uuid=up.uuid).id)
+    procore_id = _procore_file(user, tmp_path, root.id, name, data)
     taken = sp_content.put_new_small(graph, drive, documents, name, data, "fail")
     user.close()
     graph.close()
@@ -193,20 +194,15 @@ def test_the_batched_copy_matches_identical_files_and_leaves_every_other_meeting
     tag = link.link_id[:6]
     root = user.documents.root(SCOPE, exclude_files=True)
 
-    def procore_file(name: str, data: bytes) -> str:
-        (tmp_path / name).write_bytes(data)
-        up = user.uploads.upload(SCOPE, FileSource(tmp_path / name), filename=name)
-        return str(user.documents.create_file(SCOPE, name=name, parent_id=root.id, upload_uuid=up.uuid).id)
-
     same_bytes = b"identical on both sides\n" * 30
-    same = procore_file(f"same {tag}.txt", same_bytes)
+    same = _procore_file(user, tmp_path, root.id, f"same {tag}.txt", same_bytes)
     same_sp = sp_content.put_new_small(graph, drive, documents, f"same {tag}.txt", same_bytes, "fail")
-    sized = procore_file(f"sized {tag}.txt", b"Procore's copy\n")
+    sized = _procore_file(user, tmp_path, root.id, f"sized {tag}.txt", b"Procore's copy\n")
     sp_content.put_new_small(graph, drive, documents, f"sized {tag}.txt", b"SharePoint's longer copy\n", "fail")
-    other = procore_file(f"other {tag}.txt", b"A" * 64)
+    other = _procore_file(user, tmp_path, root.id, f"other {tag}.txt", b"A" * 64)
     sp_content.put_new_small(graph, drive, documents, f"other {tag}.txt", b"B" * 64, "fail")   # same size
     taken_bytes = b"identical, but another item's twin\n"
-    taken = procore_file(f"taken {tag}.txt", taken_bytes)
+    taken = _procore_file(user, tmp_path, root.id, f"taken {tag}.txt", taken_bytes)
     taken_sp = sp_content.put_new_small(graph, drive, documents, f"taken {tag}.txt", taken_bytes, "fail")
     user.close()
     graph.close()
@@ -253,9 +249,7 @@ def test_folders_sharepoint_has_already_are_adopted_at_enumeration_and_their_fil
     inner = user.documents.create_folder(SCOPE, "Inner", parent_id=outer.id)
     fresh = user.documents.create_folder(SCOPE, "Only in Procore", parent_id=outer.id)
     data = b"the same memo on both sides\n" * 20
-    (tmp_path / "memo.txt").write_bytes(data)
-    up = user.uploads.upload(SCOPE, FileSource(tmp_path / "memo.txt"), filename="memo.txt")
-    memo = str(user.documents.create_file(SCOPE, name="memo.txt", parent_id=inner.id, upload_uuid=up.uuid).id)
+    memo = _procore_file(user, tmp_path, inner.id, "memo.txt", data)
     sp_outer = sp_items.create_folder(graph, drive, documents, f"Outer {tag}", "fail")
     sp_inner = sp_items.create_folder(graph, drive, sp_outer.id, "Inner", "fail")
     sp_memo = sp_content.put_new_small(graph, drive, sp_inner.id, "memo.txt", data, "fail")
