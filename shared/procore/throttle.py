@@ -3,42 +3,18 @@
 ThrottleState is a small pydantic model other workers can persist (Table Storage) and share:
 `gate.snapshot()` to save it, `gate.merge(state)` to adopt what another worker learned. The gate
 reserves one request per call against `remaining`, so concurrent threads do not overrun the window.
-Calls made for an initial sync (`background_calls()`) stop at LIVE_RESERVE_SHARE of the window left:
-that last share is kept for live changes, so a big first sync never spends a company's whole budget.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.http_policy import parse_retry_after
 
 SAFETY_S = 0.05        # wait a little past the advertised reset
-LIVE_RESERVE_SHARE = 0.1   # of each reported window (hourly or spike), kept for live changes
-
-_background: ContextVar[bool] = ContextVar("pcsync_procore_background", default=False)
-
-
-@contextmanager
-def background_calls() -> Iterator[None]:
-    """Procore calls made inside (in this thread or task) are background work, an initial sync's:
-    they leave the last LIVE_RESERVE_SHARE of each rate-limit window to live changes."""
-    token = _background.set(True)
-    try:
-        yield
-    finally:
-        _background.reset(token)
-
-
-def live_reserve(limit: int | None) -> int:
-    """Requests of a window of `limit` that background work leaves to live work (0 when unknown)."""
-    return math.ceil(limit * LIVE_RESERVE_SHARE) if limit else 0
 
 
 class ThrottleState(BaseModel):
@@ -51,13 +27,12 @@ class ThrottleState(BaseModel):
     blocked_until: float | None = None     # epoch seconds; set by 429/503
     updated_at: float = 0.0
 
-    def wait_s(self, now: float, reserve: int = 0) -> float:
-        """How long to wait before the next call (0 = go); `reserve` requests of the window are not ours."""
+    def wait_s(self, now: float) -> float:
+        """How long to wait before the next call (0 = go)."""
         wait = 0.0
         if self.blocked_until is not None and self.blocked_until > now:
             wait = self.blocked_until - now
-        if self.remaining is not None and self.remaining <= reserve and self.reset_at is not None \
-                and self.reset_at > now:
+        if self.remaining is not None and self.remaining <= 0 and self.reset_at is not None and self.reset_at > now:
             wait = max(wait, self.reset_at - now + SAFETY_S)
         return wait
 
@@ -121,11 +96,9 @@ class ThrottleGate:
             self._state = newer.model_copy(update={"blocked_until": blocked})
 
     def acquire(self, now: float) -> float:
-        """0 when a request may go now (and it is counted); else seconds to wait. Background calls
-        (`background_calls()`) also wait while only the live reserve of the window is left."""
+        """0 when a request may go now (and it is counted); else seconds to wait."""
         with self._lock:
-            reserve = live_reserve(self._state.limit) if _background.get() else 0
-            wait = self._state.wait_s(now, reserve)
+            wait = self._state.wait_s(now)
             if wait > 0:
                 return wait
             self._state = self._state.reserve(now)

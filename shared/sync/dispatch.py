@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +29,6 @@ from shared import errors
 from shared.http_policy import MAX_LOCKED_ATTEMPTS, backoff_delay, locked_delay
 from shared.models import messages as m
 from shared.models.rows import Stage
-from shared.procore.throttle import background_calls
 from shared.runtime import Services
 from shared.store.queues import HOST_JSON
 from shared.sync.context import LinkContext, load_context
@@ -168,8 +166,7 @@ def _run(ctx: LinkContext, msg: BaseModel, delivery_id: str) -> None:
     runner = RUNNERS.get(type(msg))
     if runner is None:
         raise errors.InvariantBroken(f"no runner for {type(msg).__name__}")
-    with background_calls() if ctx.lane is m.Lane.INITIAL else nullcontext():   # live keeps a budget share
-        runner(ctx, msg, delivery_id)
+    runner(ctx, msg, delivery_id)
 
 
 def _item_of(msg: BaseModel) -> tuple[Any, str] | None:

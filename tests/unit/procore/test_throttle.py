@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.procore.throttle import SAFETY_S, ThrottleGate, ThrottleState, background_calls, live_reserve
+from shared.procore.throttle import SAFETY_S, ThrottleGate, ThrottleState
 
 NOW = 1_800_000_000.0
 
@@ -57,24 +57,3 @@ def test_gate_shares_state_and_keeps_the_stricter_block() -> None:
 def test_state_round_trips_as_json() -> None:
     s = ThrottleState().observe(429, h(25, 0, NOW + 3, **{"retry-after": "7"}), NOW)
     assert ThrottleState.model_validate_json(s.model_dump_json()) == s
-
-
-def test_background_work_leaves_the_live_reserve_of_the_window() -> None:
-    """An initial sync's calls stop with a tenth of the window left; live calls may spend it."""
-    s = ThrottleState().observe(200, h(100, live_reserve(100), NOW + 6), NOW)
-    assert live_reserve(100) == 10 and live_reserve(3600) == 360 and live_reserve(None) == 0
-    assert s.wait_s(NOW) == 0                                  # live: go
-    assert s.wait_s(NOW, live_reserve(100)) == 6 + SAFETY_S    # background: wait for the window's reset
-    assert s.wait_s(NOW + 7, live_reserve(100)) == 0           # a reset window is the background's again
-    more = ThrottleState().observe(200, h(100, live_reserve(100) + 1, NOW + 6), NOW)
-    assert more.wait_s(NOW, live_reserve(100)) == 0
-
-
-def test_the_gate_keeps_the_reserve_only_inside_background_calls() -> None:
-    gate = ThrottleGate()
-    gate.observe(200, h(100, 11, NOW + 6), NOW)
-    with background_calls():
-        assert gate.acquire(NOW) == 0            # 11 left: the 11th goes, 10 stay for live work
-        assert gate.acquire(NOW) == 6 + SAFETY_S
-    assert gate.acquire(NOW) == 0                # live work spends the reserve
-    assert gate.snapshot().remaining == 9
