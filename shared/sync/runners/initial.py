@@ -11,6 +11,7 @@ Never imports azure.functions.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from shared import errors
@@ -94,7 +95,8 @@ def _tool_folders(ctx: LinkContext, root_id: str, wanted: dict[ToolKey, ToolRoot
 
 def _deleted_since(ctx: LinkContext) -> set[str]:
     """Items rows keys of the link's deletes (detected on either side) that were not discarded. A page
-    listed before such a delete (a slow or redelivered step) still names the item, whose row is gone by now."""
+    listed before such a delete (a slow or redelivered step: one took 67 s between its listing and its
+    rows) still names the item, whose row is gone by now."""
     return {d.row.item_key for d in ctx.services.repos.deletes.query(ctx.link.link_id) if d.row.state != "discarded"}
 
 
@@ -104,10 +106,7 @@ def _plan(ctx: LinkContext, items: list[SourceItem]) -> tuple[list[ItemRow], lis
     (its reason recorded) or already planned and done is left out."""
     repos = ctx.services.repos
     planned: dict[str, tuple[SourceItem, ItemRow, str | None]] = {}
-    gone = _deleted_since(ctx)
     for item in items:
-        if item_key(item.tool.value, item.procore_id) in gone:
-            continue   # synced, then deleted after this page was listed: a stale listing must not bring it back
         row = pending_row(ctx, item)
         reason = private_skip(item, ctx.tenant.settings) \
             or (unsupported_reason(item.name) if item.kind is ItemKind.FILE else None)
@@ -115,10 +114,16 @@ def _plan(ctx: LinkContext, items: list[SourceItem]) -> tuple[list[ItemRow], lis
             row = row.model_copy(update={"state": ItemState.SKIPPED, "reason": reason})
         planned.setdefault(item_key(item.tool.value, item.procore_id), (item, row, reason))
     created = repos.items.create_many([row for _, row, _ in planned.values()])
+    gone = _deleted_since(ctx)   # read after the rows are written: a delete recorded before them wins
     folders: list[ItemRow] = []
     files: list[tuple[ItemRow, FetchFile]] = []
     skipped = []
     for (key, (item, row, reason)), stored in zip(planned.items(), created, strict=True):
+        if key in gone:   # synced, then deleted after this page was listed: a stale listing must not bring it back
+            if stored is not None:
+                with contextlib.suppress(errors.Conflict):   # changed since: whoever changed it has it
+                    repos.items.delete(ctx.link.link_id, key, stored.etag)
+            continue
         if stored is None:
             known = repos.items.get(ctx.link.link_id, key)
             if known is None or known.row.state is not ItemState.PENDING:
