@@ -121,6 +121,8 @@ class Suite:
         uploads = sum(n for k, n in u.procore_routes.items() if k.startswith("POST") and "uploads" in k)
         uploads += sum(n for k, n in u.graph_routes.items()
                        if (k.startswith("PUT") and "content" in k) or "createUploadSession" in k)
+        # a session cancelled unused carried no bytes: the link's write probe at onboarding (an existing folder)
+        uploads -= sum(n for k, n in u.graph_routes.items() if k.startswith("DELETE") and k.endswith("/uploadSession"))
         # The files the naive copier could not put in SharePoint (a name SharePoint forbids, which the product
         # maps) exist only in Procore: their uploads are due, not uploads of identical files.
         procore_only = sum(1 for name in naive.skipped_names if _product_copies(name))
