@@ -8,6 +8,7 @@ dependsOn) or fully sequential (every request after the first has one, on earlie
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import random
@@ -116,6 +117,7 @@ async def batch(ctx: Ctx) -> Response:
                                            for d in r.get("dependsOn") or [])]
         if not ready:
             raise _bad("The dependsOn graph of the batch contains a cycle.")
+        runnable: list[dict[str, Any]] = []
         for spec in ready:
             pending.remove(spec)
             failed = [d for d in spec.get("dependsOn") or []
@@ -125,8 +127,13 @@ async def batch(ctx: Ctx) -> Response:
                     "id": spec["id"], "status": 424, "headers": {"Content-Type": "application/json"},
                     "body": {"error": {"code": "FailedDependency",
                                        "message": "Request failed because a dependent request failed."}}}
-                continue
-            results[spec["id"]] = await _run_one(ctx, spec)
+            else:
+                runnable.append(spec)
+        # requests with nothing left to wait for run in parallel, as Graph runs them: a 20-request batch
+        # takes about one request's time (and one injected latency), not twenty
+        for spec, answer in zip(runnable, await asyncio.gather(*(_run_one(ctx, spec) for spec in runnable)),
+                                strict=True):
+            results[spec["id"]] = answer
     responses = list(results.values())
     random.shuffle(responses)
     return json_response({"responses": responses})

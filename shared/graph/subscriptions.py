@@ -29,6 +29,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def drive_of(resource: str) -> str | None:
+    """The drive id of a subscription's resource as create_subscription sends it (`drives/{id}/root`)."""
+    parts = resource.strip("/").split("/")
+    return parts[1] if len(parts) == 3 and parts[0] == "drives" and parts[2] == "root" and parts[1] else None
+
+
 def create_subscription(session: GraphSession, drive_id: str, notification_url: str, client_state: str,
                         lifetime: dt.timedelta = MAX_LIFETIME,
                         lifecycle_url: str | None = None) -> Subscription:

@@ -22,6 +22,7 @@ from shared.store.entity import RowT, from_entity, to_entity
 
 DEFAULT_MUTATE_ATTEMPTS = 8
 MAX_TRANSACTION = 100   # Table Storage: at most 100 operations of one partition (and 4 MiB) per transaction
+MAX_COMPARISONS = 15    # Table Storage: at most 15 comparisons in a filter (the partition's is one of them)
 _LOST_RACE = frozenset({409, 412, 404})   # exists already / changed / gone: that row's race, not the call's
 # Characters Table Storage forbids in PartitionKey/RowKey (plus control characters).
 _FORBIDDEN_KEY = re.compile(r"[/\\#?\x00-\x1f\x7f-\x9f]")
@@ -205,6 +206,23 @@ class TableRepository(Generic[RowT]):
         params = {"_pk": check_key(partition_key), **(parameters or {})}
         for entity in self.table.query_entities(flt, parameters=params, results_per_page=page_size):
             yield Stored(from_entity(self._model, entity), _etag(entity.metadata))
+
+    def query_any(self, partition_key: str, field: str, values: Sequence[object], *,
+                  also: str | None = None, parameters: Mapping[str, object] | None = None) -> Iterator[Stored[RowT]]:
+        """Rows of one partition whose `field` (RowKey or a property) is any of `values`: as few queries as
+        the filter's comparison limit allows, not a read each. `also` (with its `parameters`) is or-ed into
+        the first query. A row that matches two queries comes twice."""
+        width = MAX_COMPARISONS - 1
+        first = width - (1 if also else 0)
+        parts = [list(values[:first])] + [list(values[i:i + width]) for i in range(first, len(values), width)]
+        for n, part in enumerate(parts):
+            clauses = [f"{field} eq @_v{i}" for i in range(len(part))]
+            params: dict[str, object] = {f"_v{i}": value for i, value in enumerate(part)}
+            if n == 0 and also:
+                clauses.append(f"( {also} )")
+                params.update(parameters or {})
+            if clauses:
+                yield from self.query(partition_key, " or ".join(clauses), params)
 
     def select(self, partition_key: str, fields: list[str], *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Only `fields` of every row of a partition, raw (a few bytes per row: counting large partitions)."""

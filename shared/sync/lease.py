@@ -37,6 +37,13 @@ def on_request(current: LeaseRow | None, scope: str, name: str, holder: str, now
     return current.model_copy(update={"again": True})
 
 
+def on_mark(current: LeaseRow | None, now: datetime) -> LeaseRow | None:
+    """A request that never takes: a held lease not yet marked is marked `again`; anything else is left."""
+    if current is None or not is_held(current, now) or current.again:
+        return None
+    return current.model_copy(update={"again": True})
+
+
 def on_take(current: LeaseRow | None, scope: str, name: str, holder: str, now: datetime,
             ttl: timedelta) -> LeaseRow | None:
     """Take a free or expired lease; a held one is left as it is (no mark)."""
@@ -101,6 +108,12 @@ class RunLease:
         stored = self._table.mutate(self._scope, self._name, lambda current: on_request(
             current, self._scope, self._name, self.holder, now, self._ttl))
         return stored is not None and stored.row.holder == self.holder
+
+    def mark_if_held(self, now: datetime) -> bool:
+        """Ask a run that is going to run once more (True, as `request` would); False when none holds the
+        lease, and nothing was written: then the caller starts a run."""
+        stored = self._table.mutate(self._scope, self._name, lambda current: on_mark(current, now))
+        return stored is not None and is_held(stored.row, now) and stored.row.again
 
     def take_if_free(self, now: datetime) -> bool:
         """Take the lease if nobody holds it (True); never mark a held one."""

@@ -36,7 +36,7 @@ from shared.store.repositories import item_key
 from shared.store.tables import Stored
 from shared.sync.context import LinkContext, Step
 from shared.sync.decide import version_already_synced
-from shared.sync.runners.initial_match import claimed_elsewhere
+from shared.sync.runners.initial_match import claimed_elsewhere_many
 from shared.sync.runners.record import BatchCopy, record_batch
 from shared.sync.runners.upload_lease import UPLOAD_LEASE
 from shared.tools import TOOLS
@@ -47,7 +47,6 @@ MAX_BATCH_FILES = 20
 MAX_BATCH_JSON = 40 * 1024          # raw bytes of one message (64 KiB once base64-encoded, with room)
 BATCH_THREADS = 4
 CONTENDED_DELAY_S = 10.0            # a file another step holds goes to its own step this much later
-KEYS_PER_QUERY = 14                 # Table Storage: at most 15 comparisons a filter, one is the partition
 
 
 def batchable(ctx: LinkContext, msg: FetchFile) -> bool:
@@ -118,11 +117,14 @@ def copy_batch(ctx: LinkContext, msg: CopyBatch) -> None:
     contended.extend(file for (file, _), lease in zip(todo, leased, strict=True) if lease is None)
     mine: list[tuple[BatchedFile, Stored[ItemRow], DriveItem | None]] = []
     released: list[Stored[ItemRow]] = []
-    for (file, _), lease in zip(todo, leased, strict=True):
+    held = [(file, lease) for (file, _), lease in zip(todo, leased, strict=True) if lease is not None]
+    matching = [(file, lease, theirs) for file, lease in held
+                if isinstance(theirs := met.get(file.fetch.procore_id), DriveItem)]
+    claimed = {file.fetch.procore_id for (file, _, _), taken in zip(matching, claimed_elsewhere_many(
+        ctx, [(lease.row, theirs, file.sp_name) for file, lease, theirs in matching]), strict=True) if taken}
+    for file, lease in held:
         theirs = met.get(file.fetch.procore_id)
-        if lease is None:
-            continue
-        if isinstance(theirs, DriveItem) and claimed_elsewhere(ctx, lease.row, theirs, file.sp_name):
+        if file.fetch.procore_id in claimed:
             fallback.append(file)         # another item's twin, or about to be: its own step names this one
             released.append(lease)
         else:
@@ -157,15 +159,10 @@ def _plain(row: ItemRow, now: datetime) -> bool:
 
 
 def _read_rows(ctx: LinkContext, msg: CopyBatch) -> dict[str, Stored[ItemRow]]:
-    """The files' items rows by Procore id, KEYS_PER_QUERY a query (not one read each)."""
+    """The files' items rows by Procore id, in a few queries (not one read each)."""
     keys = [item_key(msg.tool.value, file.fetch.procore_id) for file in msg.files]
-    out: dict[str, Stored[ItemRow]] = {}
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        part = keys[start:start + KEYS_PER_QUERY]
-        where = " or ".join(f"RowKey eq @k{i}" for i in range(len(part)))
-        for stored in ctx.services.repos.items.query(ctx.link.link_id, where, {f"k{i}": k for i, k in enumerate(part)}):
-            out[stored.row.procore_id] = stored
-    return out
+    rows = ctx.services.repos.items.query_any(ctx.link.link_id, "RowKey", keys)
+    return {stored.row.procore_id: stored for stored in rows}
 
 
 def _lease(ctx: LinkContext, todo: list[tuple[BatchedFile, Stored[ItemRow]]],

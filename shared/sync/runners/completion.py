@@ -20,7 +20,7 @@ from shared.sync.context import LinkContext, Step
 from shared.tools import is_available
 
 log = logging.getLogger("pcsync.sync")
-CHECK_DELAY_S = 2
+CHECK_DELAY_S = 1   # the debounce: at most a check a second while records land, and the last one's a second after
 
 
 def _flip(ctx: LinkContext, value: bool) -> bool:

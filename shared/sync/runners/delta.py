@@ -33,6 +33,7 @@ from shared.graph import items as sp_items
 from shared.graph.models import DriveItem
 from shared.models.messages import DriveDelta, SpChange
 from shared.models.rows import CursorRow, Stage, drive_scope
+from shared.runtime import Services
 from shared.sync import pausing
 from shared.sync.context import ACTIVE_STAGES, LinkContext, Step, load_context
 from shared.sync.hooks import needs_graph
@@ -148,12 +149,13 @@ def _hand_on(ctx: LinkContext, msg: DriveDelta, result: sp_delta.DeltaResult) ->
     memo: dict[str, bool] = {}
     indexed: dict[str, bool] = {}
     sent = 0
+    own_app = ctx.tenant.microsoft.client_id
     for item in result.items:
+        if item.modified_by_app == own_app:
+            continue  # our own write (the decision would be a no-op), asked first: it costs no index read
         if not _ours(ctx, item, batch, memo, indexed):
             continue
         view = _view(item)
-        if view.modified_by_app == ctx.tenant.microsoft.client_id:
-            continue  # our own write (the decision would be a no-op): no message for it
         ctx.send(Step.DETECT, view.model_copy(update={"tenant_id": ctx.link.tenant_id,
                                                       "link_id": ctx.link.link_id, "lane": msg.lane}))
         sent += 1
@@ -253,6 +255,13 @@ def drive_lease(ctx: LinkContext) -> RunLease:
     override = ctx.services.settings.lease_seconds
     ttl = timedelta(seconds=override) if override else LEASE_TTL
     return RunLease(ctx.services.repos.leases, drive_scope(ctx.tenant.tenant_id, ctx.drive_id), LEASE, ttl)
+
+
+def mark_running(services: Services, tenant_id: str, drive_id: str, now: datetime) -> bool:
+    """A notification for a drive whose run is going: mark its lease to read once more (True, what a DriveDelta
+    step would do when it found the lease held, without the step); False when no run holds it."""
+    lease = RunLease(services.repos.leases, drive_scope(tenant_id, drive_id), LEASE, LEASE_TTL)  # never takes
+    return lease.mark_if_held(now)
 
 
 def drive_delta(ctx: LinkContext, msg: DriveDelta) -> int:

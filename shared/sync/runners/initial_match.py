@@ -125,16 +125,35 @@ def claimed_elsewhere(ctx: LinkContext, row: ItemRow, existing: DriveItem, name:
     """Is the SharePoint file another item's twin, or about to be (another item of the same Procore folder,
     whose name maps to this one, is being copied right now: Plan.pdf and plan.pdf)? Then it is not ours to
     match (the transfer path gives this item a name of its own)."""
-    own = item_key(row.tool.value, row.procore_id)
-    repos = ctx.services.repos
-    by_sp = repos.items_by_sp.get(ctx.link.link_id, existing.id)
-    if by_sp is not None:
-        return by_sp.row.item_key != own
+    return claimed_elsewhere_many(ctx, [(row, existing, name)])[0]
+
+
+def claimed_elsewhere_many(ctx: LinkContext, files: list[tuple[ItemRow, DriveItem, str]]) -> list[bool]:
+    """`claimed_elsewhere` for a batch's files, in a few reads for all of them rather than two each (the
+    second one a scan of the link's partition: per file, a 2,000-file sync's scans grew with its square)."""
+    if not files:
+        return []
+    repos, link_id = ctx.services.repos, ctx.link.link_id
+    sp_ids = list(dict.fromkeys(existing.id for _, existing, _ in files))
+    twin_of = {stored.row.sp_item_id: stored.row.item_key
+               for stored in repos.items_by_sp.query_any(link_id, "RowKey", sp_ids)}
+    # One read of the partition for the rest: recorded a moment ago (their reverse index not written yet),
+    # or leased.
+    rest = [i for i in sp_ids if i not in twin_of]
+    others = [stored.row for stored in repos.items.query_any(
+        link_id, "sp_item_id", rest, also="upload_lease_until gt @now", parameters={"now": datetime.now(UTC)})
+    ] if rest else []
+    out: list[bool] = []
+    for row, existing, name in files:
+        own = item_key(row.tool.value, row.procore_id)
+        twin = twin_of.get(existing.id)
+        out.append(twin != own if twin is not None else _about_to_be_another(others, own, row, existing, name))
+    return out
+
+
+def _about_to_be_another(others: list[ItemRow], own: str, row: ItemRow, existing: DriveItem, name: str) -> bool:
     wanted = name.lower()
-    # One read of the partition for both: recorded a moment ago (its reverse index not written yet), or leased.
-    for stored in repos.items.query(ctx.link.link_id, "sp_item_id eq @s or upload_lease_until gt @now",
-                                    {"s": existing.id, "now": datetime.now(UTC)}):
-        other = stored.row
+    for other in others:
         if item_key(other.tool.value, other.procore_id) == own:
             continue
         if other.sp_item_id == existing.id:

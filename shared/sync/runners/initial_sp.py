@@ -23,7 +23,7 @@ from shared.models.messages import EnumerateSp, ProcoreMetadata, SpToProcore
 from shared.models.rows import ItemKind, ItemRow, ItemState, LinkRow
 from shared.sync.context import LinkContext, Step
 from shared.sync.naming import unsupported_reason
-from shared.sync.runners.completion import request_completion_check
+from shared.sync.runners.completion import check_completion, request_completion_check
 from shared.sync.runners.tree import tool_root
 from shared.tools import TOOLS, is_available
 
@@ -79,7 +79,10 @@ def enumerate_sp(ctx: LinkContext, msg: EnumerateSp) -> int:
     repos.links.mutate(ctx.link.tenant_id, ctx.link.link_id, done)
     log.info("SharePoint-only items planned: %d", planned,
              extra={"tenant_id": ctx.link.tenant_id, "link_id": ctx.link.link_id})
-    request_completion_check(ctx)
+    if planned:
+        request_completion_check(ctx)   # their records check again as they land
+    else:
+        check_completion(ctx)           # nothing on its way: done now, not a debounced hop later
     return planned
 
 

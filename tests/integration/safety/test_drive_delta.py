@@ -15,8 +15,8 @@ from shared import errors
 from shared.graph import content as sp_content
 from shared.graph import delta as sp_delta
 from shared.graph import items as sp_items
-from shared.models.messages import DriveDelta, Lane, StartInitialSync
-from shared.models.rows import CursorRow, LeaseRow, LinkRow, Stage, drive_scope
+from shared.models.messages import DriveDelta, GraphNotice, GraphNotices, Lane, StartInitialSync
+from shared.models.rows import CursorRow, LeaseRow, LinkRow, Stage, SubscriptionKind, drive_scope
 from shared.onboarding.links import delete_link
 from shared.sync.context import load_context
 from shared.sync.lease import is_held
@@ -281,3 +281,32 @@ def test_a_busy_drive_is_read_at_a_steady_pace_by_a_step_the_lease_is_passed_to(
     env.run(DriveDelta.model_validate(paced[0]))    # a second delivery of it: an ordinary request, nothing new
     assert _changes(env.take()) == {}
     assert not is_held(_lease(env, link), datetime.now(UTC))
+
+
+def _notices(env: Env, link: LinkRow) -> GraphNotices:
+    """What the Graph receiver queues for a notification of the link's subscription (right clientState)."""
+    sid = link.graph_subscription_id
+    assert sid is not None
+    stored = env.repos.subscriptions.get(SubscriptionKind.GRAPH.value, sid)
+    assert stored is not None
+    return GraphNotices(notices=[GraphNotice(sid=sid, state_hash=stored.row.secret_hash)])
+
+
+def test_a_notification_while_a_run_is_going_only_marks_its_lease(env: Env) -> None:
+    """No DriveDelta step for a drive whose run is going: the notification marks the lease, as that step
+    would; with no run going, it starts one."""
+    link, docs = _linked(env)
+    env.take()
+    env.run(_notices(env, link))
+    assert [m["kind"] for m in env.take()] == ["drive_delta"]       # nothing running: a run is started
+    _hold_lease(env, link, "another-run", timedelta(minutes=5))
+    held_until = _lease(env, link).expires_at
+    _put(env, docs, "Meanwhile.txt")
+    for _ in range(3):
+        env.run(_notices(env, link))
+    assert env.take() == []                                         # no step: the running one reads again
+    lease = _lease(env, link)
+    assert lease.again and lease.holder == "another-run" and lease.expires_at == held_until
+    env.repos.leases.upsert(LeaseRow(scope=_drive(link), name=LEASE))   # that run let go
+    env.run(_notices(env, link))
+    assert [m["kind"] for m in env.take()] == ["drive_delta"]

@@ -128,3 +128,16 @@ def test_query_filters_within_a_partition(storage: StorageClients) -> None:
     repo.create(Counter(group="other", name="n9", value=9))
     rows = [s.row.name for s in repo.query("g", "value ge @v", {"v": 3})]
     assert rows == ["n3", "n4"]
+
+
+def test_query_any_finds_every_value_past_one_filters_comparison_limit(storage: StorageClients) -> None:
+    repo = _repo(storage)
+    for i in range(40):
+        repo.create(Counter(group="g", name=f"n{i:02d}", value=i))
+    repo.create(Counter(group="other", name="n00", value=0))       # another partition: never found
+    wanted = [f"n{i:02d}" for i in range(0, 40, 2)] + ["absent"]   # 21 values: two filters' worth
+    assert sorted(s.row.name for s in repo.query_any("g", "RowKey", wanted)) == wanted[:-1]
+    either = repo.query_any("g", "RowKey", ["n03", "n05"], also="RowKey ge @big", parameters={"big": "n37"})
+    assert sorted(s.row.value for s in either) == [3, 5, 37, 38, 39]
+    assert [s.row.value for s in repo.query_any("g", "RowKey", [], also="RowKey eq @v", parameters={"v": "n07"})] == [7]
+    assert list(repo.query_any("g", "RowKey", [])) == []

@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.models.rows import LeaseRow
-from shared.sync.lease import is_held, on_hand_over, on_release, on_request, on_resume, on_round_end, on_take
+from shared.sync.lease import (
+    is_held,
+    on_hand_over,
+    on_mark,
+    on_release,
+    on_request,
+    on_resume,
+    on_round_end,
+    on_take,
+)
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=5)
@@ -101,3 +110,13 @@ def test_taking_a_free_lease_never_marks_a_held_one() -> None:
     taken = on_take(_held(expires=timedelta(seconds=-1)), "drive|t|d", "graph_delta", "dup", NOW, TTL)
     assert taken is not None and (taken.holder, taken.again) == ("dup", False)
     assert on_take(None, "drive|t|d", "graph_delta", "dup", NOW, TTL) is not None
+
+
+def test_a_mark_only_marks_a_held_lease_and_never_takes_one() -> None:
+    """A notification for a drive whose run is going marks it as a request would; a free lease is left to
+    the run the caller then starts."""
+    marked = on_mark(_held(), NOW)
+    assert marked is not None and (marked.holder, marked.expires_at, marked.again) == ("run-a", NOW + TTL, True)
+    assert on_mark(marked, NOW) is None                                  # marked already: no write
+    for current in (None, LeaseRow(scope="drive|t|d", name="graph_delta"), _held(expires=timedelta(0))):
+        assert on_mark(current, NOW) is None
