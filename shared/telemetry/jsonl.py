@@ -34,13 +34,15 @@ class JsonLinesFile:
         self.path = path
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._out = path.open("a", encoding="utf-8")   # kept open: a record is written per span, not a file open
 
     def write(self, records: list[dict[str, Any]]) -> None:
         if not records:
             return
         text = "".join(json.dumps(r, default=str, separators=(",", ":")) + "\n" for r in records)
-        with self._lock, self.path.open("a", encoding="utf-8") as out:
-            out.write(text)
+        with self._lock:
+            self._out.write(text)
+            self._out.flush()      # whole lines, readable at once by whoever follows the file
 
 
 def _attrs(attributes: Any) -> dict[str, Any]:

@@ -182,8 +182,10 @@ def _adopt_unknown_folder(ctx: LinkContext, tool: ToolKey, procore_id: str) -> S
 
 def _placed(ctx: LinkContext, tool: ToolKey, row: ItemRow, made: dict[str, str],
             chunk: dict[str, NewFolder]) -> tuple[str, list[str]] | None:
-    """(anchor id, path below it) of the row's parent for a batched create: the tool's folder, a folder
-    mirrored already or just now, or one earlier in this chunk (by path under its anchor). None: not yet."""
+    """(anchor id, path below it) of the row's parent for a batched create: the tool's folder, or a folder
+    mirrored already or just now. None: not yet. A folder whose parent is in this chunk waits for the next
+    one: a chunk of folders under existing ones runs in parallel (one round trip), while a chunk with a
+    path in it would be Graph's fully sequential batch (a round trip per folder)."""
     root_id, root_sp = tool_root(ctx, tool)
     parent = row.procore_parent_id
     if parent is None or parent == root_id:
@@ -191,8 +193,7 @@ def _placed(ctx: LinkContext, tool: ToolKey, row: ItemRow, made: dict[str, str],
     if parent in made:
         return made[parent], []
     if parent in chunk:
-        above = chunk[parent]
-        return above.anchor_id, [*above.path, above.name]
+        return None
     stored = ctx.item(tool, parent)
     if stored is not None and stored.row.state is ItemState.SYNCED and stored.row.sp_item_id:
         return stored.row.sp_item_id, []
