@@ -93,9 +93,14 @@ def check_notices(services: Services, msg: GraphNotices) -> NoticesOutcome:
     if ignored:
         log.warning("graph notifications ignored: %d with an unknown subscription or a wrong clientState", ignored)
     now = datetime.now(UTC)
+    running: dict[tuple[str, str], bool] = {}   # (tenant, drive) -> its run was marked: read once per drive
     for tenant_id, link_id, drive_id in sorted(links, key=lambda x: (x[0], x[1])):
-        if drive_id is not None and mark_running(services, tenant_id, drive_id, now):
-            continue
+        if drive_id is not None:
+            drive = (tenant_id, drive_id)
+            if drive not in running:
+                running[drive] = mark_running(services, tenant_id, drive_id, now)
+            if running[drive]:
+                continue
         services.queues.send(services.settings.queue_live, DriveDelta(tenant_id=tenant_id, link_id=link_id))
     return NoticesOutcome(accepted=accepted, ignored=ignored,
                           links=tuple(sorted((tenant_id, link_id) for tenant_id, link_id, _ in links)))
